@@ -1,0 +1,58 @@
+#pragma once
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace headway {
+
+class StagePlan;
+
+// Predicts the seconds remaining in a job from the progress reports seen so far.
+//
+// Contract: the prediction may depend only on reports already observed and on
+// the estimator's fixed settings (no look-ahead, no clock reads, no randomness),
+// so replaying a trace is deterministic. observe() is on the Tracker's hot path
+// and must be O(1) amortized; estimate() runs at flush time (a few times a second).
+// Not thread-safe: the owner serializes calls.
+class EtaEstimator {
+ public:
+  virtual ~EtaEstimator() = default;
+
+  // One progress report: `elapsed` seconds since the job started (non-decreasing),
+  // `overall_percent` in [0,100] (may repeat, may go down after a restart), and
+  // the name of the running stage.
+  virtual void observe(double elapsed, double overall_percent, std::string_view stage) = 0;
+
+  // Seconds remaining as seen at time `now_elapsed` (>= the last observed
+  // elapsed; time since the last report counts), or nullopt when there is no
+  // honest estimate yet.
+  virtual std::optional<double> estimate(double now_elapsed) const = 0;
+
+  // The percent to show a person at time `now_elapsed`, when the estimator has
+  // a better one than the reported progress: a time-calibrated percent that
+  // moves roughly linearly with wall time even when stages run at different
+  // speeds. nullopt means "show the reported progress". Same causality rules as
+  // estimate(); the value is in [0,100] but is not guaranteed to be monotone.
+  virtual std::optional<double> display_percent(double /*now_elapsed*/) const {
+    return std::nullopt;
+  }
+
+  // The registered name of this estimator.
+  virtual std::string_view name() const = 0;
+};
+
+// Names accepted by make_eta_estimator(); the first is the default.
+std::vector<std::string> eta_estimator_names();
+
+// Creates the named estimator, or nullptr for an unknown name. `plan` (may be
+// null) tells plan-aware estimators the weight of each stage.
+std::unique_ptr<EtaEstimator> make_eta_estimator(std::string_view name,
+                                                 const StagePlan* plan = nullptr);
+
+// The default estimator used by the Tracker.
+std::unique_ptr<EtaEstimator> make_default_eta_estimator(const StagePlan* plan = nullptr);
+
+}  // namespace headway

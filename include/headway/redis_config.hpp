@@ -1,0 +1,22 @@
+#pragma once
+
+#include <chrono>
+#include <string>
+
+namespace headway {
+
+// Where and how to reach Redis. A plain value; copy freely.
+struct RedisConfig {
+  // redis://[[user]:password@]host[:port][/db] or unix:///path/to/socket[?db=N]
+  std::string url = "redis://127.0.0.1:6379";
+  std::chrono::milliseconds connect_timeout{1000};
+  std::chrono::milliseconds command_timeout{2000};
+
+  static RedisConfig from_url(std::string url) {
+    RedisConfig config;
+    config.url = std::move(url);
+    return config;
+  }
+};
+
+}  // namespace headway

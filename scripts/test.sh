@@ -1,0 +1,23 @@
+#!/usr/bin/env bash
+# The whole test suite: installs what is missing, then builds and runs every
+# test in the dev build and under ASan+UBSan and TSan. Tests start their own
+# redis-server (and PostgreSQL) on free loopback ports and stop them.
+# HEADWAY_SANITIZERS="asan tsan" (default) picks the sanitizer builds; "" skips them.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+scripts/install-deps.sh
+sanitizers=${HEADWAY_SANITIZERS-asan tsan}
+jobs=${HEADWAY_JOBS:-$(nproc)}
+status=0
+for preset in dev $sanitizers; do
+  echo "=== $preset: build"
+  scripts/build.sh "$preset"
+  echo "=== $preset: test"
+  # Fault-injection tests kill and restart servers; run tests one binary at a
+  # time in sanitizer builds, which are slow on small machines.
+  parallel=$jobs
+  [ "$preset" = dev ] || parallel=1
+  ctest --preset "$preset" -j "$parallel" --timeout 900 || status=1
+done
+exit $status

@@ -1,0 +1,47 @@
+#include <functional>
+
+#include "eta_reference.hpp"
+#include "eta_staged.hpp"
+#include "headway/eta.hpp"
+
+namespace headway {
+namespace {
+
+struct Entry {
+  std::string_view name;
+  std::function<std::unique_ptr<EtaEstimator>(const StagePlan*)> make;
+};
+
+// The first entry is the Tracker's default. "staged" ignores the plan: it learns each
+// stage's pace from the reports, so it also works for jobs that have no plan.
+const std::vector<Entry>& registry() {
+  static const std::vector<Entry> entries = {
+      {"reference",
+       [](const StagePlan*) { return std::make_unique<eta::ReferenceWindowEstimator>(); }},
+      {"staged", [](const StagePlan*) { return std::make_unique<eta::StagedPaceEstimator>(); }},
+  };
+  return entries;
+}
+
+}  // namespace
+
+std::vector<std::string> eta_estimator_names() {
+  std::vector<std::string> names;
+  for (const auto& entry : registry())
+    names.emplace_back(entry.name);
+  return names;
+}
+
+std::unique_ptr<EtaEstimator> make_eta_estimator(std::string_view name, const StagePlan* plan) {
+  for (const auto& entry : registry()) {
+    if (entry.name == name)
+      return entry.make(plan);
+  }
+  return nullptr;
+}
+
+std::unique_ptr<EtaEstimator> make_default_eta_estimator(const StagePlan* plan) {
+  return registry().front().make(plan);
+}
+
+}  // namespace headway

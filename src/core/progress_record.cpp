@@ -1,0 +1,206 @@
+#include "core/progress_record.hpp"
+
+#include <boost/json.hpp>
+#include <charconv>
+#include <cmath>
+
+namespace headway {
+namespace json = boost::json;
+
+std::string_view to_string(JobStatus status) {
+  switch (status) {
+    case JobStatus::queued:
+      return "queued";
+    case JobStatus::initializing:
+      return "initializing";
+    case JobStatus::running:
+      return "running";
+    case JobStatus::completed:
+      return "completed";
+    case JobStatus::failed:
+      return "failed";
+    case JobStatus::cancelled:
+      return "cancelled";
+  }
+  return "unknown";
+}
+
+std::optional<JobStatus> parse_job_status(std::string_view text) {
+  for (auto s : {JobStatus::queued, JobStatus::initializing, JobStatus::running,
+                 JobStatus::completed, JobStatus::failed, JobStatus::cancelled}) {
+    if (to_string(s) == text)
+      return s;
+  }
+  return std::nullopt;
+}
+
+double round2(double value) {
+  return std::round(value * 100.0) / 100.0;
+}
+
+double clamp_percent(double value) {
+  if (!(value > 0))
+    return 0;
+  return round2(std::min(value, 100.0));
+}
+
+void append_json_number(std::string& out, double value) {
+  if (!std::isfinite(value)) {
+    out += "null";
+    return;
+  }
+  if (value == 0)
+    value = 0;  // no "-0"
+  char buffer[32];
+  auto [end, ec] = std::to_chars(buffer, buffer + sizeof buffer, value);
+  out.append(buffer, ec == std::errc{} ? end : buffer);
+}
+
+void append_json_string(std::string& out, std::string_view text) {
+  out += json::serialize(json::string_view(text.data(), text.size()));
+}
+
+std::string to_json(const ProgressRecord& r) {
+  std::string out;
+  out.reserve(400 + r.metadata_json.size() + 48 * r.stages.size());
+  out += "{\"job_id\":";
+  append_json_string(out, r.job_id);
+  out += ",\"stage\":";
+  append_json_string(out, r.stage);
+  out += ",\"stage_progress\":";
+  append_json_number(out, r.stage_progress);
+  out += ",\"overall_progress\":";
+  append_json_number(out, r.overall_progress);
+  out += ",\"status\":\"";
+  out += to_string(r.status);
+  out += "\",\"eta_seconds\":";
+  if (r.eta_seconds) {
+    append_json_number(out, *r.eta_seconds);
+  } else {
+    out += "null";
+  }
+  out += ",\"started_at\":";
+  append_json_number(out, r.started_at);
+  out += ",\"last_updated\":";
+  append_json_number(out, r.last_updated);
+  out += ",\"seq\":" + std::to_string(r.seq);
+  out += ",\"attempt\":" + std::to_string(r.attempt);
+  out += ",\"stages\":[";
+  for (std::size_t i = 0; i < r.stages.size(); ++i) {
+    if (i)
+      out += ',';
+    out += "{\"name\":";
+    append_json_string(out, r.stages[i].name);
+    out += ",\"start\":";
+    append_json_number(out, r.stages[i].start);
+    out += ",\"end\":";
+    append_json_number(out, r.stages[i].end);
+    out += '}';
+  }
+  out += "],\"metadata\":";
+  out += r.metadata_json.empty() ? "{}" : r.metadata_json;
+  out += '}';
+  return out;
+}
+
+namespace {
+
+std::optional<double> number_of(const json::value* v) {
+  if (!v)
+    return std::nullopt;
+  if (v->is_double())
+    return v->get_double();
+  if (v->is_int64())
+    return static_cast<double>(v->get_int64());
+  if (v->is_uint64())
+    return static_cast<double>(v->get_uint64());
+  return std::nullopt;
+}
+
+std::optional<std::int64_t> integer_of(const json::value* v) {
+  if (!v)
+    return std::nullopt;
+  if (v->is_int64())
+    return v->get_int64();
+  if (v->is_uint64() && v->get_uint64() <= static_cast<std::uint64_t>(INT64_MAX)) {
+    return static_cast<std::int64_t>(v->get_uint64());
+  }
+  if (v->is_double()) {
+    double d = v->get_double();
+    if (std::isfinite(d) && d == std::floor(d) && std::abs(d) < 9.0e15) {
+      return static_cast<std::int64_t>(d);
+    }
+  }
+  return std::nullopt;
+}
+
+bool fail(std::string* error, std::string message) {
+  if (error)
+    *error = std::move(message);
+  return false;
+}
+
+bool read_record(const json::object& o, ProgressRecord& r, std::string* error) {
+  const auto* id = o.if_contains("job_id");
+  if (!id || !id->is_string())
+    return fail(error, "job_id missing or not a string");
+  r.job_id = std::string(id->get_string());
+  const auto* status = o.if_contains("status");
+  if (!status || !status->is_string())
+    return fail(error, "status missing or not a string");
+  auto parsed = parse_job_status(std::string_view(status->get_string()));
+  if (!parsed)
+    return fail(error, "unknown status '" + std::string(status->get_string()) + "'");
+  r.status = *parsed;
+  auto seq = integer_of(o.if_contains("seq"));
+  if (!seq || *seq < 0)
+    return fail(error, "seq missing or not a non-negative integer");
+  r.seq = *seq;
+  if (const auto* stage = o.if_contains("stage"); stage && stage->is_string()) {
+    r.stage = std::string(stage->get_string());
+  }
+  r.stage_progress = number_of(o.if_contains("stage_progress")).value_or(0);
+  r.overall_progress = number_of(o.if_contains("overall_progress")).value_or(0);
+  r.eta_seconds = number_of(o.if_contains("eta_seconds"));
+  r.started_at = number_of(o.if_contains("started_at")).value_or(0);
+  r.last_updated = number_of(o.if_contains("last_updated")).value_or(0);
+  r.attempt = integer_of(o.if_contains("attempt")).value_or(1);
+  if (const auto* stages = o.if_contains("stages"); stages && stages->is_array()) {
+    for (const auto& s : stages->get_array()) {
+      if (!s.is_object())
+        continue;
+      const auto& so = s.get_object();
+      const auto* name = so.if_contains("name");
+      if (!name || !name->is_string())
+        continue;
+      r.stages.push_back({std::string(name->get_string()),
+                          number_of(so.if_contains("start")).value_or(0),
+                          number_of(so.if_contains("end")).value_or(0)});
+    }
+  }
+  if (const auto* metadata = o.if_contains("metadata"); metadata && metadata->is_object()) {
+    r.metadata_json = json::serialize(*metadata);
+  }
+  return true;
+}
+
+}  // namespace
+
+std::optional<ProgressRecord> parse_progress_record(std::string_view text, std::string* error) {
+  boost::system::error_code ec;
+  json::value value = json::parse(json::string_view(text.data(), text.size()), ec);
+  if (ec) {
+    fail(error, "not JSON: " + ec.message());
+    return std::nullopt;
+  }
+  if (!value.is_object()) {
+    fail(error, "not a JSON object");
+    return std::nullopt;
+  }
+  ProgressRecord record;
+  if (!read_record(value.get_object(), record, error))
+    return std::nullopt;
+  return record;
+}
+
+}  // namespace headway

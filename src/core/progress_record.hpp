@@ -1,0 +1,58 @@
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "headway/stage_plan.hpp"
+
+namespace headway {
+
+enum class JobStatus { queued, initializing, running, completed, failed, cancelled };
+
+std::string_view to_string(JobStatus status);
+std::optional<JobStatus> parse_job_status(std::string_view text);
+inline bool is_terminal(JobStatus s) {
+  return s == JobStatus::completed || s == JobStatus::failed || s == JobStatus::cancelled;
+}
+
+// The progress record of DESIGN.md section 1, as written to Redis and sent to clients.
+struct ProgressRecord {
+  std::string job_id;
+  std::string stage;
+  double stage_progress = 0;
+  double overall_progress = 0;
+  JobStatus status = JobStatus::initializing;
+  std::optional<double> eta_seconds;
+  double started_at = 0;
+  double last_updated = 0;
+  std::int64_t seq = 0;
+  std::int64_t attempt = 1;
+  std::vector<Stage> stages;
+  // A JSON object, kept as text so it reaches clients exactly as written.
+  std::string metadata_json = "{}";
+};
+
+// Clamps to [0,100] (NaN becomes 0) and rounds to two decimals.
+double clamp_percent(double value);
+double round2(double value);
+
+// Serializes the record as one JSON object with the fields in schema order.
+std::string to_json(const ProgressRecord& record);
+
+// Parses a record; on failure returns nullopt and, if `error` is set, why.
+// Unknown fields are ignored; missing optional fields take their defaults;
+// job_id, status and seq are required.
+std::optional<ProgressRecord> parse_progress_record(std::string_view json,
+                                                    std::string* error = nullptr);
+
+// Appends `value` as a JSON number: the shortest text that reads back exactly.
+// (Boost.JSON 1.81 prints doubles in exponent form, e.g. 5E1, which is valid
+// but unfriendly to people reading records in redis-cli.)
+void append_json_number(std::string& out, double value);
+// Appends `text` as a quoted, escaped JSON string.
+void append_json_string(std::string& out, std::string_view text);
+
+}  // namespace headway

@@ -1,0 +1,84 @@
+#include "redis/redis_url.hpp"
+
+#include <boost/url/parse.hpp>
+#include <charconv>
+
+namespace headway::redis {
+namespace {
+
+std::optional<int> parse_int(std::string_view text, int min, int max) {
+  int value = 0;
+  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+  if (ec != std::errc{} || end != text.data() + text.size() || value < min || value > max) {
+    return std::nullopt;
+  }
+  return value;
+}
+
+}  // namespace
+
+std::string Endpoint::display() const {
+  return is_unix() ? "unix://" + socket_path : host + ":" + std::to_string(port);
+}
+
+std::optional<Endpoint> parse_redis_url(std::string_view text, std::string& error) {
+  auto parsed = boost::urls::parse_uri(boost::core::string_view(text.data(), text.size()));
+  if (!parsed) {
+    error = "not a valid URL: '" + std::string(text) + "'";
+    return std::nullopt;
+  }
+  const auto& url = *parsed;
+  Endpoint endpoint;
+  const std::string scheme(url.scheme());
+  if (url.has_userinfo()) {
+    endpoint.user = url.user();
+    endpoint.password = url.password();
+  }
+  if (scheme == "unix") {
+    endpoint.socket_path = url.path();
+    if (endpoint.socket_path.empty() || endpoint.socket_path.front() != '/') {
+      error = "unix:// URL needs an absolute socket path, e.g. unix:///run/redis.sock";
+      return std::nullopt;
+    }
+    for (auto param : url.params()) {
+      if (param.key == "db") {
+        auto db = parse_int(param.value, 0, 1 << 20);
+        if (!db) {
+          error = "database number must be a non-negative integer, got '" + param.value + "'";
+          return std::nullopt;
+        }
+        endpoint.db = *db;
+      }
+    }
+    return endpoint;
+  }
+  if (scheme != "redis") {
+    error = "unsupported scheme '" + scheme + "' (use redis:// or unix://)";
+    return std::nullopt;
+  }
+  endpoint.host = url.host_address();
+  if (endpoint.host.empty()) {
+    error = "redis:// URL needs a host";
+    return std::nullopt;
+  }
+  if (url.has_port()) {
+    auto port = parse_int(std::string_view(url.port()), 1, 65535);
+    if (!port) {
+      error = "port must be 1-65535, got '" + std::string(url.port()) + "'";
+      return std::nullopt;
+    }
+    endpoint.port = *port;
+  }
+  std::string path = url.path();
+  if (!path.empty() && path != "/") {
+    auto db = parse_int(std::string_view(path).substr(1), 0, 1 << 20);
+    if (!db) {
+      error = "database number must be a non-negative integer, got '" + path.substr(1) + "'";
+      return std::nullopt;
+    }
+    endpoint.db = *db;
+  }
+  return endpoint;
+}
+
+}  // namespace headway::redis

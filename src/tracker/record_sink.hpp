@@ -1,0 +1,44 @@
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "headway/redis_config.hpp"
+
+namespace headway::detail {
+
+struct WriteRequest {
+  std::string_view job_id;
+  std::string_view record_json;
+  std::int64_t seq = 0;
+  std::string_view status;
+  bool append_event = false;  // also XADD to progress:events
+};
+
+struct WriteOutcome {
+  enum class Kind { written, stale, failed };
+  Kind kind = Kind::failed;
+  std::int64_t stored_seq = 0;  // for stale: the seq already stored
+  bool cancel_requested = false;
+  std::string error;  // for failed
+};
+
+// Where a Tracker's records go: Redis in production, a recording fake in unit
+// tests of the Tracker's logic. Called only from the Tracker's flusher thread.
+class RecordSink {
+ public:
+  virtual ~RecordSink() = default;
+  // Writes the record unless the stored one has a seq >= request.seq (stale).
+  virtual WriteOutcome write(const WriteRequest& request) = 0;
+  // Whether progress:cancel:<id> exists; nullopt when the sink is unreachable.
+  virtual std::optional<bool> cancel_requested(std::string_view job_id) = 0;
+};
+
+// Throws std::invalid_argument when the URL cannot be parsed.
+std::unique_ptr<RecordSink> make_redis_sink(const RedisConfig& config, std::int64_t ttl_seconds,
+                                            std::size_t events_max_len);
+
+}  // namespace headway::detail

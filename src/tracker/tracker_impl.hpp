@@ -1,0 +1,100 @@
+#pragma once
+
+#include <atomic>
+#include <condition_variable>
+#include <deque>
+#include <mutex>
+#include <thread>
+
+#include "core/progress_record.hpp"
+#include "headway/eta.hpp"
+#include "headway/tracker.hpp"
+#include "tracker/record_sink.hpp"
+
+namespace headway::detail {
+
+// The Tracker's state machine and flusher thread; see the Tracker class comment.
+class TrackerImpl {
+ public:
+  TrackerImpl(std::unique_ptr<RecordSink> sink, std::string job_id, StagePlan plan,
+              TrackerOptions options);
+  ~TrackerImpl();
+
+  Result start_stage(std::string_view name);
+  Result update_stage_progress(std::int64_t completed, std::int64_t total);
+  Result complete_stage();
+  Result update(const ProgressUpdate& update);
+  Result finish(JobStatus status, std::string_view error);
+  Result flush(std::chrono::milliseconds timeout);
+  bool cancel_requested() const noexcept { return cancel_.load(std::memory_order_relaxed); }
+  const std::string& job_id() const { return job_id_; }
+  TrackerStats stats() const;
+
+ private:
+  // What the caller has reported; everything a record is built from.
+  struct State {
+    JobStatus status = JobStatus::initializing;
+    std::optional<std::size_t> stage;
+    double stage_progress = 0;
+    double overall = 0;
+    std::optional<std::int64_t> completed_items;
+    std::optional<std::int64_t> total_items;
+    Metadata metadata;
+    std::string error;
+    double last_updated = 0;
+  };
+  // A write that must not be coalesced away (stage boundary, terminal, flush).
+  struct Boundary {
+    State state;
+    std::optional<double> eta;
+    bool append_event = false;
+    std::uint64_t ticket = 0;
+  };
+  using SteadyClock = std::chrono::steady_clock;
+
+  Result check_active(std::string_view operation) const;
+  Result enter_stage(std::size_t index);
+  void touch();
+  std::uint64_t push_boundary(bool append_event);
+  std::optional<double> eta_for(const State& state, double now) const;
+  void run_flusher();
+  bool write(const State& state, std::optional<double> eta, bool append_event);
+  std::string build_record(const State& state, std::optional<double> eta, std::int64_t seq) const;
+
+  const std::string job_id_;
+  const StagePlan plan_;
+  const TrackerOptions options_;
+  const std::shared_ptr<Clock> clock_;
+  const std::unique_ptr<RecordSink> sink_;
+  const double started_at_;
+  const SteadyClock::duration write_interval_;
+
+  mutable std::mutex mutex_;
+  std::condition_variable flusher_wake_;
+  std::condition_variable acked_;
+  State state_;
+  std::unique_ptr<EtaEstimator> eta_;
+  bool dirty_ = false;
+  std::deque<Boundary> boundaries_;
+  std::uint64_t last_ticket_ = 0;
+  std::uint64_t acked_ticket_ = 0;
+  bool stopping_ = false;
+  std::string last_error_;
+  std::uint64_t updates_ = 0;
+
+  // Touched only by the flusher thread.
+  std::int64_t seq_ = 0;
+
+  std::atomic<bool> cancel_{false};
+  std::atomic<std::uint64_t> writes_{0};
+  std::atomic<std::uint64_t> failed_writes_{0};
+  std::thread flusher_;
+};
+
+// Builds a Tracker around any sink (unit tests use a recording fake).
+struct TrackerAccess {
+  static std::unique_ptr<Tracker> make(std::unique_ptr<RecordSink> sink, std::string job_id,
+                                       StagePlan plan, TrackerOptions options);
+};
+
+}  // namespace headway::detail

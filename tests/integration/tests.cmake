@@ -1,0 +1,19 @@
+headway_add_test(tracker_redis_test LABEL integration
+  SOURCES integration/tracker_redis_test.cpp
+  LIBS Boost::json)
+
+# Whole-program checks run in the plain build only: a sanitized libheadway
+# cannot be linked by an unsanitized outside project, and the replay check runs
+# the binary hundreds of times.
+if(NOT HEADWAY_SANITIZE)
+  # An outside CMake project finds the installed package and links headway::headway.
+  add_test(NAME install_consumer_test
+    COMMAND bash ${CMAKE_CURRENT_SOURCE_DIR}/consumer/run.sh ${PROJECT_BINARY_DIR})
+  set_tests_properties(install_consumer_test PROPERTIES LABELS integration)
+
+
+  # `headway eta-replay` on a known trace, its error paths, and eta-bench's causality check.
+  add_test(NAME eta_replay_test
+    COMMAND bash ${CMAKE_CURRENT_SOURCE_DIR}/integration/eta_replay_test.sh $<TARGET_FILE:headway_cli>)
+  set_tests_properties(eta_replay_test PROPERTIES LABELS integration)
+endif()

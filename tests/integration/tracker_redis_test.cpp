@@ -1,0 +1,265 @@
+// The Tracker against a real redis-server: what lands in Redis, on the
+// channel and on the events stream, and what happens when Redis misbehaves.
+#include <gtest/gtest.h>
+#include <signal.h>
+
+#include <boost/json.hpp>
+#include <thread>
+
+#include "core/uuid.hpp"
+#include "headway/tracker.hpp"
+#include "redis/keys.hpp"
+#include "support/redis_server.hpp"
+
+namespace headway {
+namespace {
+
+using namespace std::chrono_literals;
+namespace json = boost::json;
+
+class TrackerRedisTest : public ::testing::Test {
+ protected:
+  RedisConfig config() const { return RedisConfig::from_url(redis_.url()); }
+  json::object stored_record(const std::string& job_id) const {
+    auto text = redis_.get(redis::keys::record(job_id));
+    EXPECT_TRUE(text.has_value()) << "no record for " << job_id;
+    return text ? json::parse(*text).as_object() : json::object{};
+  }
+
+  test::RedisServer redis_;
+  const std::string job_id_ = make_uuid();
+};
+
+// Collects what is published on a job's channel until a terminal record.
+class ChannelListener {
+ public:
+  ChannelListener(const test::RedisServer& redis, const std::string& job_id)
+      : connection_(redis.connect()) {
+    auto subscribed = connection_->command({"SUBSCRIBE", redis::keys::record(job_id)});
+    EXPECT_TRUE(subscribed.ok() && !subscribed.is_error_reply());
+    thread_ = std::thread([this] {
+      // Bounded: each read gives up after the connection's command timeout,
+      // and at most 10,000 messages are read.
+      for (int i = 0; i < 10'000; ++i) {
+        auto message = connection_->read_reply();
+        if (!message.ok())
+          return;
+        const redisReply* reply = message.reply.get();
+        if (reply->type != REDIS_REPLY_ARRAY || reply->elements != 3)
+          continue;
+        auto record = json::parse(std::string_view(reply->element[2]->str, reply->element[2]->len))
+                          .as_object();
+        const std::string status(record.at("status").as_string());
+        records_.push_back(std::move(record));
+        if (status == "completed" || status == "failed" || status == "cancelled")
+          return;
+      }
+    });
+  }
+  std::vector<json::object> wait() {
+    thread_.join();
+    return std::move(records_);
+  }
+
+ private:
+  std::unique_ptr<redis::Connection> connection_;
+  std::vector<json::object> records_;
+  std::thread thread_;
+};
+
+TEST_F(TrackerRedisTest, WritesTheWholeRecordWithATtl) {
+  TrackerOptions options;
+  options.ttl = 600s;
+  Tracker tracker(config(), job_id_, StagePlan::reference(), options);
+  ASSERT_TRUE(tracker.start_stage("cpsat_solving"));
+  ASSERT_TRUE(tracker.update_stage_progress(74, 216));
+  ASSERT_TRUE(tracker.flush(30s));
+  auto record = stored_record(job_id_);
+  for (const char* field :
+       {"job_id", "stage", "stage_progress", "overall_progress", "status", "eta_seconds",
+        "started_at", "last_updated", "seq", "attempt", "stages", "metadata"}) {
+    EXPECT_TRUE(record.contains(field)) << field;
+  }
+  EXPECT_EQ(record.at("job_id").as_string(), job_id_);
+  EXPECT_DOUBLE_EQ(record.at("overall_progress").to_number<double>(), 35.56);
+  EXPECT_EQ(record.at("metadata").at("completed_items").as_int64(), 74);
+  auto ttl = redis_.command({"TTL", redis::keys::record(job_id_)});
+  EXPECT_GT(ttl.reply->integer, 0);
+  EXPECT_LE(ttl.reply->integer, 600);
+}
+
+TEST_F(TrackerRedisTest, ASubscriberReceivesEveryStageBoundaryAndTheTerminalRecordInOrder) {
+  ChannelListener listener(redis_, job_id_);
+  const auto plan = StagePlan::reference();
+  {
+    Tracker tracker(config(), job_id_, plan);
+    for (const auto& stage : plan.stages()) {
+      ASSERT_TRUE(tracker.start_stage(stage.name));
+      for (int i = 1; i <= 200; ++i)
+        ASSERT_TRUE(tracker.update_stage_progress(i, 200));
+      ASSERT_TRUE(tracker.complete_stage());
+    }
+    ASSERT_TRUE(tracker.mark_completed());
+  }
+  auto records = listener.wait();
+  ASSERT_FALSE(records.empty());
+  std::int64_t last_seq = 0;
+  double last_overall = 0;
+  std::vector<std::string> started;
+  for (const auto& record : records) {
+    EXPECT_GT(record.at("seq").as_int64(), last_seq);
+    last_seq = record.at("seq").as_int64();
+    EXPECT_GE(record.at("overall_progress").to_number<double>(), last_overall);
+    last_overall = record.at("overall_progress").to_number<double>();
+    if (record.at("stage_progress").to_number<double>() == 0 && record.at("status") == "running") {
+      started.emplace_back(record.at("stage").as_string());
+    }
+  }
+  std::vector<std::string> expected;
+  for (const auto& stage : plan.stages())
+    expected.push_back(stage.name);
+  EXPECT_EQ(started, expected);
+  EXPECT_EQ(records.back().at("status").as_string(), "completed");
+  EXPECT_DOUBLE_EQ(records.back().at("overall_progress").to_number<double>(), 100);
+
+  // The durable log holds the boundaries: initializing, 5 starts, 5 completions, completed.
+  auto events = redis_.command({"XRANGE", "progress:events", "-", "+"});
+  ASSERT_EQ(events.reply->type, REDIS_REPLY_ARRAY);
+  EXPECT_EQ(events.reply->elements, 12u);
+  const redisReply* last_fields = events.reply->element[events.reply->elements - 1]->element[1];
+  EXPECT_EQ(std::string(last_fields->element[0]->str), "job_id");
+  EXPECT_EQ(std::string(last_fields->element[1]->str), job_id_);
+  EXPECT_EQ(std::string(last_fields->element[5]->str), "completed");
+}
+
+TEST_F(TrackerRedisTest, AMillionRapidUpdatesEndWithTheExactFinalRecord) {
+  Tracker tracker(config(), job_id_);
+  ASSERT_TRUE(tracker.start_stage("cpsat_solving"));
+  const auto start = std::chrono::steady_clock::now();
+  constexpr int kUpdates = 1'000'000;
+  for (int i = 1; i <= kUpdates; ++i)
+    tracker.update_stage_progress(i, kUpdates);
+  const double elapsed =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  ASSERT_TRUE(tracker.flush(30s));
+  EXPECT_LE(tracker.stats().writes, static_cast<std::uint64_t>(elapsed * 10) + 4);
+  EXPECT_EQ(tracker.stats().updates, static_cast<std::uint64_t>(kUpdates) + 1);
+  auto record = stored_record(job_id_);
+  EXPECT_DOUBLE_EQ(record.at("overall_progress").to_number<double>(), 75);
+  EXPECT_DOUBLE_EQ(record.at("stage_progress").to_number<double>(), 100);
+  EXPECT_EQ(record.at("metadata").at("completed_items").as_int64(), kUpdates);
+}
+
+TEST_F(TrackerRedisTest, RedisKilledAndRestartedMidJobStillEndsWithTheTerminalRecord) {
+  TrackerOptions options;
+  options.terminal_timeout = 60s;
+  Tracker tracker(config(), job_id_, StagePlan::reference(), options);
+  ASSERT_TRUE(tracker.start_stage("loading"));
+  ASSERT_TRUE(tracker.flush(30s));
+  redis_.kill();
+  ASSERT_TRUE(tracker.complete_stage());
+  ASSERT_TRUE(tracker.start_stage("clustering"));
+  for (int i = 1; i <= 1000; ++i)
+    ASSERT_TRUE(tracker.update_stage_progress(i, 1000));
+  redis_.start();
+  ASSERT_TRUE(tracker.mark_completed());
+  auto record = stored_record(job_id_);
+  EXPECT_EQ(record.at("status").as_string(), "completed");
+  EXPECT_DOUBLE_EQ(record.at("overall_progress").to_number<double>(), 100);
+}
+
+TEST_F(TrackerRedisTest, UpdateCallsDoNotWaitForAnUnresponsiveRedis) {
+  TrackerOptions options;
+  options.terminal_timeout = 60s;
+  Tracker tracker(config(), job_id_, StagePlan::reference(), options);
+  ASSERT_TRUE(tracker.start_stage("loading"));
+  ASSERT_TRUE(tracker.flush(30s));
+  const auto writes_before = tracker.stats().writes;
+  // A stopped (not dead) server: connections hang until the command timeout.
+  ::kill(redis_.pid(), SIGSTOP);
+  for (int i = 1; i <= 100'000; ++i)
+    ASSERT_TRUE(tracker.update_stage_progress(i, 100'000));
+  // All updates returned while not a single write could have been acknowledged.
+  EXPECT_EQ(tracker.stats().writes, writes_before);
+  ::kill(redis_.pid(), SIGCONT);
+  ASSERT_TRUE(tracker.mark_completed());
+  EXPECT_EQ(stored_record(job_id_).at("status").as_string(), "completed");
+}
+
+TEST_F(TrackerRedisTest, SeesTheCancelKeyWhileTheJobIsSilent) {
+  TrackerOptions options;
+  options.cancel_poll_interval = 100ms;
+  Tracker tracker(config(), job_id_, StagePlan::reference(), options);
+  ASSERT_TRUE(tracker.start_stage("loading"));
+  ASSERT_TRUE(tracker.flush(30s));
+  EXPECT_FALSE(tracker.cancel_requested());
+  redis_.command({"SET", redis::keys::cancel(job_id_), "1", "EX", "600"});
+  EXPECT_TRUE(test::eventually([&] { return tracker.cancel_requested(); }, 30s));
+  ASSERT_TRUE(tracker.mark_cancelled());
+  EXPECT_EQ(stored_record(job_id_).at("status").as_string(), "cancelled");
+}
+
+TEST_F(TrackerRedisTest, ContinuesFromTheSeqOfTheServersQueuedRecord) {
+  const std::string queued = R"({"job_id":")" + job_id_ +
+                             R"(","stage":"","stage_progress":0,"overall_progress":0,)"
+                             R"("status":"queued","eta_seconds":null,"seq":7,"attempt":1})";
+  redis_.command({"SET", redis::keys::record(job_id_), queued});
+  Tracker tracker(config(), job_id_);
+  ASSERT_TRUE(tracker.flush(30s));
+  auto record = stored_record(job_id_);
+  EXPECT_EQ(record.at("status").as_string(), "initializing");
+  EXPECT_EQ(record.at("seq").as_int64(), 8);
+}
+
+TEST_F(TrackerRedisTest, OverwritesMalformedJsonFoundInRedis) {
+  redis_.command({"SET", redis::keys::record(job_id_), "{garbage"});
+  Tracker tracker(config(), job_id_);
+  ASSERT_TRUE(tracker.flush(30s));
+  EXPECT_EQ(stored_record(job_id_).at("seq").as_int64(), 1);
+}
+
+TEST_F(TrackerRedisTest, ATerminalWriteToADeadRedisReturnsAnErrorAfterTheTimeout) {
+  TrackerOptions options;
+  options.terminal_timeout = 300ms;
+  Tracker tracker(config(), job_id_, StagePlan::reference(), options);
+  redis_.stop();
+  ASSERT_TRUE(tracker.start_stage("loading"));
+  auto result = tracker.mark_failed("boom");
+  ASSERT_FALSE(result);
+  EXPECT_NE(result.error().find("did not acknowledge"), std::string::npos) << result.error();
+}
+
+TEST(TrackerRedisUrlTest, AuthenticatesAndSelectsTheDatabaseFromTheUrl) {
+  test::RedisServer redis({"--requirepass", "open sesame"});
+  const std::string job_id = make_uuid();
+  {
+    Tracker tracker(RedisConfig::from_url(
+                        "redis://:open%20sesame@127.0.0.1:" + std::to_string(redis.port()) + "/2"),
+                    job_id);
+    ASSERT_TRUE(tracker.mark_completed());
+  }
+  auto connection = redis.connect();
+  ASSERT_TRUE(connection->command({"SELECT", "2"}).ok());
+  auto stored = connection->command({"GET", redis::keys::record(job_id)});
+  ASSERT_EQ(stored.reply->type, REDIS_REPLY_STRING);
+  EXPECT_NE(std::string(stored.reply->str).find("completed"), std::string::npos);
+}
+
+TEST(TrackerRedisUrlTest, ReachesRedisOverAUnixSocket) {
+  test::TempDir socket_dir;
+  const auto socket = (socket_dir.path() / "redis.sock").string();
+  test::RedisServer redis({"--unixsocket", socket, "--unixsocketperm", "700"});
+  const std::string job_id = make_uuid();
+  {
+    Tracker tracker(RedisConfig::from_url("unix://" + socket), job_id);
+    ASSERT_TRUE(tracker.mark_completed());
+  }
+  EXPECT_TRUE(redis.get(redis::keys::record(job_id)).has_value());
+}
+
+TEST(TrackerRedisUrlTest, RejectsAnUnparsableUrlAtConstruction) {
+  EXPECT_THROW(Tracker(RedisConfig::from_url("http://nope"), make_uuid()), std::invalid_argument);
+}
+
+}  // namespace
+}  // namespace headway

@@ -1,0 +1,107 @@
+#include <gtest/gtest.h>
+
+#include <boost/json.hpp>
+
+#include "core/progress_record.hpp"
+#include "core/uuid.hpp"
+
+namespace headway {
+namespace {
+
+TEST(ProgressRecordTest, SerializesEveryFieldOfTheSchema) {
+  ProgressRecord record;
+  record.job_id = "6f1c1c0e-8d1f-4c43-9f0a-3b8e2f1d9a77";
+  record.stage = "cpsat_solving";
+  record.stage_progress = 34.26;
+  record.overall_progress = 35.56;
+  record.status = JobStatus::running;
+  record.eta_seconds = 42.5;
+  record.started_at = 1764355325.25;
+  record.last_updated = 1764355330.5;
+  record.seq = 7;
+  record.attempt = 2;
+  record.stages = StagePlan::reference().stages();
+  record.metadata_json = R"({"completed_items":74,"total_items":216})";
+
+  const auto value = boost::json::parse(to_json(record)).as_object();
+  EXPECT_EQ(value.at("job_id").as_string(), record.job_id);
+  EXPECT_EQ(value.at("stage").as_string(), "cpsat_solving");
+  EXPECT_DOUBLE_EQ(value.at("stage_progress").to_number<double>(), 34.26);
+  EXPECT_DOUBLE_EQ(value.at("overall_progress").to_number<double>(), 35.56);
+  EXPECT_EQ(value.at("status").as_string(), "running");
+  EXPECT_DOUBLE_EQ(value.at("eta_seconds").to_number<double>(), 42.5);
+  EXPECT_DOUBLE_EQ(value.at("started_at").to_number<double>(), 1764355325.25);
+  EXPECT_DOUBLE_EQ(value.at("last_updated").to_number<double>(), 1764355330.5);
+  EXPECT_EQ(value.at("seq").as_int64(), 7);
+  EXPECT_EQ(value.at("attempt").as_int64(), 2);
+  EXPECT_EQ(value.at("stages").as_array().size(), 5u);
+  EXPECT_EQ(value.at("metadata").at("total_items").as_int64(), 216);
+}
+
+TEST(ProgressRecordTest, WritesNumbersPlainlyAndUnknownEtaAsNull) {
+  ProgressRecord record;
+  record.job_id = "x";
+  record.overall_progress = 100;
+  record.stage_progress = 0.1;
+  const std::string json = to_json(record);
+  EXPECT_NE(json.find("\"overall_progress\":100,"), std::string::npos) << json;
+  EXPECT_NE(json.find("\"stage_progress\":0.1,"), std::string::npos) << json;
+  EXPECT_NE(json.find("\"eta_seconds\":null"), std::string::npos) << json;
+}
+
+TEST(ProgressRecordTest, RoundTripsThroughTheParser) {
+  ProgressRecord record;
+  record.job_id = "6f1c1c0e-8d1f-4c43-9f0a-3b8e2f1d9a77";
+  record.stage = "loading \"quoted\"";
+  record.status = JobStatus::failed;
+  record.seq = 3;
+  record.metadata_json = R"({"error":"disk full"})";
+  std::string error;
+  auto parsed = parse_progress_record(to_json(record), &error);
+  ASSERT_TRUE(parsed) << error;
+  EXPECT_EQ(parsed->stage, record.stage);
+  EXPECT_EQ(parsed->status, JobStatus::failed);
+  EXPECT_EQ(parsed->seq, 3);
+  EXPECT_FALSE(parsed->eta_seconds.has_value());
+  EXPECT_EQ(parsed->metadata_json, record.metadata_json);
+}
+
+TEST(ProgressRecordTest, ParserRejectsMalformedRecordsWithAReason) {
+  std::string error;
+  EXPECT_FALSE(parse_progress_record("{not json", &error));
+  EXPECT_NE(error.find("not JSON"), std::string::npos);
+  EXPECT_FALSE(parse_progress_record("[1,2]", &error));
+  EXPECT_FALSE(parse_progress_record(R"({"job_id":"a","status":"running"})", &error));
+  EXPECT_NE(error.find("seq"), std::string::npos);
+  EXPECT_FALSE(parse_progress_record(R"({"job_id":"a","status":"exploded","seq":1})", &error));
+  EXPECT_NE(error.find("exploded"), std::string::npos);
+  EXPECT_FALSE(parse_progress_record(R"({"job_id":1,"status":"running","seq":1})", &error));
+}
+
+TEST(ProgressRecordTest, ClampsAndRoundsPercentages) {
+  EXPECT_DOUBLE_EQ(clamp_percent(-3), 0);
+  EXPECT_DOUBLE_EQ(clamp_percent(101), 100);
+  EXPECT_DOUBLE_EQ(clamp_percent(std::nan("")), 0);
+  EXPECT_DOUBLE_EQ(clamp_percent(35.555555), 35.56);
+  EXPECT_DOUBLE_EQ(clamp_percent(12.344), 12.34);
+}
+
+TEST(UuidTest, RecognisesTheCanonicalFormOnly) {
+  EXPECT_TRUE(is_uuid("6f1c1c0e-8d1f-4c43-9f0a-3b8e2f1d9a77"));
+  EXPECT_TRUE(is_uuid("6F1C1C0E-8D1F-4C43-9F0A-3B8E2F1D9A77"));
+  EXPECT_FALSE(is_uuid("6f1c1c0e8d1f4c439f0a3b8e2f1d9a77"));
+  EXPECT_FALSE(is_uuid("6f1c1c0e-8d1f-4c43-9f0a-3b8e2f1d9a7g"));
+  EXPECT_FALSE(is_uuid("../../etc/passwd"));
+  EXPECT_FALSE(is_uuid(""));
+}
+
+TEST(UuidTest, MakesDistinctVersion4Uuids) {
+  const auto a = make_uuid();
+  const auto b = make_uuid();
+  EXPECT_TRUE(is_uuid(a));
+  EXPECT_NE(a, b);
+  EXPECT_EQ(a[14], '4');
+}
+
+}  // namespace
+}  // namespace headway

@@ -1,0 +1,8 @@
+headway_add_test(unit_tests LABEL unit
+  SOURCES
+    unit/stage_plan_test.cpp
+    unit/progress_record_test.cpp
+    unit/redis_url_test.cpp
+    unit/tracker_logic_test.cpp
+    unit/eta_test.cpp
+  LIBS Boost::json)

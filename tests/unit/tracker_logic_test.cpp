@@ -1,0 +1,288 @@
+// The Tracker's state machine and flusher against an in-memory sink and a
+// manual clock. The Redis side is covered by tests/integration.
+#include <gtest/gtest.h>
+
+#include <boost/json.hpp>
+
+#include "support/fake_sink.hpp"
+#include "tracker/tracker_impl.hpp"
+
+namespace headway {
+namespace {
+
+using namespace std::chrono_literals;
+constexpr const char* kJobId = "6f1c1c0e-8d1f-4c43-9f0a-3b8e2f1d9a77";
+
+// Designated initializers would trip -Wmissing-field-initializers; these read as well.
+ProgressUpdate overall_update(double overall) {
+  ProgressUpdate update;
+  update.overall_progress = overall;
+  return update;
+}
+
+TrackerOptions with_terminal_timeout(std::chrono::milliseconds timeout) {
+  TrackerOptions options;
+  options.terminal_timeout = timeout;
+  return options;
+}
+
+struct TrackerHarness {
+  explicit TrackerHarness(TrackerOptions options = {}) {
+    auto owned_sink = std::make_unique<test::FakeSink>();
+    sink = owned_sink.get();
+    options.clock = clock;
+    tracker = detail::TrackerAccess::make(std::move(owned_sink), kJobId, StagePlan::reference(),
+                                          std::move(options));
+  }
+  boost::json::object last_record() {
+    auto writes = sink->writes();
+    EXPECT_FALSE(writes.empty());
+    return writes.empty() ? boost::json::object{}
+                          : boost::json::parse(writes.back().json).as_object();
+  }
+
+  std::shared_ptr<test::ManualClock> clock = std::make_shared<test::ManualClock>();
+  test::FakeSink* sink = nullptr;
+  std::unique_ptr<Tracker> tracker;
+};
+
+TEST(TrackerLogicTest, TheFirstRecordIsInitializingWithTheStagePlan) {
+  TrackerHarness h;
+  ASSERT_TRUE(h.tracker->flush(10s));
+  auto record = h.last_record();
+  EXPECT_EQ(record.at("status").as_string(), "initializing");
+  EXPECT_EQ(record.at("seq").as_int64(), 1);
+  EXPECT_EQ(record.at("attempt").as_int64(), 1);
+  EXPECT_EQ(record.at("stages").as_array().size(), 5u);
+  EXPECT_TRUE(record.at("eta_seconds").is_null());
+  EXPECT_TRUE(h.sink->writes().front().append_event);
+}
+
+TEST(TrackerLogicTest, MapsStageProgressIntoTheStageRangeOfThePlan) {
+  TrackerHarness h;
+  ASSERT_TRUE(h.tracker->start_stage("loading"));
+  ASSERT_TRUE(h.tracker->complete_stage());
+  ASSERT_TRUE(h.tracker->start_stage("clustering"));
+  ASSERT_TRUE(h.tracker->complete_stage());
+  ASSERT_TRUE(h.tracker->start_stage("cpsat_solving"));
+  ASSERT_TRUE(h.tracker->update_stage_progress(74, 216));
+  ASSERT_TRUE(h.tracker->flush(10s));
+  auto record = h.last_record();
+  EXPECT_EQ(record.at("stage").as_string(), "cpsat_solving");
+  EXPECT_DOUBLE_EQ(record.at("overall_progress").to_number<double>(), 35.56);
+  EXPECT_DOUBLE_EQ(record.at("stage_progress").to_number<double>(), 34.26);
+  EXPECT_EQ(record.at("status").as_string(), "running");
+  EXPECT_EQ(record.at("metadata").at("completed_items").as_int64(), 74);
+  EXPECT_EQ(record.at("metadata").at("total_items").as_int64(), 216);
+}
+
+TEST(TrackerLogicTest, OverallProgressNeverDecreases) {
+  TrackerHarness h;
+  ASSERT_TRUE(h.tracker->start_stage("cpsat_solving"));
+  ASSERT_TRUE(h.tracker->update(overall_update(60.0)));
+  ASSERT_TRUE(h.tracker->update_stage_progress(10, 216));
+  ASSERT_TRUE(h.tracker->update(overall_update(20.0)));
+  ASSERT_TRUE(h.tracker->flush(10s));
+  EXPECT_DOUBLE_EQ(h.last_record().at("overall_progress").to_number<double>(), 60.0);
+}
+
+TEST(TrackerLogicTest, ClampsOutOfRangeValues) {
+  TrackerHarness h;
+  ASSERT_TRUE(h.tracker->start_stage("loading"));
+  ProgressUpdate too_much = overall_update(1e9);
+  too_much.stage_progress = 250.0;
+  ASSERT_TRUE(h.tracker->update(too_much));
+  ASSERT_TRUE(h.tracker->flush(10s));
+  auto record = h.last_record();
+  EXPECT_DOUBLE_EQ(record.at("stage_progress").to_number<double>(), 100);
+  EXPECT_DOUBLE_EQ(record.at("overall_progress").to_number<double>(), 100);
+  ASSERT_TRUE(h.tracker->update_stage_progress(500, 216));
+  ASSERT_TRUE(h.tracker->flush(10s));
+  EXPECT_DOUBLE_EQ(h.last_record().at("stage_progress").to_number<double>(), 100);
+}
+
+TEST(TrackerLogicTest, ReportsAnUnknownStageAndLeavesTheRecordAlone) {
+  TrackerHarness h;
+  ASSERT_TRUE(h.tracker->start_stage("clustering"));
+  auto result = h.tracker->start_stage("warp_drive");
+  ASSERT_FALSE(result);
+  EXPECT_NE(result.error().find("unknown stage 'warp_drive'"), std::string::npos);
+  EXPECT_NE(result.error().find("cpsat_solving"), std::string::npos);  // lists the plan
+  ASSERT_TRUE(h.tracker->flush(10s));
+  EXPECT_EQ(h.last_record().at("stage").as_string(), "clustering");
+}
+
+TEST(TrackerLogicTest, ReportsGoingBackAStage) {
+  TrackerHarness h;
+  ASSERT_TRUE(h.tracker->start_stage("cpsat_solving"));
+  auto result = h.tracker->start_stage("loading");
+  ASSERT_FALSE(result);
+  EXPECT_NE(result.error().find("cannot go back"), std::string::npos);
+  EXPECT_TRUE(h.tracker->start_stage("cpsat_solving"));  // the current stage again is a no-op
+}
+
+TEST(TrackerLogicTest, UpdatesWithoutAStageOrWithABadTotalAreReported) {
+  TrackerHarness h;
+  EXPECT_FALSE(h.tracker->update_stage_progress(1, 10));
+  ASSERT_TRUE(h.tracker->start_stage("loading"));
+  EXPECT_FALSE(h.tracker->update_stage_progress(1, 0));
+  EXPECT_FALSE(h.tracker->update_stage_progress(1, -5));
+}
+
+TEST(TrackerLogicTest, NothingChangesAfterATerminalState) {
+  TrackerHarness h;
+  ASSERT_TRUE(h.tracker->start_stage("loading"));
+  ASSERT_TRUE(h.tracker->mark_completed());
+  const auto writes_before = h.sink->writes().size();
+  auto result = h.tracker->update_stage_progress(1, 2);
+  ASSERT_FALSE(result);
+  EXPECT_NE(result.error().find("already completed"), std::string::npos);
+  EXPECT_FALSE(h.tracker->start_stage("clustering"));
+  EXPECT_FALSE(h.tracker->mark_failed("late"));
+  EXPECT_FALSE(h.tracker->mark_cancelled());
+  ASSERT_TRUE(h.tracker->flush(10s));
+  EXPECT_EQ(h.sink->writes().size(), writes_before);
+  auto record = h.last_record();
+  EXPECT_EQ(record.at("status").as_string(), "completed");
+  EXPECT_DOUBLE_EQ(record.at("overall_progress").to_number<double>(), 100);
+  EXPECT_DOUBLE_EQ(record.at("eta_seconds").to_number<double>(), 0);
+}
+
+TEST(TrackerLogicTest, FailedRecordCarriesTheErrorInMetadata) {
+  TrackerHarness h;
+  ASSERT_TRUE(h.tracker->start_stage("clustering"));
+  ASSERT_TRUE(h.tracker->mark_failed("solver ran out of memory"));
+  auto record = h.last_record();
+  EXPECT_EQ(record.at("status").as_string(), "failed");
+  EXPECT_EQ(record.at("metadata").at("error").as_string(), "solver ran out of memory");
+  EXPECT_TRUE(record.at("eta_seconds").is_null());
+}
+
+TEST(TrackerLogicTest, CoalescedUpdatesNeverLoseABoundaryOrTheTerminalRecord) {
+  TrackerHarness h;
+  const auto plan = StagePlan::reference();
+  for (const auto& stage : plan.stages()) {
+    ASSERT_TRUE(h.tracker->start_stage(stage.name));
+    for (int i = 1; i <= 1000; ++i)
+      ASSERT_TRUE(h.tracker->update_stage_progress(i, 1000));
+    ASSERT_TRUE(h.tracker->complete_stage());
+  }
+  ASSERT_TRUE(h.tracker->mark_completed());
+  std::vector<std::string> events;
+  std::int64_t last_seq = 0;
+  for (const auto& write : h.sink->writes()) {
+    EXPECT_GT(write.seq, last_seq);
+    last_seq = write.seq;
+    if (!write.append_event)
+      continue;
+    auto record = boost::json::parse(write.json).as_object();
+    events.push_back(std::string(record.at("status").as_string()) + ":" +
+                     std::string(record.at("stage").as_string()) + ":" +
+                     std::to_string(record.at("stage_progress").to_number<double>()));
+  }
+  std::vector<std::string> expected = {"initializing::0.000000"};
+  for (const auto& stage : plan.stages()) {
+    expected.push_back("running:" + stage.name + ":0.000000");
+    expected.push_back("running:" + stage.name + ":100.000000");
+  }
+  expected.push_back("completed:rl_refinement:100.000000");
+  EXPECT_EQ(events, expected);
+}
+
+TEST(TrackerLogicTest, ContinuesFromTheSeqAnotherWriterStored) {
+  auto sink = std::make_unique<test::FakeSink>();
+  sink->set_stored_seq(41);  // e.g. the server's queued record and an earlier attempt
+  auto* raw = sink.get();
+  TrackerOptions options;
+  options.attempt = 2;
+  auto tracker = detail::TrackerAccess::make(std::move(sink), kJobId, StagePlan::reference(),
+                                             std::move(options));
+  ASSERT_TRUE(tracker->flush(10s));
+  auto record = boost::json::parse(raw->writes().back().json).as_object();
+  EXPECT_EQ(record.at("seq").as_int64(), 42);
+  EXPECT_EQ(record.at("attempt").as_int64(), 2);
+}
+
+TEST(TrackerLogicTest, ATerminalWriteThatIsNeverAcknowledgedReturnsAnErrorAfterTheTimeout) {
+  TrackerHarness h(with_terminal_timeout(200ms));
+  h.sink->set_failing(true);
+  ASSERT_TRUE(h.tracker->start_stage("loading"));
+  auto result = h.tracker->mark_completed();
+  ASSERT_FALSE(result);
+  EXPECT_NE(result.error().find("did not acknowledge"), std::string::npos);
+  EXPECT_NE(result.error().find("fake sink is failing"), std::string::npos);
+  EXPECT_GT(h.tracker->stats().failed_writes, 0u);
+}
+
+TEST(TrackerLogicTest, TheTerminalRecordLandsOnceTheSinkRecovers) {
+  TrackerHarness h(with_terminal_timeout(100ms));
+  h.sink->set_failing(true);
+  ASSERT_TRUE(h.tracker->start_stage("loading"));
+  EXPECT_FALSE(h.tracker->mark_completed());
+  h.sink->set_failing(false);
+  ASSERT_TRUE(h.tracker->flush(30s));
+  EXPECT_EQ(h.last_record().at("status").as_string(), "completed");
+}
+
+TEST(TrackerLogicTest, SeesACancelRequestWhileTheJobIsSilent) {
+  TrackerOptions options;
+  options.cancel_poll_interval = 20ms;
+  TrackerHarness h(std::move(options));
+  ASSERT_TRUE(h.tracker->start_stage("loading"));
+  ASSERT_TRUE(h.tracker->flush(10s));
+  EXPECT_FALSE(h.tracker->cancel_requested());
+  h.sink->set_cancel(true);
+  const auto deadline = std::chrono::steady_clock::now() + 30s;
+  while (!h.tracker->cancel_requested() && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(5ms);
+  }
+  EXPECT_TRUE(h.tracker->cancel_requested());
+  ASSERT_TRUE(h.tracker->mark_cancelled());
+  EXPECT_EQ(h.last_record().at("status").as_string(), "cancelled");
+}
+
+TEST(TrackerLogicTest, MetadataIsCarriedAndReservedKeysAreRefused) {
+  TrackerHarness h;
+  ProgressUpdate with_metadata;
+  with_metadata.stage = "loading";
+  with_metadata.metadata = {
+      {"source", std::string("s3://bucket")}, {"retries", std::int64_t{2}}, {"dry_run", false}};
+  ASSERT_TRUE(h.tracker->update(with_metadata));
+  ProgressUpdate reserved;
+  reserved.metadata = {{"error", std::string("no")}};
+  EXPECT_FALSE(h.tracker->update(reserved));
+  ASSERT_TRUE(h.tracker->flush(10s));
+  auto metadata = h.last_record().at("metadata").as_object();
+  EXPECT_EQ(metadata.at("source").as_string(), "s3://bucket");
+  EXPECT_EQ(metadata.at("retries").as_int64(), 2);
+  EXPECT_FALSE(metadata.at("dry_run").as_bool());
+  EXPECT_FALSE(metadata.contains("error"));
+}
+
+TEST(TrackerLogicTest, AMillionRapidUpdatesProduceABoundedNumberOfWrites) {
+  TrackerHarness h;
+  ASSERT_TRUE(h.tracker->start_stage("cpsat_solving"));
+  const auto start = std::chrono::steady_clock::now();
+  constexpr int kUpdates = 1'000'000;
+  for (int i = 1; i <= kUpdates; ++i)
+    h.tracker->update_stage_progress(i, kUpdates);
+  const double elapsed =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  ASSERT_TRUE(h.tracker->flush(10s));
+  // At most 10 coalesced writes a second over the loop, plus the two
+  // boundaries, the final flush and one write already due at the start.
+  const auto writes = h.sink->writes().size();
+  EXPECT_LE(writes, static_cast<std::size_t>(elapsed * 10) + 4) << "in " << elapsed << " s";
+  auto record = h.last_record();
+  EXPECT_DOUBLE_EQ(record.at("overall_progress").to_number<double>(), 75);
+  EXPECT_EQ(record.at("metadata").at("completed_items").as_int64(), kUpdates);
+}
+
+TEST(TrackerLogicTest, RejectsAJobIdThatIsNotAUuid) {
+  EXPECT_THROW(detail::TrackerAccess::make(std::make_unique<test::FakeSink>(), "job 1",
+                                           StagePlan::reference(), {}),
+               std::invalid_argument);
+}
+
+}  // namespace
+}  // namespace headway
