@@ -1,0 +1,114 @@
+#include "store/job_store.hpp"
+
+#include <cctype>
+#include <chrono>
+#include <exception>
+
+#include "store/migrate.hpp"
+#include "store/sql_job_store.hpp"
+#include "store/store_url.hpp"
+
+namespace headway::store {
+namespace {
+
+// The store's own default, so the library does not depend on headway_core.
+class WallClock final : public Clock {
+ public:
+  double now() const override {
+    return std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch())
+        .count();
+  }
+};
+
+constexpr const char* kStatusNames[] = {"queued",    "initializing", "running",
+                                        "completed", "failed",       "cancelled"};
+
+}  // namespace
+
+const char* to_string(ErrorCode code) {
+  switch (code) {
+    case ErrorCode::invalid_argument:
+      return "invalid_argument";
+    case ErrorCode::not_found:
+      return "not_found";
+    case ErrorCode::already_exists:
+      return "already_exists";
+    case ErrorCode::unavailable:
+      return "unavailable";
+    case ErrorCode::busy:
+      return "busy";
+    case ErrorCode::schema:
+      return "schema";
+    case ErrorCode::internal:
+      return "internal";
+  }
+  return "internal";
+}
+
+const char* to_string(JobStatus status) {
+  return kStatusNames[static_cast<int>(status)];
+}
+
+std::optional<JobStatus> parse_job_status(std::string_view name) {
+  for (int i = 0; i < static_cast<int>(std::size(kStatusNames)); ++i) {
+    if (name == kStatusNames[i]) {
+      return static_cast<JobStatus>(i);
+    }
+  }
+  return std::nullopt;
+}
+
+bool is_terminal(JobStatus status) {
+  return status == JobStatus::completed || status == JobStatus::failed ||
+         status == JobStatus::cancelled;
+}
+
+bool is_valid_uuid(std::string_view id) {
+  if (id.size() != 36) {
+    return false;
+  }
+  for (std::size_t i = 0; i < id.size(); ++i) {
+    const bool dash_position = i == 8 || i == 13 || i == 18 || i == 23;
+    if (dash_position ? id[i] != '-' : !std::isxdigit(static_cast<unsigned char>(id[i]))) {
+      return false;
+    }
+  }
+  return true;
+}
+
+namespace {
+
+Result<std::unique_ptr<JobStore>> open_store(std::string_view url, const StoreOptions& options) {
+  auto location = parse_store_url(url);
+  if (!location) {
+    return location.error();
+  }
+  std::shared_ptr<Clock> clock = options.clock ? options.clock : std::make_shared<WallClock>();
+
+  auto connection =
+      location->engine == StoreLocation::Engine::postgres
+          ? open_postgres_connection(location->target, options.postgres_connect_timeout_s)
+          : open_sqlite_connection(location->target, options.sqlite_busy_timeout_ms);
+  if (!connection) {
+    return Error{connection.error().code,
+                 connection.error().message + " (" + redact_url(url) + ")"};
+  }
+  if (auto migrated = migrate(**connection, job_store_migrations(), clock->now()); !migrated) {
+    return Error{migrated.error().code, migrated.error().message + " (" + redact_url(url) + ")"};
+  }
+  return std::unique_ptr<JobStore>(
+      std::make_unique<SqlJobStore>(std::move(*connection), std::move(clock)));
+}
+
+}  // namespace
+
+Result<std::unique_ptr<JobStore>> open_job_store(std::string_view url,
+                                                 const StoreOptions& options) {
+  try {
+    return open_store(url, options);
+  } catch (const std::exception& e) {
+    return Error{ErrorCode::internal, std::string("opening the job store: ") + e.what()};
+  }
+}
+
+}  // namespace headway::store

@@ -1,0 +1,157 @@
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "headway/clock.hpp"
+#include "store/result.hpp"
+
+namespace headway::store {
+
+// The lifecycle of a job (DESIGN section 1, `status`).
+enum class JobStatus { queued, initializing, running, completed, failed, cancelled };
+
+const char* to_string(JobStatus status);
+// Parses the wire name ("queued", ...); nullopt for anything else.
+std::optional<JobStatus> parse_job_status(std::string_view name);
+// completed, failed and cancelled: nothing more will happen to the job.
+bool is_terminal(JobStatus status);
+
+// One row of the job table (DESIGN section 4b). Times are Unix seconds.
+struct Job {
+  std::string id;             // UUID, stored in lowercase canonical form
+  std::string owner;          // who may see the job
+  std::string type;           // timetable, command, external, ...
+  std::string params = "{}";  // JSON text, validated on create
+  JobStatus status = JobStatus::queued;
+  std::string stage;
+  double stage_progress = 0;
+  double overall_progress = 0;
+  std::optional<double> eta_seconds;  // unknown when empty
+  std::string error;                  // empty unless the job failed (or was failed)
+  std::int64_t attempts = 0;
+  double created_at = 0;  // 0 on create_job: the store's clock fills it in
+  std::optional<double> started_at;
+  std::optional<double> finished_at;
+  double updated_at = 0;  // 0 on create_job: created_at
+  // The seq of the last progress record folded in; records with seq <= last_seq
+  // are ignored, which makes folding an at-least-once stream idempotent.
+  std::int64_t last_seq = 0;
+};
+
+// The fields of one progress record (DESIGN section 1) that the table keeps.
+// The record is the job's whole state, so applying it overwrites the row.
+struct ProgressUpdate {
+  std::string job_id;
+  std::int64_t seq = 0;  // >= 1
+  JobStatus status = JobStatus::running;
+  std::string stage;
+  double stage_progress = 0;    // 0..100
+  double overall_progress = 0;  // 0..100
+  std::optional<double> eta_seconds;
+  std::int64_t attempt = 1;
+  // Ignored for `queued` records: a queued job has not started.
+  std::optional<double> started_at;
+  double last_updated = 0;  // becomes updated_at, and finished_at when terminal
+  std::string error;        // metadata.error; empty when none
+};
+
+enum class ApplyOutcome {
+  applied,      // the row now reflects the record
+  stale,        // seq was not newer than last_seq: a duplicate or out-of-order record
+  unknown_job,  // no row with that id
+};
+
+// A conditional status change made outside the progress stream: the server
+// cancelling a queued job, the worker failing a job whose worker was lost.
+struct StatusChange {
+  std::string job_id;
+  JobStatus status = JobStatus::cancelled;
+  std::string error{};
+  // Change the row only if its current status is one of these; empty means always.
+  std::vector<JobStatus> only_if_status_in{};
+  // The seq of the progress record the caller wrote for this change, if any, so
+  // that older records still in flight cannot undo it.
+  std::optional<std::int64_t> seq{};
+};
+
+struct JobQuery {
+  std::optional<std::string> owner{};  // nullopt: every owner (admin view)
+  std::optional<JobStatus> status{};   // nullopt: any status
+  std::int64_t limit = 50;             // 1..kMaxListLimit
+  std::int64_t offset = 0;             // >= 0
+};
+
+inline constexpr std::int64_t kMaxListLimit = 1000;
+
+struct JobPage {
+  std::vector<Job> jobs;   // newest first (created_at, then id, descending)
+  std::int64_t total = 0;  // rows matching the filters, ignoring limit and offset
+};
+
+// The durable job table, behind which sit SQLite and PostgreSQL.
+//
+// Thread-safe: each store owns one database connection and serializes calls on
+// it with a mutex, so the server may share one store between threads. Calls
+// block on database I/O; keep them off an event loop thread.
+//
+// Never throws: every failure, including a lost database, comes back as an
+// Error. A PostgreSQL store whose connection broke reconnects on its next call.
+class JobStore {
+ public:
+  virtual ~JobStore() = default;
+
+  // Inserts a new job. Fails with already_exists if the id is taken, and with
+  // invalid_argument for a malformed id, empty owner or type, or params that
+  // are not JSON. Returns the row as stored (normalized id, filled-in times).
+  virtual Result<Job> create_job(const Job& job) = 0;
+
+  // not_found if there is no such job; invalid_argument for a malformed id.
+  virtual Result<Job> get_job(std::string_view id) = 0;
+
+  virtual Result<JobPage> list_jobs(const JobQuery& query) = 0;
+
+  // Folds one progress record into the row, only if update.seq > last_seq.
+  // attempts becomes max(attempts, attempt); a terminal status sets
+  // finished_at = last_updated, any other status clears it.
+  virtual Result<ApplyOutcome> apply_record(const ProgressUpdate& update) = 0;
+
+  // Applies `change` if the row's status allows it; returns whether a row
+  // changed. A terminal status sets finished_at to the store clock's now.
+  virtual Result<bool> set_status(const StatusChange& change) = 0;
+
+  // A cheap round trip, for health checks.
+  virtual Result<void> ping() = 0;
+
+  // The highest migration applied to this database.
+  virtual Result<std::int64_t> schema_version() = 0;
+};
+
+struct StoreOptions {
+  // The time for created_at and set_status; the system clock when null.
+  std::shared_ptr<Clock> clock{};
+  // How long SQLite waits for another process's lock before failing with busy.
+  int sqlite_busy_timeout_ms = 5000;
+  // How long a PostgreSQL (re)connection attempt may take.
+  int postgres_connect_timeout_s = 5;
+};
+
+// Opens (creating if needed) the job table and applies pending migrations.
+// Accepted URLs:
+//   sqlite:///abs/path.db, sqlite://relative/path.db, a plain file path,
+//   :memory: (tests only: private to this store and lost when it closes),
+//   postgres://user:pass@host:port/db or postgresql://... (any libpq URI).
+// Errors: invalid_argument for an unknown scheme, unavailable when the
+// database cannot be reached, schema when migrations fail or the database was
+// migrated by a newer build.
+Result<std::unique_ptr<JobStore>> open_job_store(std::string_view url,
+                                                 const StoreOptions& options = {});
+
+// True for a canonical 8-4-4-4-12 hexadecimal UUID (either case).
+bool is_valid_uuid(std::string_view id);
+
+}  // namespace headway::store
