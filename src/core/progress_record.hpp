@@ -6,17 +6,10 @@
 #include <string_view>
 #include <vector>
 
+#include "core/job_status.hpp"
 #include "headway/stage_plan.hpp"
 
 namespace headway {
-
-enum class JobStatus { queued, initializing, running, completed, failed, cancelled };
-
-std::string_view to_string(JobStatus status);
-std::optional<JobStatus> parse_job_status(std::string_view text);
-inline bool is_terminal(JobStatus s) {
-  return s == JobStatus::completed || s == JobStatus::failed || s == JobStatus::cancelled;
-}
 
 // The progress record of DESIGN.md section 1, as written to Redis and sent to clients.
 struct ProgressRecord {

@@ -9,22 +9,6 @@
 #include "store/store_url.hpp"
 
 namespace headway::store {
-namespace {
-
-// The store's own default, so the library does not depend on headway_core.
-class WallClock final : public Clock {
- public:
-  double now() const override {
-    return std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch())
-        .count();
-  }
-};
-
-constexpr const char* kStatusNames[] = {"queued",    "initializing", "running",
-                                        "completed", "failed",       "cancelled"};
-
-}  // namespace
-
 const char* to_string(ErrorCode code) {
   switch (code) {
     case ErrorCode::invalid_argument:
@@ -45,37 +29,6 @@ const char* to_string(ErrorCode code) {
   return "internal";
 }
 
-const char* to_string(JobStatus status) {
-  return kStatusNames[static_cast<int>(status)];
-}
-
-std::optional<JobStatus> parse_job_status(std::string_view name) {
-  for (int i = 0; i < static_cast<int>(std::size(kStatusNames)); ++i) {
-    if (name == kStatusNames[i]) {
-      return static_cast<JobStatus>(i);
-    }
-  }
-  return std::nullopt;
-}
-
-bool is_terminal(JobStatus status) {
-  return status == JobStatus::completed || status == JobStatus::failed ||
-         status == JobStatus::cancelled;
-}
-
-bool is_valid_uuid(std::string_view id) {
-  if (id.size() != 36) {
-    return false;
-  }
-  for (std::size_t i = 0; i < id.size(); ++i) {
-    const bool dash_position = i == 8 || i == 13 || i == 18 || i == 23;
-    if (dash_position ? id[i] != '-' : !std::isxdigit(static_cast<unsigned char>(id[i]))) {
-      return false;
-    }
-  }
-  return true;
-}
-
 namespace {
 
 Result<std::unique_ptr<JobStore>> open_store(std::string_view url, const StoreOptions& options) {
@@ -83,7 +36,7 @@ Result<std::unique_ptr<JobStore>> open_store(std::string_view url, const StoreOp
   if (!location) {
     return location.error();
   }
-  std::shared_ptr<Clock> clock = options.clock ? options.clock : std::make_shared<WallClock>();
+  std::shared_ptr<Clock> clock = options.clock ? options.clock : system_clock();
 
   auto connection =
       location->engine == StoreLocation::Engine::postgres

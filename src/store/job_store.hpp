@@ -7,19 +7,19 @@
 #include <string_view>
 #include <vector>
 
+#include "core/job_status.hpp"
+#include "core/uuid.hpp"
 #include "headway/clock.hpp"
 #include "store/result.hpp"
 
 namespace headway::store {
 
-// The lifecycle of a job (DESIGN section 1, `status`).
-enum class JobStatus { queued, initializing, running, completed, failed, cancelled };
-
-const char* to_string(JobStatus status);
-// Parses the wire name ("queued", ...); nullopt for anything else.
-std::optional<JobStatus> parse_job_status(std::string_view name);
-// completed, failed and cancelled: nothing more will happen to the job.
-bool is_terminal(JobStatus status);
+// The job lifecycle is the progress record's (core/job_status.hpp).
+using ::headway::is_terminal;
+using ::headway::is_uuid;
+using ::headway::JobStatus;
+using ::headway::parse_job_status;
+using ::headway::to_string;
 
 // One row of the job table (DESIGN section 4b). Times are Unix seconds.
 struct Job {
@@ -150,8 +150,5 @@ struct StoreOptions {
 // migrated by a newer build.
 Result<std::unique_ptr<JobStore>> open_job_store(std::string_view url,
                                                  const StoreOptions& options = {});
-
-// True for a canonical 8-4-4-4-12 hexadecimal UUID (either case).
-bool is_valid_uuid(std::string_view id);
 
 }  // namespace headway::store

@@ -28,7 +28,7 @@ std::string lowercase(std::string_view text) {
 }
 
 Result<std::string> normalized_id(std::string_view id) {
-  if (!is_valid_uuid(id)) {
+  if (!is_uuid(id)) {
     return invalid("job id '" + std::string(id.substr(0, 64)) +
                    "' is not a UUID (expected 8-4-4-4-12 hexadecimal digits)");
   }

@@ -56,11 +56,11 @@ TEST(JobStatusTest, NamesRoundTripAndOnlyFinalStatesAreTerminal) {
 }
 
 TEST(UuidTest, OnlyCanonicalUuidsAreValid) {
-  EXPECT_TRUE(is_valid_uuid("123e4567-e89b-12d3-a456-426614174000"));
-  EXPECT_TRUE(is_valid_uuid("123E4567-E89B-12D3-A456-426614174000"));
-  EXPECT_FALSE(is_valid_uuid("123e4567e89b12d3a456426614174000"));
-  EXPECT_FALSE(is_valid_uuid("{123e4567-e89b-12d3-a456-426614174000}"));
-  EXPECT_FALSE(is_valid_uuid("123e4567-e89b-12d3-a456-42661417400z"));
+  EXPECT_TRUE(is_uuid("123e4567-e89b-12d3-a456-426614174000"));
+  EXPECT_TRUE(is_uuid("123E4567-E89B-12D3-A456-426614174000"));
+  EXPECT_FALSE(is_uuid("123e4567e89b12d3a456426614174000"));
+  EXPECT_FALSE(is_uuid("{123e4567-e89b-12d3-a456-426614174000}"));
+  EXPECT_FALSE(is_uuid("123e4567-e89b-12d3-a456-42661417400z"));
 }
 
 }  // namespace
