@@ -7,9 +7,10 @@ packages=(
   build-essential cmake pkg-config clang-format git ca-certificates python3
   libboost1.81-dev libboost-json1.81-dev libboost-url1.81-dev
   libhiredis-dev libsqlite3-dev libpq-dev libssl-dev
-  libspdlog-dev libfmt-dev libcli11-dev
+  libspdlog-dev libfmt-dev libcli11-dev prometheus-cpp-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   redis-server postgresql
+  nodejs chromium
 )
 
 missing=()
@@ -17,6 +18,10 @@ for package in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" ||
     missing+=("$package")
 done
+
+# The machine's nodejs (Node 20) ships npm; Debian's separate npm package
+# would conflict with it, so npm is only checked for.
+command -v npm >/dev/null || echo "install-deps: warning: npm not found (needed for the web UI)" >&2
 
 if [ ${#missing[@]} -eq 0 ]; then
   echo "install-deps: all ${#packages[@]} packages present"

@@ -16,6 +16,8 @@ void register_all(CLI::App& app) {
   register_version(app);
   register_demo_tracker(app);
   register_eta_replay(app);
+  register_serve(app);
+  register_worker(app);
 }
 
 }  // namespace headway::cli

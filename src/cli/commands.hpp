@@ -13,5 +13,7 @@ int exit_code();
 void register_version(CLI::App& app);
 void register_demo_tracker(CLI::App& app);
 void register_eta_replay(CLI::App& app);
+void register_serve(CLI::App& app);
+void register_worker(CLI::App& app);
 
 }  // namespace headway::cli
