@@ -18,6 +18,7 @@ void StagedPaceEstimator::restart_at(double elapsed, double percent) {
   stage_fresh_ = true;
   // Scores earned before the checkpoint judged paces that no longer apply.
   squared_error_ = {};
+  scored_p_ = percent;
   error_weight_ = 0;
   filed_.fill(Filed{});
 }
@@ -30,6 +31,7 @@ void StagedPaceEstimator::observe(double elapsed, double overall_percent, std::s
     started_ = true;
     moved_t_ = elapsed;
     moved_p_ = overall_percent;
+    scored_p_ = overall_percent;
     stage_.assign(stage);
   } else if (overall_percent < moved_p_) {
     // Resumed from an earlier checkpoint: time spent before it says nothing
@@ -56,8 +58,8 @@ void StagedPaceEstimator::observe(double elapsed, double overall_percent, std::s
     if (recent_.percent > 0 && !stage_fresh_)
       seconds = std::min(seconds, kOutlierWindows * recent_.seconds);
     stage_fresh_ = false;
-    // One exp() serves all three memories (see the static_asserts in the
-    // header): this is the Tracker's hot path.
+    // One exp() serves both windows (see the static_assert in the header):
+    // this is the Tracker's hot path.
     const double recent_decay = std::exp(-step / kRecentWindowPercent);
     const double recent_decay2 = recent_decay * recent_decay;
     const double short_decay = recent_decay2 * recent_decay2 * recent_decay;
@@ -69,16 +71,21 @@ void StagedPaceEstimator::observe(double elapsed, double overall_percent, std::s
     moved_t_ = elapsed;
     moved_p_ = overall_percent;
 
-    score_filed(step, std::sqrt(recent_decay));
-    // File the candidates at every whole percent this report reached, for
-    // scoring once the work after it has been done. A slot already filed (the
-    // job was there before) keeps its first, older forecast.
-    if (const auto now = candidates(elapsed)) {
-      const int first = std::max(static_cast<int>(std::floor(previous_p)) + 1, 0);
-      const int last = std::min(static_cast<int>(std::floor(overall_percent)), 100);
-      for (int k = first; k <= last; ++k) {
-        if (!filed_[k].valid)
-          filed_[k] = Filed{true, elapsed, overall_percent, *now};
+    // Everything below runs only when a whole percent is crossed (at most 101
+    // times per run of progress), so the logs and exps it needs stay off the
+    // per-report path.
+    const int first = std::max(static_cast<int>(std::floor(previous_p)) + 1, 0);
+    const int last = std::min(static_cast<int>(std::floor(overall_percent)), 100);
+    if (first <= last) {
+      score_filed();
+      // File the candidates at every whole percent this report reached, for
+      // scoring once the work after it has been done. A slot already filed (the
+      // job was there before) keeps its first, older forecast.
+      if (const auto now = candidates(elapsed)) {
+        for (int k = first; k <= last; ++k) {
+          if (!filed_[k].valid)
+            filed_[k] = Filed{true, elapsed, overall_percent, *now};
+        }
       }
     }
   }
@@ -88,11 +95,14 @@ void StagedPaceEstimator::observe(double elapsed, double overall_percent, std::s
   }
 }
 
-void StagedPaceEstimator::score_filed(double step, double decay) {
+void StagedPaceEstimator::score_filed() {
   // Judge the forecast filed `horizon` percent ago on the work done since: as
   // far back as there is work left (that is the horizon the ETA must cover),
   // but within the later half of the history, so early, noisy forecasts do not
-  // decide the weights on their own.
+  // decide the weights on their own. The score covers the progress since the
+  // last whole-percent crossing, whether or not a forecast could be judged.
+  const double step = moved_p_ - scored_p_;
+  scored_p_ = moved_p_;
   const double horizon = std::min(100.0 - moved_p_, kHorizonShare * (moved_p_ - origin_p_));
   if (horizon <= 0)
     return;
@@ -103,8 +113,9 @@ void StagedPaceEstimator::score_filed(double step, double decay) {
   if (!then.valid || moved_p_ <= then.percent || moved_t_ <= then.elapsed)
     return;
   const double actual = std::log((moved_t_ - then.elapsed) / (moved_p_ - then.percent));
-  // Weighted by progress, like the windows, so report granularity does not
-  // change how fast old scores fade (`decay` is exp(-step / memory)).
+  // Weighted by the progress since the last scoring, like the windows, so
+  // report granularity does not change how fast old scores fade.
+  const double decay = std::exp(-step / kErrorMemoryPercent);
   for (std::size_t i = 0; i < kCandidates; ++i) {
     const double error = actual - then.log_pace[i];
     squared_error_[i] = squared_error_[i] * decay + step * error * error;
@@ -168,7 +179,14 @@ std::optional<double> StagedPaceEstimator::estimate(double now_elapsed) const {
   const auto remaining = median_remaining(now_elapsed);
   if (!remaining)
     return std::nullopt;
-  return kUncertaintyShrink * *remaining;
+  // The median forecast times exp(-sigma^2) minimises the expected relative
+  // error; sigma^2 grows with progress (see kLogVarianceAtEnd).
+  return std::exp(-log_variance()) * *remaining;
+}
+
+double StagedPaceEstimator::log_variance() const {
+  const double done = std::clamp(moved_p_ / 100.0, 0.0, 1.0);
+  return kLogVarianceAtStart + (kLogVarianceAtEnd - kLogVarianceAtStart) * done;
 }
 
 std::optional<double> StagedPaceEstimator::display_percent(double now_elapsed) const {

@@ -25,15 +25,16 @@ namespace headway::eta {
 // stage's speed takes over within a fraction of a percent.
 //
 // Which bet is right differs from job to job, so the estimator keeps score
-// online: at every whole percent it files each candidate's (log) pace, and as
-// progress advances it compares what each filed candidate predicted for the
+// online: at every whole percent it files each candidate's (log) pace, and at
+// each later whole percent it compares what a filed candidate predicted for the
 // work done since with the time that work actually took. The forecast is a
 // log-space average of the candidates, weighted sharply towards the ones whose
 // recent predictions held up. Everything scored has already happened, so this
 // stays causal.
 //
 //   reported   the forecast scaled down for uncertainty, because a late ETA is
-//              worse than an early one of the same size (kUncertaintyShrink);
+//              worse than an early one of the same size (kLogVarianceAtStart,
+//              kLogVarianceAtEnd);
 //   display    display_percent() uses the unscaled forecast (the median).
 //
 // A single report that took far longer than the recent window (a silent stall)
@@ -51,33 +52,37 @@ class StagedPaceEstimator final : public EtaEstimator {
   static constexpr double kShortWindowPercent = 1.0;
   static constexpr double kRecentWindowPercent = 5.0;
   // Share of each window's memory kept when the stage changes.
-  static constexpr double kStageCarryOver = 0.1;
+  static constexpr double kStageCarryOver = 0.03;
   // A single report's time counts at most this many recent (5 %) windows.
-  static constexpr double kOutlierWindows = 3.0;
+  static constexpr double kOutlierWindows = 2.0;
   // Scoring: a candidate filed at progress q is judged on [q, now], where
   // now - q = min(percent left, kHorizonShare * percent done): as long a
   // stretch as is left to forecast, but no longer than half the history.
   static constexpr double kHorizonShare = 0.5;
   // Progress (percent) over which the memory of scoring errors decays by 1/e.
-  static constexpr double kErrorMemoryPercent = 10.0;
+  static constexpr double kErrorMemoryPercent = 15.0;
   // Prior mean squared log error of every candidate, worth this much progress
   // (percent) of evidence; it decides the weights until scoring has begun.
   static constexpr double kPriorSquaredError = 0.1;
   static constexpr double kPriorWeightPercent = 1.0;
   // Weight of a candidate = exp(-(its mean squared log error - the best one's)
-  // / kSelectivity): a candidate 0.01 worse in squared log error gets 1/e.
-  static constexpr double kSelectivity = 0.01;
-  // exp(-sigma^2) with sigma^2 = 0.16: the best point forecast under relative
-  // error when the log of the true remaining time has that variance.
-  static constexpr double kUncertaintyShrink = 0.8521437889662113;
+  // / kSelectivity): a candidate 0.003 worse in squared log error gets 1/e.
+  static constexpr double kSelectivity = 0.003;
+  // Uncertainty shrink: reported = median forecast * exp(-sigma^2), the best
+  // point forecast under relative error when the log of the true remaining
+  // time has variance sigma^2. sigma^2 grows linearly with progress, from
+  // kLogVarianceAtStart at 0 % to kLogVarianceAtEnd at 100 %: the surprises a
+  // pace cannot see (a slow last step, a stall, an early finish) are roughly
+  // fixed in size, so they weigh more as the remaining time gets shorter.
+  static constexpr double kLogVarianceAtStart = 0.05;
+  static constexpr double kLogVarianceAtEnd = 0.25;
   // No estimate until progress has moved this far (percent) since the start.
   static constexpr double kMinProgressPercent = 0.5;
 
   static constexpr std::size_t kCandidates = 3;
-  // observe() derives the short window's and the error memory's decay from the
-  // recent window's, so their ratios are fixed.
+  // observe() derives the short window's decay from the recent window's, so
+  // their ratio is fixed.
   static_assert(kRecentWindowPercent == 5 * kShortWindowPercent);
-  static_assert(kErrorMemoryPercent == 2 * kRecentWindowPercent);
 
   void observe(double elapsed, double overall_percent, std::string_view stage) override;
   std::optional<double> estimate(double now_elapsed) const override;
@@ -100,7 +105,9 @@ class StagedPaceEstimator final : public EtaEstimator {
 
   std::optional<LogPaces> candidates(double now_elapsed) const;
   std::optional<double> median_remaining(double now_elapsed) const;
-  void score_filed(double step, double decay);
+  void score_filed();
+  // sigma^2 of the log forecast error at the current progress.
+  double log_variance() const;
   void restart_at(double elapsed, double percent);
 
   bool started_ = false;
@@ -118,8 +125,11 @@ class StagedPaceEstimator final : public EtaEstimator {
   // Typical percent per progress report, for judging a silence.
   double typical_step_ = 0;
   bool stage_fresh_ = true;  // no progress seen yet in the current stage/window
-  // Decayed, progress-weighted sums of each candidate's squared log error.
+  // Decayed, progress-weighted sums of each candidate's squared log error,
+  // updated when a whole percent is crossed; scored_p_ is the progress at the
+  // last update.
   LogPaces squared_error_{};
+  double scored_p_ = 0;
   double error_weight_ = 0;
   std::array<Filed, 101> filed_{};  // index: whole percent
 };

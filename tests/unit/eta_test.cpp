@@ -16,6 +16,13 @@ std::unique_ptr<EtaEstimator> make(std::string_view name) {
   return estimator;
 }
 
+// The reported ETA's factor below the median forecast at `percent` progress.
+double shrink_at(double percent) {
+  using Staged = eta::StagedPaceEstimator;
+  return std::exp(-(Staged::kLogVarianceAtStart +
+                    (Staged::kLogVarianceAtEnd - Staged::kLogVarianceAtStart) * percent / 100.0));
+}
+
 // Feeds a job running at `percent_per_second`, one report per second, up to
 // (and including) `until_percent`.
 void feed_constant_rate(EtaEstimator& estimator, double percent_per_second, double until_percent) {
@@ -34,7 +41,7 @@ TEST(StagedEtaTest, ConstantRateConvergesToTheTrueEtaScaledForUncertainty) {
   ASSERT_TRUE(eta.has_value());
   // The reported ETA is the median forecast times the relative-error-optimal
   // shrink; the display percent carries the unscaled forecast.
-  EXPECT_NEAR(*eta, eta::StagedPaceEstimator::kUncertaintyShrink * 100.0, 0.5);
+  EXPECT_NEAR(*eta, shrink_at(50.0) * 100.0, 0.5);
   const auto shown = estimator->display_percent(100.0);
   ASSERT_TRUE(shown.has_value());
   EXPECT_NEAR(*shown, 50.0, 0.3);
@@ -115,9 +122,43 @@ TEST(StagedEtaTest, OnlineScoringFavoursThePaceThatKeepsPredictingWell) {
   for (int k = 61; k <= 100; ++k)
     truth += 3.0 - 2.7 * (k - 1) / 99.0;
   const double stage_average = 40.0 * t / 60.0;
-  const double median = *estimator->estimate(t) / eta::StagedPaceEstimator::kUncertaintyShrink;
+  const double median = *estimator->estimate(t) / shrink_at(60.0);
   EXPECT_LT(median, 0.85 * stage_average);
   EXPECT_GT(median, truth);  // still causal: it cannot foresee the speed-up
+}
+
+TEST(StagedEtaTest, UncertaintyShrinkIsSmallEarlyAndLargerNearTheEnd) {
+  // The same steady job seen at 20 % and at 80 %: both medians are right, but
+  // near the end a fixed-size surprise is a larger share of what is left, so
+  // the reported ETA sits further below the median.
+  auto early = make("staged");
+  feed_constant_rate(*early, 1.0, 20.0);
+  auto late = make("staged");
+  feed_constant_rate(*late, 1.0, 80.0);
+  const double early_ratio = *early->estimate(20.0) / 80.0;
+  const double late_ratio = *late->estimate(80.0) / 20.0;
+  EXPECT_NEAR(early_ratio, shrink_at(20.0), 0.01);
+  EXPECT_NEAR(late_ratio, shrink_at(80.0), 0.01);
+  EXPECT_GT(early_ratio, late_ratio);
+}
+
+TEST(StagedEtaTest, ReportGranularityDoesNotChangeTheForecast) {
+  // One job, reported once per percent or ten times per percent: scoring runs
+  // at whole-percent crossings and weighs by progress, so both see the same
+  // evidence. The pace changes halfway so the scores actually matter.
+  const auto run = [](int reports_per_percent) {
+    auto estimator = make("staged");
+    double t = 0;
+    for (int k = 1; k <= 70 * reports_per_percent; ++k) {
+      const double percent = static_cast<double>(k) / reports_per_percent;
+      t += (percent <= 40 ? 1.0 : 2.5) / reports_per_percent;
+      estimator->observe(t, percent, "processing");
+    }
+    return *estimator->estimate(t);
+  };
+  const double coarse = run(1);
+  const double fine = run(10);
+  EXPECT_NEAR(fine, coarse, 0.05 * coarse);
 }
 
 TEST(StagedEtaTest, FinishedJobHasZeroEta) {
