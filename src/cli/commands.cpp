@@ -18,6 +18,7 @@ void register_all(CLI::App& app) {
   register_eta_replay(app);
   register_serve(app);
   register_worker(app);
+  register_user(app);
 }
 
 }  // namespace headway::cli

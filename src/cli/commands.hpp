@@ -15,5 +15,6 @@ void register_demo_tracker(CLI::App& app);
 void register_eta_replay(CLI::App& app);
 void register_serve(CLI::App& app);
 void register_worker(CLI::App& app);
+void register_user(CLI::App& app);
 
 }  // namespace headway::cli

@@ -10,6 +10,7 @@
 #include "core/job_status.hpp"
 #include "core/uuid.hpp"
 #include "headway/clock.hpp"
+#include "store/auth_store.hpp"
 #include "store/result.hpp"
 
 namespace headway::store {
@@ -129,6 +130,9 @@ class JobStore {
 
   // The highest migration applied to this database.
   virtual Result<std::int64_t> schema_version() = 0;
+
+  // Users, tokens and sessions, in the same database.
+  virtual AuthStore& auth() = 0;
 };
 
 struct StoreOptions {

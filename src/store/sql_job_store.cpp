@@ -49,17 +49,6 @@ Result<void> check_time(const char* field, std::optional<double> value) {
   return {};
 }
 
-// Runs `body`, turning any exception (allocation failure, a bug) into an
-// Error so that nothing escapes the store's interface.
-template <typename Body>
-auto guarded(Body&& body) -> decltype(body()) {
-  try {
-    return body();
-  } catch (const std::exception& e) {
-    return Error{ErrorCode::internal, std::string("job store: ") + e.what()};
-  }
-}
-
 class RowReader {
  public:
   explicit RowReader(const SqlRow& row) : row_(row) {}

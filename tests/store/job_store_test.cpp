@@ -18,81 +18,12 @@
 #include "store/migrate.hpp"
 #include "store/sql_connection.hpp"
 #include "store/store_url.hpp"
-#include "support/postgres_server.hpp"
+#include "store_backends.hpp"
 
 namespace headway::store {
 namespace {
 
-namespace fs = std::filesystem;
-
-class FakeClock final : public Clock {
- public:
-  double now() const override { return now_.load(); }
-  void set(double t) { now_.store(t); }
-
- private:
-  std::atomic<double> now_{1'700'000'000.0};
-};
-
-// A fresh, empty database per test; set up once per suite.
-struct SqliteBackend {
-  static inline fs::path directory;
-  static inline int counter = 0;
-
-  static std::string set_up_suite() {
-    std::string pattern = (fs::temp_directory_path() / "headway-store-XXXXXX").string();
-    if (!mkdtemp(pattern.data())) {
-      return "mkdtemp failed";
-    }
-    directory = pattern;
-    return {};
-  }
-  static void tear_down_suite() { fs::remove_all(directory); }
-  static std::string fresh_url() {
-    return "sqlite://" + (directory / ("jobs_" + std::to_string(++counter) + ".db")).string();
-  }
-};
-
-struct PostgresBackend {
-  static inline std::unique_ptr<test::PostgresServer> server;
-  static inline int counter = 0;
-
-  static std::string set_up_suite() {
-    try {
-      server = std::make_unique<test::PostgresServer>();
-    } catch (const std::exception& e) {
-      return std::string("could not start PostgreSQL: ") + e.what();
-    }
-    return {};
-  }
-  static void tear_down_suite() { server.reset(); }
-  static std::string fresh_url() {
-    return server->create_database("jobs_" + std::to_string(++counter));
-  }
-};
-
-// A connection beside the store, for looking at and tampering with tables.
-std::unique_ptr<SqlConnection> raw_connection(const std::string& url) {
-  auto location = parse_store_url(url);
-  EXPECT_TRUE(location.ok());
-  auto connection = location->engine == StoreLocation::Engine::postgres
-                        ? open_postgres_connection(location->target, 5)
-                        : open_sqlite_connection(location->target, 5000);
-  EXPECT_TRUE(connection.ok()) << connection.error().message;
-  return std::move(*connection);
-}
-
-std::int64_t count_rows(const std::string& url, const std::string& table) {
-  auto rows = raw_connection(url)->query("SELECT COUNT(*) FROM " + table, {});
-  EXPECT_TRUE(rows.ok()) << rows.error().message;
-  return std::get<std::int64_t>(rows->at(0).at(0));
-}
-
-std::string uuid(int n) {
-  char buffer[40];
-  std::snprintf(buffer, sizeof buffer, "00000000-0000-4000-8000-%012d", n);
-  return buffer;
-}
+using namespace testing_support;
 
 template <typename Backend>
 class JobStoreTest : public ::testing::Test {
@@ -160,14 +91,6 @@ class JobStoreTest : public ::testing::Test {
   std::unique_ptr<JobStore> store_;
 };
 
-struct BackendNames {
-  template <typename T>
-  static std::string GetName(int) {
-    return std::is_same_v<T, SqliteBackend> ? "Sqlite" : "Postgres";
-  }
-};
-
-using Backends = ::testing::Types<SqliteBackend, PostgresBackend>;
 TYPED_TEST_SUITE(JobStoreTest, Backends, BackendNames);
 
 TYPED_TEST(JobStoreTest, MigrationsApplyOnceAndReopeningChangesNothing) {
@@ -191,7 +114,8 @@ TYPED_TEST(JobStoreTest, MigrationsApplyOnceAndReopeningChangesNothing) {
 TYPED_TEST(JobStoreTest, AMigrationAddedLaterRunsOnceOnAnExistingDatabase) {
   std::vector<Migration> migrations(job_store_migrations().begin(), job_store_migrations().end());
   const auto next = static_cast<std::int64_t>(migrations.size()) + 1;
-  migrations.push_back({next, "add users", "CREATE TABLE users (name TEXT NOT NULL PRIMARY KEY)"});
+  migrations.push_back(
+      {next, "add a later table", "CREATE TABLE later_table (name TEXT NOT NULL PRIMARY KEY)"});
   auto connection = raw_connection(this->url_);
 
   for (int run = 0; run < 2; ++run) {
@@ -200,7 +124,7 @@ TYPED_TEST(JobStoreTest, AMigrationAddedLaterRunsOnceOnAnExistingDatabase) {
     EXPECT_EQ(*version, next);
   }
   EXPECT_EQ(count_rows(this->url_, "schema_migrations"), next);
-  EXPECT_EQ(count_rows(this->url_, "users"), 0);
+  EXPECT_EQ(count_rows(this->url_, "later_table"), 0);
 }
 
 TYPED_TEST(JobStoreTest, AFailingMigrationLeavesThePreviousVersionIntact) {

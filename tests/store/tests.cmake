@@ -7,5 +7,5 @@ headway_add_test(store_url_test LABEL unit
   LIBS headway_store)
 
 headway_add_test(job_store_test LABEL integration
-  SOURCES store/job_store_test.cpp support/postgres_server.cpp
+  SOURCES store/job_store_test.cpp store/auth_store_test.cpp support/postgres_server.cpp
   LIBS headway_store PostgreSQL::PostgreSQL)

@@ -6,3 +6,7 @@ headway_add_test(unit_tests LABEL unit
     unit/tracker_logic_test.cpp
     unit/eta_test.cpp
   LIBS Boost::json)
+
+headway_add_test(auth_test LABEL unit
+  SOURCES unit/auth_test.cpp
+  LIBS headway_auth)

@@ -7,8 +7,8 @@ namespace headway::store {
 // to INTEGER affinity. JSON stays TEXT on both (validated by the store), so
 // params round-trip byte for byte.
 //
-// Users and API tokens come next as version 2 (`users`, `api_tokens`); SQLite
-// connections already run with foreign_keys=ON for them.
+// SQLite connections run with foreign_keys=ON, so ON DELETE CASCADE holds on
+// both engines.
 namespace {
 
 constexpr const char* kCreateJobs = R"sql(
@@ -35,8 +35,40 @@ CREATE INDEX jobs_by_owner_newest ON jobs (owner, created_at DESC, id DESC);
 CREATE INDEX jobs_newest ON jobs (created_at DESC, id DESC);
 )sql";
 
+// Users are keyed by name, which jobs.owner holds. Secrets are stored hashed:
+// passwords with scrypt, tokens and session ids with SHA-256.
+constexpr const char* kCreateAuth = R"sql(
+CREATE TABLE users (
+  name          TEXT NOT NULL PRIMARY KEY,
+  role          TEXT NOT NULL CHECK (role IN ('user', 'admin')),
+  password_hash TEXT NOT NULL,
+  created_at    DOUBLE PRECISION NOT NULL
+);
+CREATE TABLE api_tokens (
+  id         TEXT NOT NULL PRIMARY KEY,
+  user_name  TEXT NOT NULL REFERENCES users (name) ON DELETE CASCADE,
+  token_hash TEXT NOT NULL UNIQUE,
+  created_at DOUBLE PRECISION NOT NULL,
+  expires_at DOUBLE PRECISION,
+  revoked_at DOUBLE PRECISION
+);
+CREATE INDEX api_tokens_by_user ON api_tokens (user_name, created_at);
+CREATE TABLE sessions (
+  id_hash    TEXT NOT NULL PRIMARY KEY,
+  user_name  TEXT NOT NULL REFERENCES users (name) ON DELETE CASCADE,
+  csrf_token TEXT NOT NULL,
+  created_at DOUBLE PRECISION NOT NULL,
+  expires_at DOUBLE PRECISION NOT NULL
+);
+CREATE TABLE settings (
+  name  TEXT NOT NULL PRIMARY KEY,
+  value TEXT NOT NULL
+);
+)sql";
+
 constexpr Migration kMigrations[] = {
     {1, "create jobs", kCreateJobs},
+    {2, "create users, api_tokens, sessions, settings", kCreateAuth},
 };
 
 }  // namespace
