@@ -2,6 +2,7 @@
 # The whole test suite: installs what is missing, then builds and runs every
 # test in the dev build and under ASan+UBSan and TSan. Tests start their own
 # redis-server (and PostgreSQL) on free loopback ports and stop them.
+# The web UI is type-checked, built and unit-tested with Vitest.
 # HEADWAY_SANITIZERS="asan tsan" (default) picks the sanitizer builds; "" skips them.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -10,6 +11,8 @@ scripts/install-deps.sh
 sanitizers=${HEADWAY_SANITIZERS-asan tsan}
 jobs=${HEADWAY_JOBS:-$(nproc)}
 status=0
+echo "=== web: build and unit tests"
+(cd web && npm ci --no-audit --no-fund --loglevel=error && npm run build && npm test) || status=1
 for preset in dev $sanitizers; do
   echo "=== $preset: build"
   scripts/build.sh "$preset"

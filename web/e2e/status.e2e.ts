@@ -1,0 +1,198 @@
+// The status page end to end, in Debian's Chromium, against the server that
+// e2e/harness.ts launches (the temporary stand-in by default). Every wait is bounded.
+
+import type { Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { launchBrowser, PHONE, snap, type Browser } from './browser';
+import { credentials, launchServer, type ServerHandle } from './harness';
+
+let server: ServerHandle;
+let browser: Browser;
+
+const STAGE_ORDER = ['Loading data', 'Organizing', 'Building schedule', 'Optimizing', 'Finalizing'];
+
+beforeAll(async () => {
+  server = await launchServer();
+  process.stderr.write(`e2e: testing against ${server.description}\n`);
+  browser = await launchBrowser();
+});
+
+afterAll(async () => {
+  await browser?.close();
+  await server?.dispose();
+});
+
+async function newPage(): Promise<Page> {
+  const page = await browser.context.newPage();
+  page.on('pageerror', (error) => process.stderr.write(`page error: ${error.message}\n`));
+  return page;
+}
+
+async function signIn(page: Page): Promise<void> {
+  await page.goto(`${server.baseUrl}/login`);
+  await page.fill('#username', credentials.username);
+  await page.fill('#password', credentials.password);
+  await page.click('button[type="submit"]');
+  await page.waitForURL((url) => !url.pathname.startsWith('/login'), { timeout: 10_000 });
+}
+
+/** Fill in the Generate Timetable page and land on the new job's status page. */
+async function generate(page: Page, durationSeconds: number): Promise<string> {
+  await page.goto(`${server.baseUrl}/admin/timetables/generate/`);
+  await page.fill('#duration', String(durationSeconds));
+  await page.click('button[type="submit"]');
+  await page.waitForURL(/\/admin\/timetables\/status\/[^/]+$/, { timeout: 10_000 });
+  return decodeURIComponent(new URL(page.url()).pathname.split('/').pop() ?? '');
+}
+
+const overallBar = (page: Page) => page.locator('[role="progressbar"][aria-label="Overall progress"]');
+
+async function overallValue(page: Page): Promise<number> {
+  return Number(await overallBar(page).getAttribute('aria-valuenow', { timeout: 5_000 }));
+}
+
+async function waitForProgressAbove(page: Page, percent: number, timeoutMs: number): Promise<void> {
+  await page.waitForFunction(
+    (p) => Number(document.querySelector('[aria-label="Overall progress"]')?.getAttribute('aria-valuenow')) > p,
+    percent,
+    { timeout: timeoutMs, polling: 100 },
+  );
+}
+
+const connection = (page: Page) => page.getByTestId('connection');
+
+describe('status page', () => {
+  it('a person who is not signed in is sent to /login, and back after signing in', async () => {
+    const page = await newPage();
+    await browser.context.clearCookies();
+    await page.goto(`${server.baseUrl}/admin/timetables/`);
+    await page.waitForURL(/\/login\?next=/, { timeout: 10_000 });
+    await snap(page, '00-login');
+    await page.fill('#username', credentials.username);
+    await page.fill('#password', credentials.password);
+    await page.click('button[type="submit"]');
+    await page.waitForURL(/\/admin\/timetables\/$/, { timeout: 10_000 });
+    await page.getByRole('heading', { name: 'Timetable jobs' }).waitFor({ timeout: 10_000 });
+    await page.close();
+  });
+
+  it('generate a job: the bar advances, stages change in order, Schedule Ready!, then the job list', async () => {
+    const page = await newPage();
+    await signIn(page);
+    await page.goto(`${server.baseUrl}/admin/timetables/generate/`);
+    await snap(page, '01-generate');
+    const jobId = await generate(page, 14);
+    await connection(page).getByText('Live Updates').waitFor({ timeout: 10_000 });
+
+    const stagesSeen: string[] = [];
+    const values: number[] = [];
+    let shotRunning = false;
+    const deadline = Date.now() + 45_000;
+    while (Date.now() < deadline) {
+      if (await page.getByText('Schedule Ready!').isVisible()) break;
+      const step = (await page.getByTestId('current-step').textContent({ timeout: 5_000 }))?.trim() ?? '';
+      if (STAGE_ORDER.includes(step) && stagesSeen.at(-1) !== step) stagesSeen.push(step);
+      values.push(await overallValue(page));
+      if (!shotRunning && step === 'Building schedule' && values.at(-1)! > 30) {
+        shotRunning = true;
+        await snap(page, '02-status-running');
+        await page.setViewportSize(PHONE);
+        await snap(page, '03-status-running-phone');
+        await page.setViewportSize({ width: 1280, height: 860 });
+      }
+      await page.waitForTimeout(100);
+    }
+    await page.getByText('Schedule Ready!').waitFor({ timeout: 5_000 });
+    await snap(page, '04-schedule-ready');
+    expect(shotRunning).toBe(true);
+    expect(stagesSeen).toEqual(STAGE_ORDER.slice(STAGE_ORDER.indexOf(stagesSeen[0]!)));
+    expect(stagesSeen.length).toBeGreaterThanOrEqual(4);
+    for (let i = 1; i < values.length; i += 1) expect(values[i]!).toBeGreaterThanOrEqual(values[i - 1]!);
+    expect(new Set(values).size).toBeGreaterThan(10);
+    expect(await overallValue(page)).toBe(100);
+
+    await page.waitForURL(/\/admin\/timetables\/$/, { timeout: 5_000 });
+    const row = page.locator(`[data-job-id="${jobId}"]`);
+    await row.getByText('Completed').waitFor({ timeout: 10_000 });
+    await snap(page, '05-job-list');
+    await page.setViewportSize(PHONE);
+    await snap(page, '06-job-list-phone');
+    await page.close();
+  });
+
+  it('cancel a running job after confirming', async () => {
+    const page = await newPage();
+    await signIn(page);
+    await generate(page, 60);
+    await waitForProgressAbove(page, 5, 20_000);
+    await page.getByRole('button', { name: 'Cancel job' }).click();
+    await page.getByRole('alertdialog').waitFor({ timeout: 5_000 });
+    await snap(page, '07-cancel-confirm');
+    await page.getByRole('button', { name: 'Yes, cancel job' }).click();
+    await page.getByText('Generation cancelled').waitFor({ timeout: 15_000 });
+    await snap(page, '08-cancelled');
+    await expect(page.getByRole('link', { name: 'Back to jobs' }).isVisible()).resolves.toBe(true);
+    const valueAtCancel = await overallValue(page);
+    expect(valueAtCancel).toBeLessThan(100);
+    await page.close();
+  });
+
+  it.skipIf(process.env.HEADWAY_E2E_BASE_URL !== undefined)(
+    'the server dies mid-job: Disconnected; it comes back: Live Updates, and the job completes',
+    async () => {
+      const page = await newPage();
+      await signIn(page);
+      await generate(page, 24);
+      await connection(page).getByText('Live Updates').waitFor({ timeout: 10_000 });
+      await waitForProgressAbove(page, 10, 15_000);
+      await server.kill();
+      await connection(page).getByText('Disconnected').waitFor({ timeout: 10_000 });
+      const frozenAt = await overallValue(page);
+      await snap(page, '09-disconnected');
+      await page.waitForTimeout(1500);
+      expect(await overallValue(page)).toBeLessThanOrEqual(frozenAt + 1);
+      await server.start();
+      await connection(page).getByText('Live Updates').waitFor({ timeout: 20_000 });
+      await snap(page, '10-reconnected');
+      await waitForProgressAbove(page, frozenAt + 1, 15_000);
+      await page.getByText('Schedule Ready!').waitFor({ timeout: 40_000 });
+      await page.close();
+    },
+  );
+
+  it('the stream endpoint is blocked: the REST badge appears after 30 s and the page still completes', async () => {
+    const page = await newPage();
+    await signIn(page);
+    await page.route('**/api/generation/stream/**', (route) => route.abort('connectionrefused'));
+    const started = Date.now();
+    await generate(page, 38);
+    await connection(page).getByText('Disconnected').waitFor({ timeout: 10_000 });
+    const badge = page.getByTestId('rest-badge');
+    await page.waitForTimeout(20_000);
+    expect(await badge.isVisible()).toBe(false);
+    await badge.waitFor({ timeout: 20_000 });
+    expect(Date.now() - started).toBeGreaterThanOrEqual(29_000);
+    await expect(badge.textContent()).resolves.toMatch(/^Job status \(REST\): /);
+    await snap(page, '11-rest-fallback');
+    await page.getByText('Schedule Ready!').waitFor({ timeout: 30_000 });
+    await snap(page, '12-rest-completed');
+    await page.close();
+  });
+
+  it('a failed job shows its reason and a way back', async () => {
+    const page = await newPage();
+    await signIn(page);
+    await page.goto(`${server.baseUrl}/admin/timetables/generate/`);
+    await page.fill('#duration', '5');
+    await page.locator('details.advanced summary').click();
+    await page.selectOption('#fail_at', 'cpsat_solving');
+    await page.click('button[type="submit"]');
+    await page.getByText('Generation failed').waitFor({ timeout: 20_000 });
+    await snap(page, '13-failed');
+    await page.setViewportSize(PHONE);
+    await snap(page, '14-failed-phone');
+    await page.getByRole('link', { name: 'Back to jobs' }).click();
+    await page.waitForURL(/\/admin\/timetables\/$/, { timeout: 5_000 });
+    await page.close();
+  });
+});

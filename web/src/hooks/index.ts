@@ -1,0 +1,12 @@
+// The reusable progress hooks. They import nothing from the app (only ../lib),
+// so another React app can take src/hooks and src/lib as they are: see README.md.
+export { useProgress, defaultStreamUrl } from './useProgress';
+export type { UseProgressOptions, UseProgressResult } from './useProgress';
+export { useSmoothProgress, prefersReducedMotion } from './useSmoothProgress';
+export type { UseSmoothProgressOptions } from './useSmoothProgress';
+export { useSmoothedETA } from './useSmoothedETA';
+export type { UseSmoothedETAOptions } from './useSmoothedETA';
+export { getProgressColor } from './getProgressColor';
+export { stageDisplayName } from '../lib/stages';
+export type { ProgressRecord, JobStatus, DoneEvent, StagePlanEntry } from '../lib/types';
+export type { StreamGiveUp } from '../lib/progressStream';

@@ -1,0 +1,154 @@
+import { useEffect, useState } from 'react';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { sharedStreams } from '../lib/streamRegistry';
+import { FakeEventSource, record } from '../test/fakeEventSource';
+import { act, render, renderHook } from '../test/render';
+import { useProgress, type UseProgressOptions } from './useProgress';
+
+beforeEach(() => {
+  sharedStreams.reset();
+  FakeEventSource.reset();
+  vi.stubGlobal('EventSource', FakeEventSource);
+  vi.useFakeTimers();
+});
+afterEach(() => {
+  sharedStreams.reset();
+  vi.useRealTimers();
+});
+
+/**
+ * The reference design's bug: reconnect state in the effect's dependencies. The
+ * successful connect resets that state, the effect re-runs, and its cleanup
+ * closes the connection that had just come up.
+ */
+function useProgressWithTheOldBug(jobId: string) {
+  const [reconnectAttempt, setReconnectAttempt] = useState(0);
+  const [isConnected, setIsConnected] = useState(false);
+  useEffect(() => {
+    const es = new EventSource(`/api/generation/stream/${jobId}/`);
+    es.addEventListener('connected', () => {
+      setIsConnected(true);
+      setReconnectAttempt(0);
+    });
+    es.onerror = () => {
+      es.close();
+      setIsConnected(false);
+      setTimeout(() => setReconnectAttempt((n) => n + 1), 1000 * 2 ** reconnectAttempt);
+    };
+    return () => es.close();
+  }, [jobId, reconnectAttempt]);
+  return { isConnected };
+}
+
+/** Connect, lose the connection, reconnect, and report what became of the live connection. */
+function dropAndReconnect(useHook: (jobId: string) => { isConnected: boolean }) {
+  const hook = renderHook(useHook, 'job-1');
+  act(() => FakeEventSource.latest().emit('connected', { job_id: 'job-1' }));
+  act(() => FakeEventSource.latest().fail());
+  act(() => vi.advanceTimersByTime(1000));
+  const live = FakeEventSource.latest();
+  act(() => live.emit('connected', { job_id: 'job-1' }));
+  act(() => vi.advanceTimersByTime(5 * 60_000));
+  const result = { liveClosed: live.closed, created: FakeEventSource.instances.length, isConnected: hook.current.isConnected };
+  hook.unmount();
+  return result;
+}
+
+describe('useProgress', () => {
+  it('regression: a successful reconnect never tears down the live connection (effect depends on [jobId] only)', () => {
+    const acquire = vi.spyOn(sharedStreams, 'acquire');
+    expect(dropAndReconnect((id) => useProgress(id))).toEqual({ liveClosed: false, created: 2, isConnected: true });
+    // The effect ran once: reconnect state changing (1 → 0 on connect) did not re-run it.
+    expect(acquire).toHaveBeenCalledTimes(1);
+  });
+
+  it('the regression test does catch the old [jobId, reconnectAttempt] dependency', () => {
+    FakeEventSource.reset();
+    const buggy = dropAndReconnect(useProgressWithTheOldBug);
+    expect(buggy.liveClosed).toBe(true);
+    expect(buggy.created).toBeGreaterThan(2);
+  });
+
+  it('re-renders and new callback functions do not reconnect', () => {
+    const hook = renderHook((opts: UseProgressOptions) => useProgress('job-1', opts), { onComplete: () => {} });
+    act(() => FakeEventSource.latest().emit('connected', { job_id: 'job-1' }));
+    for (let i = 0; i < 20; i += 1) hook.rerender({ onComplete: () => {}, onError: () => {} });
+    expect(FakeEventSource.instances).toHaveLength(1);
+    expect(FakeEventSource.latest().closed).toBe(false);
+    hook.unmount();
+  });
+
+  it('renders connection, progress and done in order, and calls onComplete once', () => {
+    const onComplete = vi.fn();
+    const hook = renderHook(() => useProgress('job-1', { onComplete }), undefined);
+    expect(hook.current.isConnected).toBe(false);
+    const es = FakeEventSource.latest();
+    expect(es.url).toBe('/api/generation/stream/job-1/');
+    act(() => es.emit('connected', { job_id: 'job-1' }));
+    expect(hook.current.isConnected).toBe(true);
+    act(() => es.emit('progress', record({ seq: 5, overall_progress: 12.5, stage: 'clustering' })));
+    expect(hook.current.progress).toMatchObject({ seq: 5, overall_progress: 12.5, stage: 'clustering' });
+    act(() => es.emit('done', { status: 'completed' }));
+    expect(onComplete).toHaveBeenCalledTimes(1);
+    expect(onComplete).toHaveBeenCalledWith({ status: 'completed' }, expect.objectContaining({ seq: 5 }));
+    expect(hook.current).toMatchObject({ isConnected: false, done: { status: 'completed' } });
+    expect(es.closed).toBe(true);
+    hook.unmount();
+  });
+
+  it('backs off 1, 2, 4, 8, 16 s and stops after 5 attempts, calling onError once', () => {
+    const onError = vi.fn();
+    const hook = renderHook(() => useProgress('job-1', { onError }), undefined);
+    for (const delay of [1000, 2000, 4000, 8000, 16000]) {
+      act(() => FakeEventSource.latest().fail());
+      const before = FakeEventSource.instances.length;
+      act(() => vi.advanceTimersByTime(delay - 1));
+      expect(FakeEventSource.instances.length).toBe(before);
+      act(() => vi.advanceTimersByTime(1));
+      expect(FakeEventSource.instances.length).toBe(before + 1);
+    }
+    expect(hook.current.reconnectAttempt).toBe(5);
+    act(() => FakeEventSource.latest().fail());
+    act(() => vi.advanceTimersByTime(10 * 60_000));
+    expect(FakeEventSource.instances).toHaveLength(6);
+    expect(onError).toHaveBeenCalledTimes(1);
+    expect(hook.current).toMatchObject({ isConnected: false, gaveUp: true });
+    act(() => hook.current.retry());
+    expect(FakeEventSource.instances).toHaveLength(7);
+    hook.unmount();
+  });
+
+  it('shares one EventSource between components watching the same job, closing it after the last leaves', async () => {
+    function Watcher({ id }: { id: string }) {
+      const { progress } = useProgress(id);
+      return <span>{progress?.overall_progress ?? '-'}</span>;
+    }
+    const a = render(<Watcher id="job-1" />);
+    const b = render(<Watcher id="job-1" />);
+    expect(FakeEventSource.instances).toHaveLength(1);
+    act(() => FakeEventSource.latest().emit('progress', record({ seq: 8, overall_progress: 42 })));
+    expect(a.container.textContent).toBe('42');
+    expect(b.container.textContent).toBe('42');
+    a.unmount();
+    await act(async () => {});
+    expect(FakeEventSource.latest().closed).toBe(false);
+    b.unmount();
+    await act(async () => {});
+    expect(FakeEventSource.latest().closed).toBe(true);
+  });
+
+  it('tells a component that joins after the end, and opens nothing without a job id', () => {
+    const first = renderHook(() => useProgress('job-1'), undefined);
+    act(() => FakeEventSource.latest().emit('done', { status: 'cancelled' }));
+    const late = vi.fn();
+    const second = renderHook(() => useProgress('job-1', { onComplete: late }), undefined);
+    expect(late).toHaveBeenCalledWith({ status: 'cancelled' }, null);
+    expect(second.current.done).toEqual({ status: 'cancelled' });
+    first.unmount();
+    second.unmount();
+    FakeEventSource.reset();
+    const none = renderHook(() => useProgress(null), undefined);
+    expect(FakeEventSource.instances).toHaveLength(0);
+    none.unmount();
+  });
+});

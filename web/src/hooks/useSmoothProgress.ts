@@ -1,0 +1,65 @@
+import { useEffect, useRef, useState } from 'react';
+import { browserFrames, ProgressAnimator, type FrameScheduler } from '../lib/smoothing';
+
+export interface UseSmoothProgressOptions {
+  /** Change it to let the bar start over from `actual` (e.g. the job's attempt number). */
+  resetKey?: string | number;
+  /** Injected frames for tests; default requestAnimationFrame. */
+  frames?: FrameScheduler;
+}
+
+const REDUCED_MOTION_QUERY = '(prefers-reduced-motion: reduce)';
+
+export function prefersReducedMotion(): boolean {
+  return typeof window !== 'undefined' && typeof window.matchMedia === 'function'
+    ? window.matchMedia(REDUCED_MOTION_QUERY).matches
+    : false;
+}
+
+/**
+ * The value to draw for a progress of `actual` percent: a damped spring
+ * (velocity += (target − current) × 0.02, velocity ×= 0.85) that never goes
+ * backwards and never passes `actual`, settling within 0.05; the last stretch to
+ * 100 is a 600 ms ease-out-cubic. With prefers-reduced-motion it follows
+ * `actual` without animation.
+ */
+export function useSmoothProgress(actual: number, options: UseSmoothProgressOptions = {}): number {
+  const [value, setValue] = useState(() => (Number.isFinite(actual) ? Math.min(100, Math.max(0, actual)) : 0));
+  const animatorRef = useRef<ProgressAnimator | null>(null);
+  const frames = options.frames ?? browserFrames;
+  const framesRef = useRef(frames);
+  framesRef.current = frames;
+
+  useEffect(() => {
+    const animator = new ProgressAnimator({
+      initial: value,
+      frames: {
+        request: (cb) => framesRef.current.request(cb),
+        cancel: (handle) => framesRef.current.cancel(handle),
+      },
+      reducedMotion: prefersReducedMotion,
+      onUpdate: setValue,
+    });
+    animatorRef.current = animator;
+    return () => {
+      animator.stop();
+      animatorRef.current = null;
+    };
+    // The animator lives as long as the component; `value` only seeds it.
+  }, []);
+
+  const firstReset = useRef(true);
+  useEffect(() => {
+    if (firstReset.current) {
+      firstReset.current = false;
+      return;
+    }
+    animatorRef.current?.reset(actual);
+  }, [options.resetKey]);
+
+  useEffect(() => {
+    animatorRef.current?.setTarget(actual);
+  }, [actual]);
+
+  return value;
+}

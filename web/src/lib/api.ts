@@ -1,0 +1,223 @@
+// The HTTP API the UI uses (DESIGN.md §3), in one place: paths, the shapes it
+// expects, and JSON error handling. A 401 from any call is reported to the
+// handler set with `setUnauthorizedHandler` (the app sends people to /login).
+
+import { parseStages } from './record';
+import { isJobStatus, type JobStatus, type StagePlanEntry } from './types';
+
+/** A row of the job table (DESIGN.md §4b). Times are Unix seconds. */
+export interface Job {
+  id: string;
+  owner: string;
+  type: string;
+  params: Record<string, unknown>;
+  status: JobStatus;
+  stage: string;
+  stage_progress: number;
+  overall_progress: number;
+  eta_seconds: number | null;
+  /** Why the job failed (or was cancelled, if the server says); null otherwise. */
+  error: string | null;
+  attempts: number;
+  created_at: number | null;
+  started_at: number | null;
+  finished_at: number | null;
+  updated_at: number | null;
+  /** Optional: the stage plan, when the server includes it. */
+  stages: StagePlanEntry[];
+}
+
+/** GET /api/generation-jobs/ → `{"results": [Job, ...], "count": N}`, newest first. */
+export interface JobList {
+  results: Job[];
+  count: number;
+}
+
+/** Body of POST /api/generation-jobs/generate/. */
+export interface CreateJobRequest {
+  type: 'timetable' | 'command' | 'external' | (string & {});
+  params: Record<string, unknown>;
+}
+
+/** Parameters of a `timetable` job (issue 4). All optional. */
+export interface TimetableParams {
+  clusters?: number;
+  duration_s?: number;
+  fail_at?: string;
+}
+
+/** Every non-2xx answer: `{"error": "...", "detail": "..."}` (both optional here). */
+export class ApiError extends Error {
+  readonly status: number;
+  readonly error: string;
+  readonly detail: string | null;
+
+  constructor(status: number, error: string, detail: string | null) {
+    super(detail ? `${error}: ${detail}` : error);
+    this.name = 'ApiError';
+    this.status = status;
+    this.error = error;
+    this.detail = detail;
+  }
+}
+
+export const paths = {
+  jobs: () => '/api/generation-jobs/',
+  job: (id: string) => `/api/generation-jobs/${encodeURIComponent(id)}/`,
+  generate: () => '/api/generation-jobs/generate/',
+  cancel: (id: string) => `/api/generation-jobs/${encodeURIComponent(id)}/cancel/`,
+  stream: (id: string) => `/api/generation/stream/${encodeURIComponent(id)}/`,
+  login: () => '/api/auth/login/',
+} as const;
+
+let unauthorizedHandler: (() => void) | null = null;
+
+/** Called (once per 401 answer) before the ApiError is thrown. */
+export function setUnauthorizedHandler(handler: (() => void) | null): void {
+  unauthorizedHandler = handler;
+}
+
+export type Fetch = (input: string, init?: RequestInit) => Promise<Response>;
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function numOrNull(value: unknown): number | null {
+  if (typeof value === 'number' && Number.isFinite(value)) return value;
+  if (typeof value === 'string' && value !== '') {
+    const ms = Date.parse(value);
+    if (!Number.isNaN(ms)) return ms / 1000;
+  }
+  return null;
+}
+
+function num(value: unknown, fallback = 0): number {
+  return typeof value === 'number' && Number.isFinite(value) ? value : fallback;
+}
+
+/** A job from the server, or null when it lacks an id or a known status. */
+export function parseJob(value: unknown): Job | null {
+  if (!isObject(value) || typeof value.id !== 'string' || !isJobStatus(value.status)) return null;
+  const eta = value.eta_seconds;
+  const error = value.error;
+  return {
+    id: value.id,
+    owner: typeof value.owner === 'string' ? value.owner : '',
+    type: typeof value.type === 'string' ? value.type : '',
+    params: isObject(value.params) ? value.params : {},
+    status: value.status,
+    stage: typeof value.stage === 'string' ? value.stage : '',
+    stage_progress: num(value.stage_progress),
+    overall_progress: num(value.overall_progress),
+    eta_seconds: typeof eta === 'number' && Number.isFinite(eta) ? eta : null,
+    error: typeof error === 'string' && error !== '' ? error : null,
+    attempts: num(value.attempts),
+    created_at: numOrNull(value.created_at),
+    started_at: numOrNull(value.started_at),
+    finished_at: numOrNull(value.finished_at),
+    updated_at: numOrNull(value.updated_at),
+    stages: parseStages(value.stages),
+  };
+}
+
+function parseJobList(value: unknown): JobList {
+  // A bare array is accepted too, so an unpaginated server works unchanged.
+  const raw = Array.isArray(value) ? value : isObject(value) && Array.isArray(value.results) ? value.results : null;
+  if (!raw) throw new ApiError(200, 'Unexpected answer', 'the job list is not {"results": [...]}');
+  const results = raw.map(parseJob).filter((job): job is Job => job !== null);
+  const count = isObject(value) && typeof value.count === 'number' ? value.count : results.length;
+  return { results, count };
+}
+
+function requireJob(value: unknown): Job {
+  const job = parseJob(value);
+  if (!job) throw new ApiError(200, 'Unexpected answer', 'the server did not answer with a job');
+  return job;
+}
+
+export class ApiClient {
+  private readonly fetchImpl: Fetch;
+  private readonly baseUrl: string;
+
+  constructor(options: { fetch?: Fetch; baseUrl?: string } = {}) {
+    this.fetchImpl = options.fetch ?? ((input, init) => globalThis.fetch(input, init));
+    this.baseUrl = options.baseUrl ?? '';
+  }
+
+  /**
+   * One JSON request. Network failures, non-2xx answers and unreadable bodies all
+   * become an ApiError (status 0 for the network), with the server's
+   * `error`/`detail` when it sent them.
+   */
+  async request(method: string, path: string, body?: unknown, signal?: AbortSignal): Promise<unknown> {
+    const init: RequestInit = {
+      method,
+      credentials: 'same-origin',
+      headers: body === undefined ? { Accept: 'application/json' } : { Accept: 'application/json', 'Content-Type': 'application/json' },
+    };
+    if (body !== undefined) init.body = JSON.stringify(body);
+    if (signal) init.signal = signal;
+    let response: Response;
+    try {
+      response = await this.fetchImpl(this.baseUrl + path, init);
+    } catch (cause) {
+      if (cause instanceof DOMException && cause.name === 'AbortError') throw cause;
+      throw new ApiError(0, 'Network error', 'the server could not be reached');
+    }
+    const text = await response.text().catch(() => '');
+    let data: unknown = undefined;
+    if (text) {
+      try {
+        data = JSON.parse(text) as unknown;
+      } catch {
+        data = undefined;
+      }
+    }
+    if (response.status === 401) unauthorizedHandler?.();
+    if (!response.ok) {
+      const error = isObject(data) && typeof data.error === 'string' ? data.error : response.statusText || `HTTP ${response.status}`;
+      const detail = isObject(data) && typeof data.detail === 'string' ? data.detail : null;
+      throw new ApiError(response.status, error, detail);
+    }
+    if (text && data === undefined) throw new ApiError(response.status, 'Unexpected answer', 'the body is not JSON');
+    return data;
+  }
+
+  async listJobs(signal?: AbortSignal): Promise<JobList> {
+    return parseJobList(await this.request('GET', paths.jobs(), undefined, signal));
+  }
+
+  async getJob(id: string, signal?: AbortSignal): Promise<Job> {
+    return requireJob(await this.request('GET', paths.job(id), undefined, signal));
+  }
+
+  /** 201 with the job (at least its `id`). */
+  async createJob(request: CreateJobRequest): Promise<{ id: string; job: Job | null }> {
+    const data = await this.request('POST', paths.generate(), request);
+    if (!isObject(data) || typeof data.id !== 'string') {
+      throw new ApiError(201, 'Unexpected answer', 'the created job has no id');
+    }
+    return { id: data.id, job: parseJob(data) };
+  }
+
+  /** Any 2xx (200/202 with a body, or 204) means the request was taken. */
+  async cancelJob(id: string): Promise<void> {
+    await this.request('DELETE', paths.cancel(id));
+  }
+
+  async login(username: string, password: string): Promise<void> {
+    await this.request('POST', paths.login(), { username, password });
+  }
+}
+
+export const api = new ApiClient();
+
+/** A message for people: the server's detail when it gave one. */
+export function describeError(error: unknown): string {
+  if (error instanceof ApiError) {
+    if (error.status === 0) return 'The server could not be reached. Check your connection and try again.';
+    return error.detail ?? error.error;
+  }
+  return error instanceof Error ? error.message : 'Something went wrong.';
+}

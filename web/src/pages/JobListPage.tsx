@@ -1,0 +1,110 @@
+import { useEffect, useState } from 'react';
+import { Layout } from '../components/Layout';
+import { Link } from '../components/Link';
+import { ProgressBar } from '../components/ProgressBar';
+import { StatusBadge } from '../components/StatusBadge';
+import { useJobList } from '../hooks/useJobList';
+import { useProgress } from '../hooks/useProgress';
+import { describeError, type Job } from '../lib/api';
+import { routes } from '../lib/router';
+import { currentStepLabel } from '../lib/stages';
+import { formatRelative, shortId } from '../lib/time';
+import { isTerminal } from '../lib/types';
+
+/** At most this many running jobs get a live stream each; the rest follow the 3 s poll. */
+const LIVE_ROWS = 3;
+
+function useNow(intervalMs: number): number {
+  const [now, setNow] = useState(() => Date.now());
+  useEffect(() => {
+    const timer = setInterval(() => setNow(Date.now()), intervalMs);
+    return () => clearInterval(timer);
+  }, [intervalMs]);
+  return now;
+}
+
+function JobRow({ job, live, now }: { job: Job; live: boolean; now: number }) {
+  const stream = useProgress(live ? job.id : null);
+  const record = stream.progress;
+  // A live record wins over the row while it is newer (the table lags the stream).
+  const useRecord = record !== null && !isTerminal(job.status);
+  const status = useRecord ? record.status : job.status;
+  const stage = useRecord ? record.stage : job.stage;
+  const percent = useRecord ? record.overall_progress : job.status === 'completed' ? 100 : job.overall_progress;
+  const href = routes.status(job.id);
+  const title = job.type === 'timetable' || job.type === '' ? 'Timetable' : job.type.charAt(0).toUpperCase() + job.type.slice(1);
+  return (
+    <li className="job-row" data-job-id={job.id} data-status={status}>
+      <div className="job-row__main">
+        <Link href={href} className="job-row__title">
+          {title} <span className="job-row__id">{shortId(job.id)}</span>
+        </Link>
+        <span className="job-row__time">{formatRelative(job.created_at, now)}</span>
+      </div>
+      <div className="job-row__progress">
+        <ProgressBar value={percent} size="small" label={`Progress of job ${shortId(job.id)}`} />
+        <span className="job-row__percent">{Math.floor(percent)}%</span>
+      </div>
+      <div className="job-row__status">
+        <StatusBadge status={status} />
+        <span className="job-row__stage">
+          {status === 'failed' && job.error ? job.error : isTerminal(status) ? '' : currentStepLabel(status, stage)}
+        </span>
+      </div>
+    </li>
+  );
+}
+
+export function JobListPage() {
+  const { list, error, loading } = useJobList();
+  const now = useNow(15_000);
+  let liveBudget = LIVE_ROWS;
+  return (
+    <Layout active="jobs">
+      <div className="page-head">
+        <div>
+          <h1>Timetable jobs</h1>
+          <p className="muted">Newest first. Running jobs update live.</p>
+        </div>
+        <Link href={routes.generate()} className="button button--primary">
+          Generate Timetable
+        </Link>
+      </div>
+      {error && list ? (
+        <p className="notice notice--warn" role="status">
+          Could not refresh the list: {describeError(error)}
+        </p>
+      ) : null}
+      {loading && !list ? <p className="muted">Loading jobs…</p> : null}
+      {error && !list ? (
+        <div className="card empty">
+          <h2>The job list could not be loaded</h2>
+          <p className="muted">{describeError(error)}</p>
+        </div>
+      ) : null}
+      {list && list.results.length === 0 ? (
+        <div className="card empty">
+          <h2>No jobs yet</h2>
+          <p className="muted">Generate a timetable and follow it here while it runs.</p>
+          <Link href={routes.generate()} className="button button--primary">
+            Generate Timetable
+          </Link>
+        </div>
+      ) : null}
+      {list && list.results.length > 0 ? (
+        <ul className="card job-list" aria-label="Jobs">
+          {list.results.map((job) => {
+            const live = !isTerminal(job.status) && liveBudget > 0;
+            if (live) liveBudget -= 1;
+            return <JobRow key={job.id} job={job} live={live} now={now} />;
+          })}
+        </ul>
+      ) : null}
+      {list && list.count > list.results.length ? (
+        <p className="muted small">
+          Showing the newest {list.results.length} of {list.count} jobs.
+        </p>
+      ) : null}
+    </Layout>
+  );
+}

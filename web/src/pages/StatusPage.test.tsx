@@ -1,0 +1,158 @@
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { sharedStreams } from '../lib/streamRegistry';
+import { FakeEventSource, record } from '../test/fakeEventSource';
+import { act, render } from '../test/render';
+import { COMPLETED_REDIRECT_MS, StatusPage } from './StatusPage';
+
+const JOB_ID = '6f1c1c0e-8d1f-4c43-9f0a-3b8e2f1d9a77';
+const row = (overrides: Record<string, unknown> = {}) => ({
+  id: JOB_ID, owner: 'ana', type: 'timetable', params: {}, status: 'running', stage: 'clustering',
+  stage_progress: 0, overall_progress: 5, eta_seconds: null, error: '', attempts: 1,
+  created_at: 1, started_at: 2, finished_at: null, updated_at: 3, ...overrides,
+});
+
+let jobAnswer: Record<string, unknown>;
+const fetchMock = vi.fn(async (url: string, _init?: RequestInit) => {
+  if (url === `/api/generation-jobs/${JOB_ID}/`) return new Response(JSON.stringify(jobAnswer), { status: 200 });
+  if (url === `/api/generation-jobs/${JOB_ID}/cancel/`) return new Response(JSON.stringify(jobAnswer), { status: 202 });
+  return new Response(JSON.stringify({ error: 'Not found' }), { status: 404 });
+});
+const jobFetches = () => fetchMock.mock.calls.filter(([url]) => url === `/api/generation-jobs/${JOB_ID}/`).length;
+
+beforeEach(() => {
+  sharedStreams.reset();
+  FakeEventSource.reset();
+  fetchMock.mockClear();
+  jobAnswer = row();
+  vi.stubGlobal('EventSource', FakeEventSource);
+  vi.stubGlobal('fetch', fetchMock);
+  vi.stubGlobal('matchMedia', () => ({ matches: true })); // reduced motion: bars show values at once
+  vi.useFakeTimers();
+  window.history.replaceState(null, '', `/admin/timetables/status/${JOB_ID}`);
+});
+afterEach(() => {
+  sharedStreams.reset();
+  vi.useRealTimers();
+  vi.unstubAllGlobals();
+});
+
+async function settle() {
+  await act(async () => {
+    await vi.advanceTimersByTimeAsync(0);
+  });
+}
+
+async function advance(ms: number) {
+  await act(async () => {
+    await vi.advanceTimersByTimeAsync(ms);
+  });
+}
+
+function text(container: HTMLElement) {
+  return container.textContent ?? '';
+}
+
+describe('StatusPage', () => {
+  it('shows the live record: human stage name, progressbar value and the Live Updates indicator', async () => {
+    const page = render(<StatusPage jobId={JOB_ID} />);
+    await settle();
+    const es = FakeEventSource.latest();
+    act(() => es.emit('connected', { job_id: JOB_ID }));
+    act(() => es.emit('progress', record({ job_id: JOB_ID, seq: 9, stage: 'cpsat_solving', overall_progress: 35.56 })));
+    expect(text(page.container)).toContain('Live Updates');
+    expect(text(page.container)).toContain('Building schedule');
+    expect(text(page.container)).not.toMatch(/cpsat/i);
+    const bar = page.container.querySelector('[role="progressbar"][aria-label="Overall progress"]');
+    expect(bar?.getAttribute('aria-valuenow')).toBe('36');
+    const steps = [...page.container.querySelectorAll('.pipeline__step')].map((li) => li.getAttribute('data-state'));
+    expect(steps).toEqual(['done', 'done', 'current', 'pending', 'pending']);
+    act(() => es.fail());
+    expect(text(page.container)).toContain('Disconnected');
+    page.unmount();
+  });
+
+  it('falls back to REST after 30 s without a progress event, polling every 5 s with a badge', async () => {
+    const page = render(<StatusPage jobId={JOB_ID} />);
+    await settle();
+    expect(jobFetches()).toBe(1); // the page's first look at the job
+    act(() => FakeEventSource.latest().emit('connected', { job_id: JOB_ID }));
+    act(() => FakeEventSource.latest().emit('progress', record({ job_id: JOB_ID, seq: 3 })));
+    await advance(29_000);
+    expect(page.container.querySelector('[data-testid="rest-badge"]')).toBeNull();
+    expect(jobFetches()).toBe(1);
+    await advance(1_000);
+    expect(jobFetches()).toBe(2);
+    expect(text(page.container)).toContain('Job status (REST): Running');
+    await advance(5_000);
+    expect(jobFetches()).toBe(3);
+    await advance(10_000);
+    expect(jobFetches()).toBe(5);
+    // A live record brings the page back to the stream.
+    act(() => FakeEventSource.latest().emit('progress', record({ job_id: JOB_ID, seq: 4 })));
+    expect(page.container.querySelector('[data-testid="rest-badge"]')).toBeNull();
+    await advance(20_000);
+    expect(jobFetches()).toBe(5);
+    page.unmount();
+  });
+
+  it('reaches completion through REST alone when the stream never works', async () => {
+    const page = render(<StatusPage jobId={JOB_ID} />);
+    await settle();
+    for (let i = 0; i < 6; i += 1) {
+      act(() => FakeEventSource.latest().fail());
+      await advance(16_000);
+    }
+    expect(text(page.container)).toContain('Disconnected');
+    expect(text(page.container)).toContain('Job status (REST)');
+    jobAnswer = row({ status: 'completed', overall_progress: 100, stage: 'rl_refinement', finished_at: 9 });
+    await advance(5_000);
+    expect(text(page.container)).toContain('Schedule Ready!');
+    page.unmount();
+  });
+
+  it('says Schedule Ready! on done and goes to the job list 2 s later', async () => {
+    const page = render(<StatusPage jobId={JOB_ID} />);
+    await settle();
+    const es = FakeEventSource.latest();
+    act(() => es.emit('connected', { job_id: JOB_ID }));
+    act(() => es.emit('progress', record({ job_id: JOB_ID, seq: 50, status: 'completed', overall_progress: 100, eta_seconds: 0 })));
+    act(() => es.emit('done', { status: 'completed' }));
+    await settle();
+    expect(text(page.container)).toContain('Schedule Ready!');
+    expect(page.container.querySelector('[aria-label="Overall progress"]')?.getAttribute('aria-valuenow')).toBe('100');
+    await advance(COMPLETED_REDIRECT_MS - 10);
+    expect(window.location.pathname).toBe(`/admin/timetables/status/${JOB_ID}`);
+    await advance(10);
+    expect(window.location.pathname).toBe('/admin/timetables/');
+    page.unmount();
+  });
+
+  it('shows why a job failed and a way back', async () => {
+    const page = render(<StatusPage jobId={JOB_ID} />);
+    await settle();
+    const es = FakeEventSource.latest();
+    act(() =>
+      es.emit('progress', record({ job_id: JOB_ID, seq: 7, status: 'failed', metadata: { error: 'No room for Chemistry 2' } })),
+    );
+    act(() => es.emit('done', { status: 'failed' }));
+    await settle();
+    expect(text(page.container)).toContain('Generation failed');
+    expect(text(page.container)).toContain('No room for Chemistry 2');
+    expect(page.container.querySelector('a[href="/admin/timetables/"]')).not.toBeNull();
+    expect(text(page.container)).not.toContain('Cancel job');
+    page.unmount();
+  });
+
+  it('cancels only after confirmation, with DELETE', async () => {
+    const page = render(<StatusPage jobId={JOB_ID} />);
+    await settle();
+    const button = () => [...page.container.querySelectorAll('button')].find((b) => b.textContent === 'Cancel job');
+    act(() => button()!.click());
+    expect(fetchMock.mock.calls.some(([, init]) => (init as RequestInit | undefined)?.method === 'DELETE')).toBe(false);
+    const yes = [...page.container.querySelectorAll('button')].find((b) => b.textContent === 'Yes, cancel job');
+    act(() => yes!.click());
+    await settle();
+    expect(fetchMock).toHaveBeenCalledWith(`/api/generation-jobs/${JOB_ID}/cancel/`, expect.objectContaining({ method: 'DELETE' }));
+    page.unmount();
+  });
+});

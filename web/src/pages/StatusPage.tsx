@@ -1,0 +1,366 @@
+import { useEffect, useRef, useState } from 'react';
+import { ConnectionIndicator, type ConnectionState } from '../components/ConnectionIndicator';
+import { Layout } from '../components/Layout';
+import { Link } from '../components/Link';
+import { Pipeline } from '../components/Pipeline';
+import { ProgressBar } from '../components/ProgressBar';
+import { useProgress } from '../hooks/useProgress';
+import { useRestFallback } from '../hooks/useRestFallback';
+import { useSmoothedETA } from '../hooks/useSmoothedETA';
+import { useSmoothProgress } from '../hooks/useSmoothProgress';
+import { api, ApiError, describeError, type Job } from '../lib/api';
+import { getProgressColor } from '../lib/colors';
+import { navigate, routes } from '../lib/router';
+import { currentStepLabel, pipelineSteps, stageDisplayName, statusLabel } from '../lib/stages';
+import { formatRelative, shortId } from '../lib/time';
+import { isTerminal, type JobStatus, type StagePlanEntry, type TerminalStatus } from '../lib/types';
+
+export const COMPLETED_REDIRECT_MS = 2000;
+
+/** What the page shows, from whichever source is freshest. */
+interface View {
+  status: JobStatus;
+  stage: string;
+  stageProgress: number;
+  overall: number;
+  eta: number | null;
+  stages: StagePlanEntry[];
+  attempt: number;
+  error: string | null;
+  startedAt: number | null;
+}
+
+function viewFromJob(job: Job): View {
+  return {
+    status: job.status,
+    stage: job.stage,
+    stageProgress: job.stage_progress,
+    overall: job.status === 'completed' ? 100 : job.overall_progress,
+    eta: job.eta_seconds,
+    stages: job.stages,
+    attempt: Math.max(1, job.attempts),
+    error: job.error,
+    startedAt: job.started_at ?? job.created_at,
+  };
+}
+
+const EMPTY_VIEW: View = {
+  status: 'queued',
+  stage: '',
+  stageProgress: 0,
+  overall: 0,
+  eta: null,
+  stages: [],
+  attempt: 1,
+  error: null,
+  startedAt: null,
+};
+
+type CancelState =
+  | { step: 'idle' }
+  | { step: 'confirming' }
+  | { step: 'sending' }
+  | { step: 'sent' }
+  | { step: 'error'; message: string };
+
+function useInitialJob(jobId: string, refreshKey: string | null) {
+  const [state, setState] = useState<{ job: Job | null; error: unknown }>({ job: null, error: null });
+  useEffect(() => {
+    const controller = new AbortController();
+    api.getJob(jobId, controller.signal).then(
+      (job) => setState({ job, error: null }),
+      (error: unknown) => {
+        if (!controller.signal.aborted) setState((s) => ({ job: s.job, error }));
+      },
+    );
+    return () => controller.abort();
+  }, [jobId, refreshKey]);
+  return state;
+}
+
+export function StatusPage({ jobId }: { jobId: string }) {
+  const [outcome, setOutcome] = useState<TerminalStatus | null>(null);
+  const [cancel, setCancel] = useState<CancelState>({ step: 'idle' });
+  // Re-read the job once it ends, for its error and final times.
+  const initial = useInitialJob(jobId, outcome);
+  const missing = initial.error instanceof ApiError && (initial.error.status === 404 || initial.error.status === 400);
+
+  const stream = useProgress(missing ? null : jobId, {
+    onComplete: (done) => setOutcome(isTerminal(done.status) ? done.status : 'completed'),
+  });
+  const live = stream.progress;
+
+  const terminalOf = (status: JobStatus | undefined): TerminalStatus | null =>
+    status !== undefined && isTerminal(status) ? status : null;
+  const initialTerminal = terminalOf(initial.job?.status);
+
+  const rest = useRestFallback(jobId, {
+    enabled: !missing && outcome === null && initialTerminal === null,
+    liveSeq: live?.seq ?? null,
+  });
+
+  const finalStatus: TerminalStatus | null =
+    outcome ?? terminalOf(live?.status) ?? terminalOf(rest.job?.status) ?? initialTerminal;
+
+  // The freshest source wins: the REST answer while the stream is silent, else the stream.
+  let view: View = initial.job ? viewFromJob(initial.job) : EMPTY_VIEW;
+  const restJob = rest.job;
+  if (live) {
+    view = {
+      status: live.status,
+      stage: live.stage,
+      stageProgress: live.stage_progress,
+      overall: live.overall_progress,
+      eta: live.eta_seconds,
+      stages: live.stages.length > 0 ? live.stages : view.stages,
+      attempt: live.attempt,
+      error: typeof live.metadata.error === 'string' ? live.metadata.error : view.error,
+      startedAt: live.started_at || view.startedAt,
+    };
+  }
+  if (restJob && (!live || (restJob.updated_at ?? 0) > live.last_updated)) {
+    view = { ...viewFromJob(restJob), stages: restJob.stages.length > 0 ? restJob.stages : view.stages };
+  }
+  if (finalStatus) view = { ...view, status: finalStatus };
+  if (finalStatus === 'completed') view = { ...view, overall: 100, stageProgress: 100, eta: 0 };
+  const reason = view.error ?? (finalStatus && initial.job?.error) ?? null;
+
+  const overall = useSmoothProgress(view.overall, { resetKey: view.attempt });
+  const stagePercent = useSmoothProgress(view.stageProgress, { resetKey: `${view.attempt}:${view.stage}` });
+  const eta = useSmoothedETA(finalStatus ? 0 : view.eta);
+
+  useEffect(() => {
+    if (finalStatus !== 'completed') return undefined;
+    const timer = setTimeout(() => navigate(routes.jobs()), COMPLETED_REDIRECT_MS);
+    return () => clearTimeout(timer);
+  }, [finalStatus]);
+
+  const percentText = `${Math.floor(overall)}%`;
+  const stepLabel = currentStepLabel(view.status, view.stage);
+  useEffect(() => {
+    const previous = document.title;
+    document.title = finalStatus ? `${statusLabel(finalStatus)} — headway` : `${percentText} · ${stepLabel} — headway`;
+    return () => {
+      document.title = previous;
+    };
+  }, [finalStatus, percentText, stepLabel]);
+
+  const confirmRef = useRef<HTMLButtonElement>(null);
+  useEffect(() => {
+    if (cancel.step === 'confirming') confirmRef.current?.focus();
+  }, [cancel.step]);
+
+  const sendCancel = async () => {
+    setCancel({ step: 'sending' });
+    try {
+      await api.cancelJob(jobId);
+      setCancel({ step: 'sent' });
+    } catch (error) {
+      const message =
+        error instanceof ApiError && error.status === 409
+          ? 'This job has already finished, so it can no longer be cancelled.'
+          : describeError(error);
+      setCancel({ step: 'error', message });
+    }
+  };
+
+  if (missing) {
+    return (
+      <Layout>
+        <div className="card empty">
+          <h1>Job not found</h1>
+          <p className="muted">
+            {initial.error instanceof ApiError && initial.error.status === 400
+              ? 'This address does not name a job.'
+              : 'There is no job with this id, or it is not yours to see.'}
+          </p>
+          <Link href={routes.jobs()} className="button">
+            Back to jobs
+          </Link>
+        </div>
+      </Layout>
+    );
+  }
+
+  let connection: ConnectionState;
+  if (finalStatus) connection = 'closed';
+  else if (stream.isConnected) connection = 'live';
+  else if (stream.reconnectAttempt === 0 && !stream.gaveUp && !stream.error) connection = 'connecting';
+  else connection = 'disconnected';
+  const connectionDetail = stream.gaveUp
+    ? 'Live updates paused'
+    : stream.reconnectAttempt > 0
+      ? `Reconnecting (attempt ${stream.reconnectAttempt} of 5)`
+      : null;
+
+  const steps = pipelineSteps(view.stages, view.stage, view.status);
+  const stepNumber = steps.findIndex((s) => s.name === view.stage) + 1;
+  const stopped = finalStatus === 'failed' || finalStatus === 'cancelled';
+  const running = !finalStatus;
+
+  return (
+    <Layout>
+      <Link href={routes.jobs()} className="back-link">
+        ← All jobs
+      </Link>
+      <div className="page-head page-head--status">
+        <div>
+          <h1>Timetable generation</h1>
+          <p className="muted">
+            Job <span className="mono">{shortId(jobId)}</span>
+            {view.startedAt ? <> · started {formatRelative(view.startedAt, Date.now())}</> : null}
+            {view.attempt > 1 ? <> · attempt {view.attempt}</> : null}
+          </p>
+        </div>
+        <ConnectionIndicator state={connection} detail={connectionDetail} />
+      </div>
+
+      {finalStatus === 'completed' ? (
+        <section className="card outcome outcome--completed" role="status" aria-live="polite">
+          <span className="outcome__icon" aria-hidden="true">
+            <svg viewBox="0 0 24 24" width="28" height="28">
+              <path d="M5 12.5l4.5 4.5L19 7.5" fill="none" stroke="currentColor" strokeWidth="2.5" strokeLinecap="round" strokeLinejoin="round" />
+            </svg>
+          </span>
+          <div>
+            <h2>Schedule Ready!</h2>
+            <p className="muted">
+              Taking you to the job list… <Link href={routes.jobs()}>Go now</Link>
+            </p>
+          </div>
+        </section>
+      ) : null}
+      {finalStatus === 'failed' ? (
+        <section className="card outcome outcome--failed" role="alert">
+          <div>
+            <h2>Generation failed</h2>
+            <p>{reason ?? 'The job stopped with an error and gave no reason.'}</p>
+            <div className="outcome__actions">
+              <Link href={routes.jobs()} className="button">
+                Back to jobs
+              </Link>
+              <Link href={routes.generate()} className="button button--primary">
+                Try again
+              </Link>
+            </div>
+          </div>
+        </section>
+      ) : null}
+      {finalStatus === 'cancelled' ? (
+        <section className="card outcome outcome--cancelled" role="status">
+          <div>
+            <h2>Generation cancelled</h2>
+            <p>
+              {reason ??
+                (view.stage ? `The run was stopped during “${stageDisplayName(view.stage)}”.` : 'The run was stopped before it started.')}
+            </p>
+            <div className="outcome__actions">
+              <Link href={routes.jobs()} className="button">
+                Back to jobs
+              </Link>
+              <Link href={routes.generate()} className="button button--primary">
+                Start a new run
+              </Link>
+            </div>
+          </div>
+        </section>
+      ) : null}
+
+      <section className="card progress-card" aria-label="Progress">
+        <div className="progress-card__head">
+          <div>
+            <div className="eyebrow">Current step</div>
+            <div className="current-step" data-testid="current-step">
+              {stepLabel}
+            </div>
+          </div>
+          <div className="big-percent" aria-hidden="true">
+            {percentText}
+          </div>
+        </div>
+        <ProgressBar
+          value={overall}
+          label="Overall progress"
+          color={stopped ? 'var(--stopped)' : getProgressColor(overall)}
+          valueText={`${percentText}, ${stepLabel}`}
+        />
+        {running ? (
+          <div className="progress-card__meta">
+            <div>
+              <span className="eyebrow">Time remaining</span>
+              <span className="meta-value" data-testid="eta">
+                {view.status === 'queued' ? 'Waiting for a worker' : eta}
+              </span>
+            </div>
+            {view.stage ? (
+              <div className="stage-progress">
+                <span className="eyebrow">
+                  {stepNumber > 0 ? `Step ${stepNumber} of ${steps.length}` : stageDisplayName(view.stage)} ·{' '}
+                  {Math.floor(stagePercent)}%
+                </span>
+                <ProgressBar
+                  value={stagePercent}
+                  size="small"
+                  label={`${stageDisplayName(view.stage)} progress`}
+                  color="var(--accent)"
+                />
+              </div>
+            ) : null}
+          </div>
+        ) : null}
+        <Pipeline steps={steps} stopped={stopped} />
+
+        {rest.active && !finalStatus ? (
+          <p className="rest-badge" role="status" data-testid="rest-badge">
+            Job status (REST): {statusLabel(restJob?.status ?? view.status)}
+            {restJob ? ` · ${Math.floor(restJob.overall_progress)}%` : ''}
+            <span className="rest-badge__note"> — live updates are unavailable, checking every 5 s</span>
+          </p>
+        ) : null}
+        {stream.gaveUp && !finalStatus ? (
+          <p className="notice notice--warn">
+            The live connection could not be restored.{' '}
+            <button type="button" className="linklike" onClick={stream.retry}>
+              Try live updates again
+            </button>
+          </p>
+        ) : null}
+
+        {running ? (
+          <div className="cancel-area">
+            {cancel.step === 'idle' || cancel.step === 'error' ? (
+              <button type="button" className="button button--danger-quiet" onClick={() => setCancel({ step: 'confirming' })}>
+                Cancel job
+              </button>
+            ) : null}
+            {cancel.step === 'error' ? (
+              <p className="notice notice--error" role="alert">
+                {cancel.message}
+              </p>
+            ) : null}
+            {cancel.step === 'confirming' ? (
+              <div className="confirm" role="alertdialog" aria-labelledby="confirm-title" aria-describedby="confirm-text">
+                <p id="confirm-title" className="confirm__title">
+                  Cancel this timetable generation?
+                </p>
+                <p id="confirm-text" className="muted">
+                  The run stops within a few seconds and its progress is lost.
+                </p>
+                <div className="confirm__actions">
+                  <button ref={confirmRef} type="button" className="button" onClick={() => setCancel({ step: 'idle' })}>
+                    Keep running
+                  </button>
+                  <button type="button" className="button button--danger" onClick={sendCancel}>
+                    Yes, cancel job
+                  </button>
+                </div>
+              </div>
+            ) : null}
+            {cancel.step === 'sending' ? <p className="muted">Cancelling…</p> : null}
+            {cancel.step === 'sent' ? <p className="muted">Cancellation requested — stopping the run…</p> : null}
+          </div>
+        ) : null}
+      </section>
+    </Layout>
+  );
+}
