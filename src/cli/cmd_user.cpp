@@ -53,7 +53,8 @@ std::optional<std::string> read_line_without_echo(const char* prompt) {
     tcsetattr(STDIN_FILENO, TCSANOW, &saved);
     std::cerr << "\n";
   }
-  if (!ok) return std::nullopt;
+  if (!ok)
+    return std::nullopt;
   return line;
 }
 
@@ -89,21 +90,26 @@ int fail(const store::Error& error) {
 
 int user_add(const AccountOptions& o) {
   auto db = open_store(o.db_url);
-  if (!db) return 1;
+  if (!db)
+    return 1;
   auto password = obtain_password(o.generate_password);
-  if (!password) return 2;
-  auto user = auth::create_user(db->auth(), o.name, o.admin ? store::Role::admin : store::Role::user,
-                                *password);
-  if (!user) return fail(user.error());
+  if (!password)
+    return 2;
+  auto user = auth::create_user(db->auth(), o.name,
+                                o.admin ? store::Role::admin : store::Role::user, *password);
+  if (!user)
+    return fail(user.error());
   std::cerr << "created " << store::to_string(user->role) << " '" << user->name << "'\n";
   return 0;
 }
 
 int user_passwd(const AccountOptions& o) {
   auto db = open_store(o.db_url);
-  if (!db) return 1;
+  if (!db)
+    return 1;
   auto password = obtain_password(o.generate_password);
-  if (!password) return 2;
+  if (!password)
+    return 2;
   if (auto changed = auth::change_password(db->auth(), o.name, *password); !changed) {
     return fail(changed.error());
   }
@@ -113,15 +119,18 @@ int user_passwd(const AccountOptions& o) {
 
 int user_remove(const AccountOptions& o) {
   auto db = open_store(o.db_url);
-  if (!db) return 1;
-  if (auto removed = db->auth().remove_user(o.name); !removed) return fail(removed.error());
+  if (!db)
+    return 1;
+  if (auto removed = db->auth().remove_user(o.name); !removed)
+    return fail(removed.error());
   std::cerr << "removed '" << o.name << "' with their tokens and sessions\n";
   return 0;
 }
 
 int token_create(const AccountOptions& o) {
   auto db = open_store(o.db_url);
-  if (!db) return 1;
+  if (!db)
+    return 1;
   const double now = system_clock()->now();
   std::optional<double> expires_at;
   if (!o.expires.empty() && o.expires != "never") {
@@ -133,7 +142,8 @@ int token_create(const AccountOptions& o) {
     expires_at = now + *seconds;
   }
   auto issued = auth::issue_token(db->auth(), o.name, expires_at, now);
-  if (!issued) return fail(issued.error());
+  if (!issued)
+    return fail(issued.error());
   std::cerr << "token " << issued->token.id << " for '" << o.name << "'"
             << (expires_at ? ", expires in " + o.expires : ", does not expire")
             << "; it is shown only now:\n";
@@ -143,24 +153,29 @@ int token_create(const AccountOptions& o) {
 
 int token_revoke(const AccountOptions& o) {
   auto db = open_store(o.db_url);
-  if (!db) return 1;
+  if (!db)
+    return 1;
   auto revoked = db->auth().revoke_token(o.token_id, system_clock()->now());
-  if (!revoked) return fail(revoked.error());
+  if (!revoked)
+    return fail(revoked.error());
   std::cerr << (*revoked ? "revoked " : "already revoked: ") << o.token_id << "\n";
   return 0;
 }
 
 int token_list(const AccountOptions& o) {
   auto db = open_store(o.db_url);
-  if (!db) return 1;
+  if (!db)
+    return 1;
   auto tokens = db->auth().list_tokens(o.name);
-  if (!tokens) return fail(tokens.error());
+  if (!tokens)
+    return fail(tokens.error());
   const double now = system_clock()->now();
-  std::cout << std::left << std::setw(38) << "ID" << std::setw(22) << "CREATED" << "STATE\n";
+  std::cout << std::left << std::setw(38) << "ID" << std::setw(22) << "CREATED"
+            << "STATE\n";
   for (const auto& token : *tokens) {
-    const char* state = token.revoked_at                                  ? "revoked"
+    const char* state = token.revoked_at                               ? "revoked"
                         : token.expires_at && *token.expires_at <= now ? "expired"
-                                                                          : "active";
+                                                                       : "active";
     std::time_t created = static_cast<std::time_t>(token.created_at);
     std::cout << std::setw(38) << token.id << std::setw(22)
               << std::put_time(std::gmtime(&created), "%Y-%m-%d %H:%M UTC") << state << "\n";

@@ -19,6 +19,7 @@ void register_all(CLI::App& app) {
   register_serve(app);
   register_worker(app);
   register_user(app);
+  register_jobs(app);
 }
 
 }  // namespace headway::cli

@@ -16,5 +16,6 @@ void register_eta_replay(CLI::App& app);
 void register_serve(CLI::App& app);
 void register_worker(CLI::App& app);
 void register_user(CLI::App& app);
+void register_jobs(CLI::App& app);
 
 }  // namespace headway::cli

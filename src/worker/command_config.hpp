@@ -1,0 +1,41 @@
+#pragma once
+
+#include <chrono>
+#include <filesystem>
+#include <map>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "headway/stage_plan.hpp"
+#include "worker/job_error.hpp"
+#include "worker/param_schema.hpp"
+
+namespace headway::worker {
+
+// One program a `command` job may run, as allowed by the worker's
+// configuration file (docs/worker.md). Requests only ever name it.
+struct CommandSpec {
+  std::string name;
+  std::filesystem::path path;     // absolute; run directly, never through a shell
+  std::vector<std::string> args;  // fixed leading arguments
+  ParamSchema params;             // extra arguments a request may pass
+  StagePlan plan = StagePlan::from_weights({{"run", 100}});
+  // Between SIGTERM and SIGKILL when the job is cancelled or the worker stops it.
+  std::chrono::milliseconds stop_grace{5000};
+};
+
+// The worker configuration file: the allow-list of commands. A plain value.
+struct WorkerConfig {
+  std::map<std::string, CommandSpec, std::less<>> commands;
+};
+
+// Parses the JSON configuration (see docs/worker.md). `source` names the file
+// in error messages. Errors come back as bad_request naming the bad key.
+JobResult<WorkerConfig> parse_worker_config(std::string_view json_text, std::string_view source);
+
+// Reads and parses a configuration file; every command's program must exist
+// and be executable.
+JobResult<WorkerConfig> load_worker_config(const std::filesystem::path& file);
+
+}  // namespace headway::worker

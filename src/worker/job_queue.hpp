@@ -1,0 +1,79 @@
+#pragma once
+
+#include <memory>
+#include <mutex>
+#include <string>
+#include <string_view>
+
+#include "redis/connection.hpp"
+#include "store/job_store.hpp"
+#include "worker/job_catalog.hpp"
+#include "worker/job_error.hpp"
+#include "worker/record_writer.hpp"
+
+namespace headway::worker {
+
+// A job as the API receives it.
+struct NewJob {
+  std::string owner{};
+  std::string type{};
+  // The request's params object as JSON text; empty means {}.
+  std::string params_json{};
+  // Empty: a new random UUID.
+  std::string id{};
+};
+
+enum class CancelOutcome {
+  cancelled,          // it was queued: it is now cancelled and will never run
+  cancel_requested,   // it is running: its Tracker stops it within ~1 s
+  already_cancelled,  // nothing to do (cancel is idempotent)
+};
+const char* to_string(CancelOutcome outcome);
+
+// The server's side of job creation (DESIGN 3, issue 4): validates the type
+// and params with `catalog`, inserts the row (status queued), writes the
+// `queued` record (seq 1, attempt 1, the type's stage plan) with the Tracker's
+// write script so watchers see the job at once, and adds it to jobs:queue
+// (except `external` jobs, which their own program runs). Returns the row.
+// Errors: bad_request naming the field, conflict for a taken id, unavailable
+// when Redis or the table cannot be reached (a row already inserted is then
+// marked failed, so nothing stays queued forever without a queue entry).
+// Blocks on Redis and database I/O.
+JobResult<store::Job> enqueue_job(redis::Connection& redis, store::JobStore& store,
+                                  const JobCatalog& catalog, const NewJob& job,
+                                  const RecordOptions& options = {});
+
+// Requests cancellation (DESIGN 4c): sets progress:cancel:<id>; a queued job
+// is marked cancelled in the table and gets a `cancelled` record (so open
+// streams end); a running one is stopped by its Tracker. A job that already
+// completed or failed is a conflict. Does not check ownership: the caller
+// does. Blocks on Redis and database I/O.
+JobResult<CancelOutcome> cancel_job(redis::Connection& redis, store::JobStore& store,
+                                    std::string_view job_id, const RecordOptions& options = {});
+
+// enqueue_job and cancel_job over a Redis connection of its own, opened on
+// first use and again after a failure. Thread-safe: calls are serialized on
+// the connection (each is a few short round trips); keep them off an event
+// loop thread, as with the JobStore.
+class JobQueue {
+ public:
+  JobQueue(redis::Endpoint redis, store::JobStore& store, JobCatalog catalog,
+           RecordOptions options = {});
+
+  JobResult<store::Job> enqueue(const NewJob& job);
+  JobResult<CancelOutcome> cancel(std::string_view job_id);
+  const JobCatalog& catalog() const { return catalog_; }
+
+ private:
+  template <typename Call>
+  auto with_connection(Call&& call) -> decltype(call(std::declval<redis::Connection&>()));
+
+  redis::Endpoint endpoint_;
+  store::JobStore& store_;
+  JobCatalog catalog_;
+  RecordOptions options_;
+  std::mutex mutex_;
+  std::unique_ptr<redis::Connection> connection_;
+};
+
+}  // namespace headway::worker

@@ -1,0 +1,22 @@
+#pragma once
+
+#include "worker/job_context.hpp"
+#include "worker/param_schema.hpp"
+
+namespace headway::worker {
+
+// The reference workload (DESIGN 4a), simulated: loading, clustering,
+// cpsat_solving over `clusters` clusters (one update per cluster solved),
+// ga_optimization and rl_refinement, taking about `duration_s` in total with
+// per-step times drawn from a seeded lognormal distribution, so progress is
+// uneven the way real solver runs are.
+//
+// Parameters: clusters (integer, default 216), duration_s (number, default 60),
+// fail_at (a stage name: fail half-way through that stage), seed (integer;
+// default derived from the job id).
+ParamSchema timetable_schema();
+
+// Runs the job on the calling thread; stops within ~50 ms of a stop request.
+JobOutcome run_timetable_job(JobContext& context);
+
+}  // namespace headway::worker

@@ -1,0 +1,47 @@
+#pragma once
+
+#include <chrono>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "redis/connection.hpp"
+#include "worker/job_error.hpp"
+
+namespace headway::worker {
+
+// One entry of jobs:queue.
+struct QueueEntry {
+  std::string entry_id;  // the stream entry id, for XACK
+  std::string job_id;
+  std::string type;
+};
+
+// The consumer-group side of jobs:queue, as free functions over a caller's
+// connection. The group is created at id 0 (not $) so that jobs enqueued
+// before the first worker ever started are delivered too.
+JobResult<void> ensure_consumer_group(redis::Connection& redis);
+
+// XREADGROUP ... COUNT n BLOCK ms STREAMS jobs:queue >: new entries for `consumer`.
+JobResult<std::vector<QueueEntry>> read_new_entries(redis::Connection& redis,
+                                                    std::string_view consumer, int count,
+                                                    std::chrono::milliseconds block);
+
+// XAUTOCLAIM: entries pending for longer than `min_idle` (their worker died
+// or stopped heartbeating) move to `consumer`. `cursor` is where to continue
+// and is updated ("0-0" starts over).
+JobResult<std::vector<QueueEntry>> claim_idle_entries(redis::Connection& redis,
+                                                      std::string_view consumer,
+                                                      std::chrono::milliseconds min_idle, int count,
+                                                      std::string& cursor);
+
+// XCLAIM ... JUSTID with idle 0: keeps a running job's entry from looking
+// abandoned (and takes it back if another worker claimed it meanwhile).
+JobResult<void> touch_entry(redis::Connection& redis, std::string_view consumer,
+                            std::string_view entry_id);
+
+// XACK then XDEL: the job reached a terminal state; the entry is not needed
+// again, and deleting it keeps jobs:queue from growing without bound.
+JobResult<void> finish_entry(redis::Connection& redis, std::string_view entry_id);
+
+}  // namespace headway::worker

@@ -1,0 +1,44 @@
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "core/progress_record.hpp"
+#include "redis/connection.hpp"
+#include "worker/job_error.hpp"
+
+namespace headway::worker {
+
+// How records written outside a Tracker are stored (the Tracker's defaults).
+struct RecordOptions {
+  std::chrono::seconds ttl{7200};
+  std::size_t events_max_len = 100000;
+};
+
+// Writes `record` with the Tracker's atomic script (src/redis/scripts/
+// write_record.lua: SET with TTL + PUBLISH + XADD progress:events), always
+// appending to progress:events since every record written here is a status
+// change. When the stored record's seq is not older, the write continues from
+// it (as the Tracker does). Returns the seq written.
+JobResult<std::int64_t> write_record(redis::Connection& redis, ProgressRecord record,
+                                     const RecordOptions& options);
+
+// Reads progress:job:<id>; nullopt when missing or not a record.
+JobResult<std::optional<ProgressRecord>> read_record(redis::Connection& redis,
+                                                     std::string_view job_id);
+
+// Ends a job that no Tracker will finish (cancelled while queued, worker
+// lost): writes the stored record (or `fallback` when there is none) again
+// with `status`, metadata.error set for a failure, and the next seq. Returns
+// the seq written.
+JobResult<std::int64_t> write_final_record(redis::Connection& redis, const ProgressRecord& fallback,
+                                           JobStatus status, std::string_view error,
+                                           const RecordOptions& options);
+
+// A connection-level or error reply turned into a JobError (`what` says which step).
+JobError redis_error(std::string_view what, const redis::CommandResult& result);
+
+}  // namespace headway::worker

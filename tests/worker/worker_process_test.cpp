@@ -1,0 +1,393 @@
+// Real `headway worker` processes against a real redis-server and a SQLite
+// job table: the reference job end to end, queued and running cancellation,
+// a killed worker's job taken over, two workers sharing a queue, command
+// jobs, and shutdown on SIGTERM.
+#include <signal.h>
+
+#include <fstream>
+#include <set>
+#include <thread>
+
+#include "redis/keys.hpp"
+#include "worker/queue_keys.hpp"
+#include "worker/worker_fixture.hpp"
+
+namespace headway::test {
+namespace {
+
+namespace json = boost::json;
+using namespace std::chrono_literals;
+
+// Collects every record published on one job's channel until a terminal one.
+class ChannelListener {
+ public:
+  ChannelListener(const RedisServer& redis, const std::string& job_id) {
+    std::string error;
+    // A worker process may take a while to start (more so under sanitizers).
+    connection_ =
+        redis::Connection::open({"127.0.0.1", redis.port(), {}, {}, {}, 0},
+                                {std::chrono::seconds(1), std::chrono::seconds(60)}, error);
+    if (!connection_)
+      throw std::runtime_error(error);
+    auto subscribed = connection_->command({"SUBSCRIBE", redis::keys::record(job_id)});
+    EXPECT_TRUE(subscribed.ok() && !subscribed.is_error_reply());
+    thread_ = std::thread([this] {
+      // Bounded: a read gives up after the connection's 60 s command timeout,
+      // and at most 100,000 messages are read.
+      for (int i = 0; i < 100'000; ++i) {
+        auto message = connection_->read_reply();
+        if (!message.ok())
+          return;
+        const redisReply* reply = message.reply.get();
+        if (reply->type != REDIS_REPLY_ARRAY || reply->elements != 3)
+          continue;
+        auto record = json::parse(std::string_view(reply->element[2]->str, reply->element[2]->len))
+                          .as_object();
+        const std::string status(record.at("status").as_string());
+        records_.push_back(std::move(record));
+        if (status == "completed" || status == "failed" || status == "cancelled")
+          return;
+      }
+    });
+  }
+  ~ChannelListener() {
+    if (thread_.joinable())
+      thread_.join();
+  }
+  std::vector<json::object> wait() {
+    thread_.join();
+    return std::move(records_);
+  }
+
+ private:
+  std::unique_ptr<redis::Connection> connection_;
+  std::vector<json::object> records_;
+  std::thread thread_;
+};
+
+class WorkerProcessTest : public WorkerFixture {
+ protected:
+  // The queue entries delivered to some worker and not yet acknowledged.
+  long long pending_entries() const {
+    auto pending =
+        redis_.command({"XPENDING", redis::keys::kJobsQueue, worker::keys::kWorkersGroup});
+    if (!pending.ok() || pending.reply->type != REDIS_REPLY_ARRAY)
+      return 0;
+    return pending.reply->element[0]->integer;
+  }
+  // How often the oldest pending entry was delivered (XPENDING's counter).
+  long long deliveries() const {
+    auto pending = redis_.command(
+        {"XPENDING", redis::keys::kJobsQueue, worker::keys::kWorkersGroup, "-", "+", "1"});
+    if (!pending.ok() || pending.reply->type != REDIS_REPLY_ARRAY || pending.reply->elements == 0)
+      return 0;
+    return pending.reply->element[0]->element[3]->integer;
+  }
+  std::string stage_of(const std::string& job_id) const {
+    auto stored = record(job_id);
+    return stored.contains("stage") ? std::string(stored.at("stage").as_string()) : "";
+  }
+  std::string error_of(const json::object& stored) const {
+    const auto* error = stored.at("metadata").as_object().if_contains("error");
+    return error ? std::string(error->as_string()) : "";
+  }
+  // Lets a command job run `script`.
+  std::string command_config(const std::filesystem::path& script, const std::string& extra = "") {
+    const auto file = path("worker.json");
+    std::ofstream(file) << R"({"commands": {"script": {"path": ")" << script.string() << R"(")"
+                        << extra << "}}}";
+    auto loaded = worker::load_worker_config(file);
+    EXPECT_TRUE(loaded) << (loaded ? "" : loaded.error().message);
+    if (loaded)
+      catalog_ = worker::JobCatalog(*loaded);
+    return file.string();
+  }
+};
+
+TEST_F(WorkerProcessTest, ATimetableJobQueuedBeforeAnyWorkerRunsAllFiveStagesOnceOneStarts) {
+  const std::string id = enqueue("timetable", R"({"duration_s": 2, "seed": 7})");
+  ChannelListener listener(redis_, id);
+  // No worker yet: the job waits as queued, in the table and in Redis.
+  EXPECT_EQ(record_status(id), "queued");
+  EXPECT_EQ(row(id).status, JobStatus::queued);
+
+  auto worker = start_worker({"--reclaim-idle", "5"});
+  const auto records = listener.wait();
+  ASSERT_TRUE(await_status(id, "completed"));
+
+  ASSERT_FALSE(records.empty());
+  EXPECT_EQ(records.front().at("status"), "initializing");
+  EXPECT_EQ(records.back().at("status"), "completed");
+  EXPECT_EQ(records.back().at("overall_progress").to_number<double>(), 100);
+  std::vector<std::string> stages;
+  std::int64_t last_seq = 1;  // the queued record
+  double last_overall = 0;
+  int cluster_updates = 0;
+  for (const auto& stored : records) {
+    EXPECT_GT(stored.at("seq").as_int64(), last_seq);
+    last_seq = stored.at("seq").as_int64();
+    const double overall = stored.at("overall_progress").to_number<double>();
+    EXPECT_GE(overall, last_overall);
+    last_overall = overall;
+    EXPECT_EQ(stored.at("attempt").as_int64(), 1);
+    const std::string stage(stored.at("stage").as_string());
+    if (!stage.empty() && (stages.empty() || stages.back() != stage))
+      stages.push_back(stage);
+    const auto& metadata = stored.at("metadata").as_object();
+    if (stage == "cpsat_solving" && stored.at("status") == "running" &&
+        metadata.contains("completed_items")) {
+      ++cluster_updates;
+      const auto done = metadata.at("completed_items").as_int64();
+      EXPECT_EQ(metadata.at("total_items").as_int64(), 216);
+      // n of 216 clusters maps into the stage's 15-75 % slice.
+      EXPECT_NEAR(overall, 15 + 60.0 * static_cast<double>(done) / 216, 0.006);
+      EXPECT_GE(overall, 15);
+      EXPECT_LE(overall, 75);
+    }
+  }
+  const std::vector<std::string> expected = {"loading", "clustering", "cpsat_solving",
+                                             "ga_optimization", "rl_refinement"};
+  EXPECT_EQ(stages, expected);
+  EXPECT_GT(cluster_updates, 0);
+
+  // The worker folds the first and the last record into the table itself.
+  ASSERT_TRUE(eventually([&] { return row(id).status == JobStatus::completed; }));
+  const auto job = row(id);
+  EXPECT_TRUE(job.finished_at.has_value());
+  EXPECT_TRUE(job.started_at.has_value());
+  EXPECT_EQ(job.attempts, 1);
+  EXPECT_EQ(job.overall_progress, 100);
+  // Acknowledged and removed from the queue.
+  EXPECT_TRUE(eventually([&] { return pending_entries() == 0; }));
+  // Stage boundaries and the terminal state are on progress:events for the recorder.
+  const auto logged = events(id);
+  ASSERT_FALSE(logged.empty());
+  EXPECT_EQ(logged.back().at("status"), "completed");
+}
+
+TEST_F(WorkerProcessTest, AFailingStageEndsTheJobFailedWithTheReason) {
+  auto worker = start_worker();
+  const std::string id = enqueue("timetable", R"({"duration_s": 1, "fail_at": "ga_optimization"})");
+  ASSERT_TRUE(await_status(id, "failed"));
+  const auto stored = record(id);
+  EXPECT_EQ(stored.at("stage"), "ga_optimization");
+  EXPECT_NE(error_of(stored).find("ga_optimization"), std::string::npos);
+  ASSERT_TRUE(eventually([&] { return row(id).status == JobStatus::failed; }));
+  EXPECT_NE(row(id).error.find("ga_optimization"), std::string::npos);
+}
+
+TEST_F(WorkerProcessTest, AJobCancelledWhileQueuedNeverRuns) {
+  const std::string cancelled = enqueue("timetable", R"({"duration_s": 1})");
+  auto outcome = cancel(cancelled);
+  ASSERT_TRUE(outcome);
+  EXPECT_EQ(*outcome, worker::CancelOutcome::cancelled);
+  // Queued after it, so once this one completed the worker has seen the first.
+  const std::string sentinel = enqueue("timetable", R"({"duration_s": 0.2})");
+
+  auto worker = start_worker();
+  ASSERT_TRUE(await_status(sentinel, "completed"));
+  EXPECT_EQ(record_status(cancelled), "cancelled");
+  EXPECT_EQ(record(cancelled).at("seq").as_int64(), 2);
+  EXPECT_EQ(row(cancelled).status, JobStatus::cancelled);
+  for (const auto& logged : events(cancelled))
+    EXPECT_NE(logged.at("status"), "initializing") << "the cancelled job started";
+  EXPECT_TRUE(eventually([&] { return pending_entries() == 0; }));
+}
+
+TEST_F(WorkerProcessTest, AJobCancelledWhileRunningEndsCancelled) {
+  auto worker = start_worker();
+  const std::string id = enqueue("timetable", R"({"duration_s": 120})");
+  ASSERT_TRUE(await_status(id, "running"));
+  auto outcome = cancel(id);
+  ASSERT_TRUE(outcome);
+  EXPECT_EQ(*outcome, worker::CancelOutcome::cancel_requested);
+  // The Tracker polls the flag every 500 ms; the job checks it every 50 ms.
+  ASSERT_TRUE(await_status(id, "cancelled", 10s));
+  ASSERT_TRUE(eventually([&] { return row(id).status == JobStatus::cancelled; }));
+  EXPECT_TRUE(row(id).finished_at.has_value());
+  auto again = cancel(id);
+  ASSERT_TRUE(again);
+  EXPECT_EQ(*again, worker::CancelOutcome::already_cancelled);
+}
+
+TEST_F(WorkerProcessTest, AJobOfAKilledWorkerIsFinishedByAnotherWithAttemptTwo) {
+  auto first = start_worker({"--reclaim-idle", "1"});
+  const std::string id = enqueue("timetable", R"({"duration_s": 3})");
+  ASSERT_TRUE(eventually([&] { return stage_of(id) == "cpsat_solving"; }, 60s));
+  first.signal(SIGKILL);
+  first.wait();
+  const std::int64_t seq_at_death = record(id).at("seq").as_int64();
+
+  auto second = start_worker({"--reclaim-idle", "1"});
+  ASSERT_TRUE(await_status(id, "completed"));
+  const auto stored = record(id);
+  EXPECT_EQ(stored.at("attempt").as_int64(), 2);
+  EXPECT_GT(stored.at("seq").as_int64(), seq_at_death);
+  ASSERT_TRUE(eventually([&] { return row(id).status == JobStatus::completed; }));
+  EXPECT_EQ(row(id).attempts, 2);
+  int starts = 0;
+  for (const auto& logged : events(id))
+    starts += logged.at("status") == "initializing" ? 1 : 0;
+  EXPECT_EQ(starts, 2);
+}
+
+TEST_F(WorkerProcessTest, WithOneAttemptAKilledWorkersJobFailsAsWorkerLost) {
+  auto first = start_worker({"--reclaim-idle", "1", "--max-attempts", "1"});
+  const std::string id = enqueue("timetable", R"({"duration_s": 30})");
+  ASSERT_TRUE(await_status(id, "running"));
+  first.signal(SIGKILL);
+  first.wait();
+
+  auto second = start_worker({"--reclaim-idle", "1", "--max-attempts", "1"});
+  ASSERT_TRUE(await_status(id, "failed"));
+  EXPECT_NE(error_of(record(id)).find("worker lost"), std::string::npos);
+  const auto job = row(id);
+  EXPECT_EQ(job.status, JobStatus::failed);
+  EXPECT_NE(job.error.find("worker lost"), std::string::npos);
+  EXPECT_TRUE(eventually([&] { return pending_entries() == 0; }));
+}
+
+TEST_F(WorkerProcessTest, TwoWorkersOnOneQueueRunEachJobExactlyOnce) {
+  auto first = start_worker({"--concurrency", "2", "--reclaim-idle", "1"});
+  auto second = start_worker({"--concurrency", "2", "--reclaim-idle", "1"});
+  std::vector<std::string> ids;
+  for (int i = 0; i < 8; ++i)
+    ids.push_back(enqueue("timetable", R"({"duration_s": 1.5, "clusters": 40})"));
+  for (const auto& id : ids)
+    ASSERT_TRUE(await_status(id, "completed"));
+  for (const auto& id : ids) {
+    int starts = 0;
+    for (const auto& logged : events(id))
+      starts += logged.at("status") == "initializing" ? 1 : 0;
+    EXPECT_EQ(starts, 1) << "job " << id << " ran " << starts << " times";
+    EXPECT_EQ(record(id).at("attempt").as_int64(), 1);
+  }
+}
+
+TEST_F(WorkerProcessTest, AnEntryWhoseLeaseAnotherWorkerHoldsIsLeftAloneUntilTheLeaseIsGone) {
+  const std::string id = enqueue("timetable", R"({"duration_s": 0.2})");
+  // As if another, live worker were running it.
+  redis_.command({"SET", worker::keys::lease(id), "someone-else", "EX", "600"});
+  auto worker = start_worker({"--reclaim-idle", "1"});
+  // Delivered, left alone, reclaimed once idle and left alone again.
+  ASSERT_TRUE(eventually([&] { return deliveries() >= 2; }));
+  EXPECT_EQ(record_status(id), "queued");
+  redis_.command({"DEL", worker::keys::lease(id)});
+  // Reclaimed once idle, and now run.
+  ASSERT_TRUE(await_status(id, "completed"));
+  EXPECT_EQ(record(id).at("attempt").as_int64(), 1);
+}
+
+TEST_F(WorkerProcessTest, SigtermLetsRunningJobsFinishWithinTheGracePeriod) {
+  auto worker = start_worker({"--grace", "60"});
+  const std::string id = enqueue("timetable", R"({"duration_s": 2})");
+  ASSERT_TRUE(await_status(id, "running"));
+  worker.signal(SIGTERM);
+  EXPECT_EQ(worker.wait(60s), 0);
+  EXPECT_EQ(record_status(id), "completed");
+}
+
+TEST_F(WorkerProcessTest, SigtermFailsJobsStillRunningAfterTheGracePeriod) {
+  auto worker = start_worker({"--grace", "0.3"});
+  const std::string id = enqueue("timetable", R"({"duration_s": 300})");
+  ASSERT_TRUE(await_status(id, "running"));
+  worker.signal(SIGTERM);
+  EXPECT_EQ(worker.wait(60s), 0);
+  ASSERT_TRUE(await_status(id, "failed", 1s));
+  EXPECT_NE(error_of(record(id)).find("worker shut down"), std::string::npos);
+  EXPECT_EQ(row(id).status, JobStatus::failed);
+  EXPECT_EQ(pending_entries(), 0);
+}
+
+TEST_F(WorkerProcessTest, ACommandJobReportsItsProgressLinesAndCompletes) {
+  const auto script = write_script("steps.sh", R"(
+echo "starting $1 $2"
+echo "headway: stage fetch"
+echo "headway: progress 1/2"
+echo "headway: message fetched $2"
+echo "headway: progress 2/2"
+echo "headway: stage build"
+echo "headway: progress 50%"
+exit 0
+)");
+  const auto config = command_config(
+      script, R"(, "params": {"name": {"type": "string", "flag": "--name", "required": true}},
+                   "stages": [{"name": "fetch", "weight": 40}, {"name": "build", "weight": 60}])");
+  const std::string id = enqueue("command", R"({"command": "script", "args": {"name": "alpha"}})");
+  ChannelListener listener(redis_, id);
+  auto worker = start_worker({"--config", config});
+  const auto records = listener.wait();
+  ASSERT_TRUE(await_status(id, "completed"));
+  bool saw_message = false;
+  std::set<std::string> stages;
+  for (const auto& stored : records) {
+    stages.insert(std::string(stored.at("stage").as_string()));
+    const auto* message = stored.at("metadata").as_object().if_contains("message");
+    saw_message = saw_message || (message && message->as_string() == "fetched alpha");
+  }
+  EXPECT_TRUE(saw_message);
+  EXPECT_TRUE(stages.count("fetch") && stages.count("build"));
+  EXPECT_EQ(records.front().at("stages").as_array()[1].at("name"), "build");
+  ASSERT_TRUE(eventually([&] { return row(id).status == JobStatus::completed; }));
+}
+
+TEST_F(WorkerProcessTest, AFailingCommandFailsTheJobWithTheTailOfItsStderr) {
+  const auto script = write_script("broken.sh", R"(
+echo "headway: progress 1/4"
+echo "warming up" >&2
+echo "disk quota exceeded on /data" >&2
+exit 3
+)");
+  const auto config = command_config(script);
+  auto worker = start_worker({"--config", config});
+  const std::string id = enqueue("command", R"({"command": "script"})");
+  ASSERT_TRUE(await_status(id, "failed"));
+  const std::string error = error_of(record(id));
+  EXPECT_NE(error.find("exit status 3"), std::string::npos) << error;
+  EXPECT_NE(error.find("disk quota exceeded on /data"), std::string::npos) << error;
+  ASSERT_TRUE(eventually([&] { return row(id).status == JobStatus::failed; }));
+  EXPECT_NE(row(id).error.find("disk quota exceeded"), std::string::npos);
+}
+
+TEST_F(WorkerProcessTest, ACancelledCommandIsTerminatedAndEndsCancelled) {
+  // Announces itself, then waits for its signal.
+  const auto script = write_script("forever.sh", R"(
+trap 'echo "terminated" > ")" + path("terminated").string() +
+                                                     R"("; exit 143' TERM
+echo "headway: progress 1/100"
+while true; do sleep 0.05; done
+)");
+  const auto config = command_config(script, R"(, "stop_grace_s": 30)");
+  auto worker = start_worker({"--config", config});
+  const std::string id = enqueue("command", R"({"command": "script"})");
+  ASSERT_TRUE(eventually([&] {
+    auto stored = record(id);
+    return stored.contains("metadata") &&
+           stored.at("metadata").as_object().contains("completed_items");
+  }));
+  ASSERT_TRUE(cancel(id));
+  ASSERT_TRUE(await_status(id, "cancelled", 20s));
+  // SIGTERM reached the script's trap (well before the 30 s SIGKILL grace).
+  EXPECT_TRUE(std::filesystem::exists(path("terminated")));
+}
+
+TEST_F(WorkerProcessTest, ACommandIgnoringSigtermIsKilledAfterItsGracePeriod) {
+  const auto script = write_script("stubborn.sh", R"(
+trap '' TERM
+echo "headway: progress 1/100"
+while true; do sleep 0.05; done
+)");
+  const auto config = command_config(script, R"(, "stop_grace_s": 0.2)");
+  auto worker = start_worker({"--config", config});
+  const std::string id = enqueue("command", R"({"command": "script"})");
+  ASSERT_TRUE(eventually([&] {
+    auto stored = record(id);
+    return stored.contains("metadata") &&
+           stored.at("metadata").as_object().contains("completed_items");
+  }));
+  ASSERT_TRUE(cancel(id));
+  ASSERT_TRUE(await_status(id, "cancelled", 20s));
+}
+
+}  // namespace
+}  // namespace headway::test

@@ -1,0 +1,176 @@
+// Job validation, the worker's configuration file and the command job's
+// progress lines, without Redis or processes.
+#include <gtest/gtest.h>
+
+#include "worker/command_config.hpp"
+#include "worker/job_catalog.hpp"
+#include "worker/jobs/command_job.hpp"
+#include "worker/jobs/progress_line.hpp"
+
+namespace headway::worker {
+namespace {
+
+namespace json = boost::json;
+
+constexpr const char* kConfig = R"({
+  "commands": {
+    "report": {
+      "path": "/bin/echo",
+      "args": ["--fixed"],
+      "params": {
+        "count": {"type": "integer", "min": 1, "max": 10, "default": 3, "flag": "--count"},
+        "verbose": {"type": "boolean", "flag": "-v"},
+        "target": {"type": "string", "required": true}
+      },
+      "stages": [{"name": "fetch", "weight": 30}, {"name": "build", "weight": 70}],
+      "stop_grace_s": 0.5
+    }
+  }
+})";
+
+JobCatalog catalog_with_commands() {
+  auto config = parse_worker_config(kConfig, "test.json");
+  EXPECT_TRUE(config) << (config ? "" : config.error().message);
+  return JobCatalog(config ? *config : WorkerConfig{});
+}
+
+TEST(JobCatalogTest, TimetableParamsGetTheirDefaults) {
+  auto job = JobCatalog().validate_json("timetable", "{}");
+  ASSERT_TRUE(job) << job.error().message;
+  EXPECT_EQ(job->params.at("clusters").as_int64(), 216);
+  EXPECT_EQ(job->params.at("duration_s").to_number<double>(), 60);
+  ASSERT_TRUE(job->plan);
+  EXPECT_EQ(job->plan->size(), 5u);
+  EXPECT_TRUE(job->queued);
+}
+
+TEST(JobCatalogTest, AnUnknownTypeIsRejectedNamingTheTypeField) {
+  auto job = JobCatalog().validate_json("teleport", "{}");
+  ASSERT_FALSE(job);
+  EXPECT_EQ(job.error().code, JobError::Code::bad_request);
+  EXPECT_EQ(job.error().field, "type");
+  EXPECT_NE(job.error().message.find("timetable"), std::string::npos) << job.error().message;
+}
+
+TEST(JobCatalogTest, BadTimetableParamsAreRejectedNamingTheField) {
+  const std::pair<const char*, const char*> cases[] = {
+      {R"({"clusters": 0})", "params.clusters"},
+      {R"({"clusters": "many"})", "params.clusters"},
+      {R"({"clusters": 2.5})", "params.clusters"},
+      {R"({"duration_s": -1})", "params.duration_s"},
+      {R"({"fail_at": "nowhere"})", "params.fail_at"},
+      {R"({"colour": "red"})", "params.colour"},
+      {R"([1, 2])", "params"},
+      {R"({not json)", "params"},
+  };
+  for (const auto& [params, field] : cases) {
+    auto job = JobCatalog().validate_json("timetable", std::string_view(params));
+    ASSERT_FALSE(job) << params;
+    EXPECT_EQ(job.error().code, JobError::Code::bad_request) << params;
+    EXPECT_EQ(job.error().field, field) << params;
+    EXPECT_NE(job.error().message.find(field), std::string::npos) << job.error().message;
+  }
+}
+
+TEST(JobCatalogTest, ExternalJobsAreValidButNeverQueued) {
+  auto job = JobCatalog().validate_json("external", R"({"anything": [1, 2]})");
+  ASSERT_TRUE(job) << job.error().message;
+  EXPECT_FALSE(job->queued);
+  EXPECT_FALSE(job->plan);
+}
+
+TEST(JobCatalogTest, CommandJobsNameAnAllowedCommandAndValidateItsArguments) {
+  const auto catalog = catalog_with_commands();
+  auto ok = catalog.validate_json("command", R"({"command": "report", "args": {"target": "x"}})");
+  ASSERT_TRUE(ok) << ok.error().message;
+  EXPECT_EQ(ok->params.at("args").at("count").as_int64(), 3);
+  ASSERT_TRUE(ok->plan);
+  EXPECT_EQ((*ok->plan)[0].name, "fetch");
+
+  const std::pair<const char*, const char*> cases[] = {
+      {R"({"command": "rm", "args": {}})", "params.command"},
+      {R"({"args": {}})", "params.command"},
+      {R"({"command": "report", "args": {}})", "params.args.target"},
+      {R"({"command": "report", "args": {"target": "x", "count": 11}})", "params.args.count"},
+      {R"({"command": "report", "args": {"target": "-rf"}})", "params.args.target"},
+      {R"({"command": "report", "args": {"target": "x", "shell": "sh"}})", "params.args.shell"},
+      {R"({"command": "report", "path": "/bin/sh"})", "params.path"},
+  };
+  for (const auto& [params, field] : cases) {
+    auto job = catalog.validate_json("command", std::string_view(params));
+    ASSERT_FALSE(job) << params;
+    EXPECT_EQ(job.error().field, field) << params << ": " << job.error().message;
+  }
+}
+
+TEST(JobCatalogTest, WithoutAConfigurationNoCommandIsAllowed) {
+  auto job = JobCatalog().validate_json("command", R"({"command": "report"})");
+  ASSERT_FALSE(job);
+  EXPECT_EQ(job.error().field, "params.command");
+  EXPECT_NE(job.error().message.find("no commands are configured"), std::string::npos);
+}
+
+TEST(CommandConfigTest, ArgumentsFollowTheDeclaredOrderWithFlags) {
+  const auto catalog = catalog_with_commands();
+  const auto& spec = catalog.config().commands.at("report");
+  EXPECT_EQ(spec.stop_grace, std::chrono::milliseconds(500));
+  auto job = catalog.validate_json(
+      "command", R"({"command": "report", "args": {"target": "a b", "verbose": true}})");
+  ASSERT_TRUE(job);
+  auto argv = command_argv(spec, job->params.at("args").as_object());
+  ASSERT_TRUE(argv);
+  const std::vector<std::string> expected = {"/bin/echo", "--fixed", "--count", "3", "-v", "a b"};
+  EXPECT_EQ(*argv, expected);
+}
+
+TEST(CommandConfigTest, MistakesInTheFileNameTheKey) {
+  const std::pair<const char*, const char*> cases[] = {
+      {R"({"commands": {"x": {"args": []}}})", "cfg.commands.x.path"},
+      {R"({"commands": {"x": {"path": "relative/tool"}}})", "cfg.commands.x.path"},
+      {R"({"commands": {"x": {"path": "/bin/true", "stages": [{"name": "a", "weight": 50}]}}})",
+       "cfg.commands.x.stages"},
+      {R"({"commands": {"x": {"path": "/bin/true", "params": {"n": {"type": "float"}}}}})",
+       "cfg.commands.x.params.n"},
+      {R"({"commands": {"x": {"path": "/bin/true", "shell": true}}})", "cfg.commands.x.shell"},
+      {R"({"workers": 3})", "cfg.workers"},
+  };
+  for (const auto& [text, field] : cases) {
+    auto config = parse_worker_config(text, "cfg");
+    ASSERT_FALSE(config) << text;
+    EXPECT_EQ(config.error().field, field) << text << ": " << config.error().message;
+  }
+}
+
+TEST(ProgressLineTest, RecognizesTheFourKindsOfLine) {
+  auto stage = parse_progress_line("headway: stage build");
+  ASSERT_TRUE(stage);
+  EXPECT_EQ(stage->kind, ProgressLine::Kind::stage);
+  EXPECT_EQ(stage->text, "build");
+
+  auto count = parse_progress_line("headway: progress 7/20\r");
+  ASSERT_TRUE(count);
+  EXPECT_EQ(count->kind, ProgressLine::Kind::count);
+  EXPECT_EQ(count->completed, 7);
+  EXPECT_EQ(count->total, 20);
+
+  auto percent = parse_progress_line("headway: progress 42.5%");
+  ASSERT_TRUE(percent);
+  EXPECT_EQ(percent->kind, ProgressLine::Kind::percent);
+  EXPECT_DOUBLE_EQ(percent->percent, 42.5);
+
+  auto message = parse_progress_line("headway: message copying 3 files");
+  ASSERT_TRUE(message);
+  EXPECT_EQ(message->kind, ProgressLine::Kind::message);
+  EXPECT_EQ(message->text, "copying 3 files");
+}
+
+TEST(ProgressLineTest, OrdinaryOutputAndMalformedLinesAreIgnored) {
+  for (const char* line : {"hello", "progress 1/2", "headway: progress 3/0",
+                           "headway: progress x/2", "headway: progress", "headway: stage",
+                           "headway: dance now", "Headway: stage a", "headway: progress 1/2/3"}) {
+    EXPECT_FALSE(parse_progress_line(line)) << line;
+  }
+}
+
+}  // namespace
+}  // namespace headway::worker
