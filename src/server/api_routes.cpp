@@ -1,0 +1,186 @@
+#include "server/api_routes.hpp"
+
+#include <boost/beast/websocket.hpp>
+#include <cctype>
+#include <charconv>
+
+#include "core/progress_record.hpp"
+#include "core/uuid.hpp"
+#include "server/auth.hpp"
+#include "server/blocking.hpp"
+#include "server/streams.hpp"
+
+namespace headway::server {
+namespace {
+
+std::string lowercase(std::string_view text) {
+  std::string out(text);
+  for (auto& c : out)
+    c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return out;
+}
+
+// The checks every job-naming handler makes first: a well-formed id, then
+// authorization. Returns the error response, or nullopt to go on.
+awaitable<std::optional<Response>> check_job_request(const RequestContext& context,
+                                                     std::string& job_id) {
+  const auto raw = context.params.at(0);
+  if (!is_uuid(raw)) {
+    co_return error_response(context.request, http::status::bad_request, "invalid_job_id",
+                             "a job id is a UUID such as 6f1c1c0e-8d1f-4c43-9f0a-3b8e2f1d9a77");
+  }
+  job_id = lowercase(raw);
+  auto decision = co_await authorize(context.request, job_id);
+  if (!decision.allowed)
+    co_return error_response(context.request, decision.status, decision.error, decision.detail);
+  co_return std::nullopt;
+}
+
+// The seq a reconnecting client already has: the Last-Event-ID header (SSE),
+// or a last_event_id query parameter (for clients that cannot set headers).
+std::int64_t last_event_id(const Request& request) {
+  std::string_view text;
+  if (auto it = request.find("Last-Event-ID"); it != request.end()) {
+    text = std::string_view(it->value().data(), it->value().size());
+  } else {
+    std::string_view target(request.target().data(), request.target().size());
+    const auto at = target.find("last_event_id=");
+    if (at != std::string_view::npos) {
+      text = target.substr(at + 14);
+      text = text.substr(0, text.find('&'));
+    }
+  }
+  std::int64_t seq = 0;
+  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), seq);
+  return ec == std::errc{} && end == text.data() + text.size() && seq > 0 ? seq : 0;
+}
+
+enum class Existence { exists, unknown, cannot_tell };
+
+// Whether the job exists: a row in the job table (no Redis I/O, so a known
+// job's `connected` is never held up by Redis), else a record in Redis.
+awaitable<Existence> job_exists(Services& services, const std::string& job_id) {
+  auto row = co_await services.snapshots.job_row(job_id);
+  if (row)
+    co_return Existence::exists;
+  const bool no_row = row.error().code == store::ErrorCode::not_found;
+  auto read = co_await services.snapshots.from_redis(job_id);
+  if (read.outcome == Snapshots::Outcome::found)
+    co_return Existence::exists;
+  if (no_row && read.outcome == Snapshots::Outcome::missing)
+    co_return Existence::unknown;
+  co_return Existence::cannot_tell;  // a store is down: stream and fall back
+}
+
+Response unknown_job(const Request& request, const std::string& job_id) {
+  return error_response(request, http::status::not_found, "job_not_found",
+                        "no job " + job_id + " in Redis or the job table");
+}
+
+Handler stream_handler(Services& services, bool websocket) {
+  return [&services, websocket](RequestContext& context) -> awaitable<std::optional<Response>> {
+    std::string job_id;
+    if (auto error = co_await check_job_request(context, job_id))
+      co_return error;
+    if (websocket && !beast::websocket::is_upgrade(context.request)) {
+      co_return error_response(context.request, http::status::upgrade_required,
+                               "websocket_required", "this endpoint speaks WebSocket only");
+    }
+    if (co_await job_exists(services, job_id) == Existence::unknown)
+      co_return unknown_job(context.request, job_id);
+    auto* connection = context.connection;
+    if (websocket) {
+      co_await serve_websocket(services, *connection, context.stream, context.request, job_id,
+                               last_event_id(context.request));
+    } else {
+      co_await serve_sse(services, *connection, context.stream, job_id,
+                         last_event_id(context.request));
+    }
+    co_return std::nullopt;
+  };
+}
+
+Handler progress_handler(Services& services) {
+  return [&services](RequestContext& context) -> awaitable<std::optional<Response>> {
+    std::string job_id;
+    if (auto error = co_await check_job_request(context, job_id))
+      co_return error;
+    auto read = co_await services.snapshots.from_redis(job_id);
+    if (read.outcome != Snapshots::Outcome::found) {
+      const bool redis_missing = read.outcome == Snapshots::Outcome::missing;
+      read = co_await services.snapshots.from_database(job_id);
+      if (read.outcome == Snapshots::Outcome::missing && redis_missing)
+        co_return unknown_job(context.request, job_id);
+      if (read.outcome != Snapshots::Outcome::found) {
+        co_return error_response(context.request, http::status::service_unavailable, "unavailable",
+                                 "neither Redis nor the job table can answer now");
+      }
+    }
+    co_return json_response(context.request, http::status::ok, *read.update->json);
+  };
+}
+
+Handler health_handler(Services& services) {
+  return [&services](RequestContext& context) -> awaitable<std::optional<Response>> {
+    // (A named vector: GCC 12 mis-compiles a braced list inside co_await.)
+    std::vector<std::string> command(1, "PING");
+    auto [ec, reply] = co_await services.redis.execute(std::move(command));
+    const bool redis_ok = !ec && reply && reply->type != REDIS_REPLY_ERROR;
+    const bool pubsub_ok = services.pubsub.connected();
+    auto ping =
+        co_await run_blocking(services.db_pool, [&services] { return services.store.ping(); });
+    const bool db_ok = ping.ok();
+    const bool healthy = redis_ok && pubsub_ok && db_ok;
+    std::string body = "{\"status\":\"";
+    body += healthy ? "healthy" : "unhealthy";
+    body += "\",\"redis\":{\"status\":\"";
+    body += redis_ok && pubsub_ok ? "up" : "down";
+    body += "\",\"commands\":";
+    body += redis_ok ? "true" : "false";
+    body += ",\"pubsub\":";
+    body += pubsub_ok ? "true" : "false";
+    body += "},\"database\":{\"status\":\"";
+    body += db_ok ? "up" : "down";
+    body += "\"";
+    if (!db_ok) {
+      body += ",\"detail\":";
+      append_json_string(body, ping.error().message);
+    }
+    body += "},\"watched_jobs\":" + std::to_string(services.fanout.topic_count());
+    body += ",\"connections\":" + std::to_string(services.connections.count()) + "}";
+    services.metrics.redis_up().Set(redis_ok && pubsub_ok ? 1 : 0);
+    co_return json_response(context.request,
+                            healthy ? http::status::ok : http::status::service_unavailable,
+                            std::move(body));
+  };
+}
+
+Handler metrics_handler(Services& services) {
+  return [&services](RequestContext& context) -> awaitable<std::optional<Response>> {
+    Response response(http::status::ok, context.request.version());
+    response.set(http::field::content_type, "text/plain; version=0.0.4; charset=utf-8");
+    response.keep_alive(context.request.keep_alive());
+    services.metrics.redis_up().Set(services.redis.connected() && services.pubsub.connected());
+    services.metrics.open_connections().Set(static_cast<double>(services.connections.count()));
+    response.body() = services.metrics.render();
+    response.prepare_payload();
+    co_return response;
+  };
+}
+
+}  // namespace
+
+void add_progress_routes(Router& router, Services& services) {
+  using V = http::verb;
+  router.add({V::get, "/api/generation/stream/{id}/", "/api/generation/stream/{id}/",
+              RouteKind::stream, stream_handler(services, false)});
+  router.add({V::get, "/api/generation/ws/{id}/", "/api/generation/ws/{id}/", RouteKind::stream,
+              stream_handler(services, true)});
+  router.add({V::get, "/api/generation/progress/{id}/", "/api/generation/progress/{id}/",
+              RouteKind::plain, progress_handler(services)});
+  router.add({V::get, "/api/generation/health/", "/api/generation/health/", RouteKind::plain,
+              health_handler(services)});
+  router.add({V::get, "/metrics", "/metrics", RouteKind::plain, metrics_handler(services)});
+}
+
+}  // namespace headway::server

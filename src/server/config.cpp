@@ -1,0 +1,188 @@
+#include "server/config.hpp"
+
+#include <charconv>
+#include <cmath>
+
+namespace headway::server {
+namespace {
+
+bool parse_double(std::string_view text, double& out) {
+  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), out);
+  return ec == std::errc{} && end == text.data() + text.size();
+}
+
+template <typename Int>
+bool parse_int(std::string_view text, Int& out) {
+  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), out);
+  return ec == std::errc{} && end == text.data() + text.size();
+}
+
+std::string set_listen(ServerConfig& c, std::string_view text) {
+  const auto colon = text.rfind(':');
+  if (colon == std::string_view::npos || colon == 0)
+    return "expected HOST:PORT, got '" + std::string(text) + "'";
+  unsigned short port = 0;
+  if (!parse_int(text.substr(colon + 1), port))
+    return "invalid port in '" + std::string(text) + "'";
+  std::string_view host = text.substr(0, colon);
+  if (host.size() > 2 && host.front() == '[' && host.back() == ']')
+    host = host.substr(1, host.size() - 2);
+  c.listen_host = host;
+  c.listen_port = port;
+  return {};
+}
+
+template <Duration ServerConfig::*Member>
+std::string set_duration(ServerConfig& c, std::string_view text) {
+  if (!parse_duration(text, c.*Member) || (c.*Member).count() <= 0)
+    return "expected a positive duration such as 15s or 500ms, got '" + std::string(text) + "'";
+  return {};
+}
+
+template <std::size_t ServerConfig::*Member>
+std::string set_size(ServerConfig& c, std::string_view text) {
+  if (!parse_int(text, c.*Member) || c.*Member == 0)
+    return "expected a positive integer, got '" + std::string(text) + "'";
+  return {};
+}
+
+template <std::string ServerConfig::*Member>
+std::string set_string(ServerConfig& c, std::string_view text) {
+  c.*Member = text;
+  return {};
+}
+
+template <bool ServerConfig::*Member>
+std::string set_bool(ServerConfig& c, std::string_view text) {
+  if (text == "1" || text == "true" || text == "yes" || text == "on") {
+    c.*Member = true;
+  } else if (text == "0" || text == "false" || text == "no" || text == "off") {
+    c.*Member = false;
+  } else {
+    return "expected true or false, got '" + std::string(text) + "'";
+  }
+  return {};
+}
+
+std::string set_threads(ServerConfig& c, std::string_view text) {
+  if (!parse_int(text, c.threads) || c.threads < 0)
+    return "expected a number of threads (0: one per core), got '" + std::string(text) + "'";
+  return {};
+}
+
+std::string set_log_level(ServerConfig& c, std::string_view text) {
+  for (std::string_view level : {"trace", "debug", "info", "warn", "error", "critical", "off"}) {
+    if (text == level) {
+      c.log_level = text;
+      return {};
+    }
+  }
+  return "expected trace, debug, info, warn, error, critical or off";
+}
+
+}  // namespace
+
+bool parse_duration(std::string_view text, Duration& out) {
+  double scale = 1000;  // bare numbers are seconds
+  if (text.ends_with("ms")) {
+    scale = 1;
+    text.remove_suffix(2);
+  } else if (text.ends_with("s")) {
+    text.remove_suffix(1);
+  } else if (text.ends_with("m")) {
+    scale = 60000;
+    text.remove_suffix(1);
+  }
+  double value = 0;
+  if (text.empty() || !parse_double(text, value) || !std::isfinite(value) || value < 0)
+    return false;
+  out = Duration(static_cast<Duration::rep>(std::llround(value * scale)));
+  return true;
+}
+
+const std::vector<ConfigOption>& config_options() {
+  using C = ServerConfig;
+  static const std::vector<ConfigOption> options = {
+      {"listen", "HEADWAY_LISTEN", "127.0.0.1:8000", "address and port to serve HTTP on",
+       set_listen},
+      {"redis", "REDIS_URL", "redis://127.0.0.1:6379",
+       "Redis URL (`redis://[[user]:password@]host[:port][/db]` or `unix:///path`)",
+       set_string<&C::redis_url>},
+      {"db", "DATABASE_URL", "sqlite://headway.db",
+       "job table: `sqlite://path`, a file path, or `postgres://...`",
+       set_string<&C::database_url>},
+      {"threads", "HEADWAY_THREADS", "0", "I/O threads (0: one per core)", set_threads},
+      {"ping-interval", "HEADWAY_PING_INTERVAL", "15s",
+       "keep-alive comment (SSE) or ping frame (WebSocket) interval on idle streams",
+       set_duration<&C::ping_interval>},
+      {"sse-retry", "HEADWAY_SSE_RETRY", "3s",
+       "reconnect delay suggested to SSE clients (`retry:`)", set_duration<&C::sse_retry>},
+      {"write-timeout", "HEADWAY_WRITE_TIMEOUT", "30s",
+       "a stream whose client accepts no data for this long is dropped",
+       set_duration<&C::write_timeout>},
+      {"idle-timeout", "HEADWAY_IDLE_TIMEOUT", "60s",
+       "a non-stream connection with no request for this long is closed",
+       set_duration<&C::idle_timeout>},
+      {"fallback-interval", "HEADWAY_FALLBACK_INTERVAL", "3s",
+       "job-table poll interval for a watched job while Redis is down or its key is missing",
+       set_duration<&C::fallback_interval>},
+      {"redis-retry-min", "HEADWAY_REDIS_RETRY_MIN", "1s", "first Redis reconnect delay",
+       set_duration<&C::redis_retry_min>},
+      {"redis-retry-max", "HEADWAY_REDIS_RETRY_MAX", "30s",
+       "Redis reconnect delay cap (the delay doubles up to it)", set_duration<&C::redis_retry_max>},
+      {"redis-timeout", "HEADWAY_REDIS_TIMEOUT", "2s",
+       "a Redis command unanswered for this long breaks the connection",
+       set_duration<&C::redis_command_timeout>},
+      {"drain-timeout", "HEADWAY_DRAIN_TIMEOUT", "10s",
+       "on SIGTERM/SIGINT, how long to wait for connections to close before exiting",
+       set_duration<&C::drain_timeout>},
+      {"max-connections", "HEADWAY_MAX_CONNECTIONS", "20000",
+       "open connections beyond this are answered 503", set_size<&C::max_connections>},
+      {"max-header-bytes", "HEADWAY_MAX_HEADER_BYTES", "8192",
+       "larger request headers are answered 431", set_size<&C::max_header_bytes>},
+      {"max-body-bytes", "HEADWAY_MAX_BODY_BYTES", "1048576",
+       "larger request bodies are answered 413", set_size<&C::max_body_bytes>},
+      {"access-log", "HEADWAY_ACCESS_LOG", "false", "log one line per request",
+       set_bool<&C::access_log>},
+      {"log-level", "HEADWAY_LOG_LEVEL", "info", "trace, debug, info, warn, error, critical, off",
+       set_log_level},
+      {"recorder", "HEADWAY_RECORDER", "true",
+       "fold `progress:events` into the job table in this process", set_bool<&C::recorder>},
+      {"recorder-group", "HEADWAY_RECORDER_GROUP", "headway-recorder",
+       "consumer group the recorder reads `progress:events` with", set_string<&C::recorder_group>},
+      {"recorder-consumer", "HEADWAY_RECORDER_CONSUMER", "",
+       "consumer name within the group (empty: the host name); keep it stable across restarts",
+       set_string<&C::recorder_consumer>},
+  };
+  return options;
+}
+
+ServerConfig default_config() {
+  ServerConfig config;
+  for (const auto& option : config_options())
+    option.apply(config, option.default_value);
+  return config;
+}
+
+std::string apply_option(ServerConfig& config, std::string_view name, std::string_view text) {
+  for (const auto& option : config_options()) {
+    if (option.name == name) {
+      auto error = option.apply(config, text);
+      return error.empty() ? error : "--" + std::string(name) + ": " + error;
+    }
+  }
+  return "unknown option --" + std::string(name);
+}
+
+std::string config_markdown_table() {
+  std::string out = "| flag | environment | default | meaning |\n|---|---|---|---|\n";
+  for (const auto& option : config_options()) {
+    out += "| `--" + std::string(option.name) + "` | `" + std::string(option.env) + "` | ";
+    out += option.default_value.empty() ? std::string("(empty)")
+                                        : "`" + std::string(option.default_value) + "`";
+    out += " | " + std::string(option.help) + " |\n";
+  }
+  return out;
+}
+
+}  // namespace headway::server

@@ -1,0 +1,47 @@
+#include "server/http_common.hpp"
+
+#include "core/progress_record.hpp"
+
+namespace headway::server {
+
+Response json_response(const Request& request, http::status status, std::string body) {
+  Response response(status, request.version());
+  response.set(http::field::content_type, "application/json");
+  response.set(http::field::cache_control, "no-store");
+  response.keep_alive(request.keep_alive());
+  response.body() = std::move(body);
+  response.prepare_payload();
+  return response;
+}
+
+namespace {
+std::string error_body(std::string_view error, std::string_view detail) {
+  std::string body = "{\"error\":";
+  append_json_string(body, error);
+  body += ",\"detail\":";
+  append_json_string(body, detail);
+  body += '}';
+  return body;
+}
+}  // namespace
+
+Response error_response(const Request& request, http::status status, std::string_view error,
+                        std::string_view detail) {
+  return json_response(request, status, error_body(error, detail));
+}
+
+Response error_response(http::status status, std::string_view error, std::string_view detail) {
+  Response response(status, 11);
+  response.set(http::field::content_type, "application/json");
+  response.keep_alive(false);
+  response.body() = error_body(error, detail);
+  response.prepare_payload();
+  return response;
+}
+
+std::string_view request_path(const Request& request) {
+  std::string_view target(request.target().data(), request.target().size());
+  return target.substr(0, target.find('?'));
+}
+
+}  // namespace headway::server

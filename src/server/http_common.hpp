@@ -1,0 +1,24 @@
+#pragma once
+
+#include <string>
+#include <string_view>
+
+#include "server/asio_types.hpp"
+
+namespace headway::server {
+
+using Request = http::request<http::string_body>;
+using Response = http::response<http::string_body>;
+
+// A JSON response; keep-alive follows the request.
+Response json_response(const Request& request, http::status status, std::string body);
+// An error in the one shape every endpoint uses: {"error": "...", "detail": "..."}.
+Response error_response(const Request& request, http::status status, std::string_view error,
+                        std::string_view detail);
+// The same for when there is no parsed request (431, 413, 503 at the door).
+Response error_response(http::status status, std::string_view error, std::string_view detail);
+
+// The request target without its query string.
+std::string_view request_path(const Request& request);
+
+}  // namespace headway::server

@@ -1,0 +1,70 @@
+#include "server/router.hpp"
+
+namespace headway::server {
+namespace {
+
+std::vector<std::string_view> split(std::string_view path) {
+  std::vector<std::string_view> segments;
+  std::size_t begin = 0;
+  while (begin <= path.size()) {
+    const auto end = path.find('/', begin);
+    const auto stop = end == std::string_view::npos ? path.size() : end;
+    segments.push_back(path.substr(begin, stop - begin));
+    if (end == std::string_view::npos)
+      break;
+    begin = end + 1;
+  }
+  return segments;
+}
+
+}  // namespace
+
+void Router::add(Route route) {
+  Compiled compiled;
+  for (auto segment : split(route.pattern)) {
+    const bool parameter = segment.size() > 2 && segment.front() == '{' && segment.back() == '}';
+    compiled.segments.emplace_back(parameter ? "{}" : segment);
+  }
+  routes_.push_back(std::move(route));
+  compiled_.push_back(std::move(compiled));
+}
+
+bool Router::match_segments(const Compiled& compiled, std::string_view path,
+                            std::vector<std::string_view>& params) {
+  const auto segments = split(path);
+  if (segments.size() != compiled.segments.size())
+    return false;
+  params.clear();
+  for (std::size_t i = 0; i < segments.size(); ++i) {
+    if (compiled.segments[i] == "{}") {
+      if (segments[i].empty())
+        return false;
+      params.push_back(segments[i]);
+    } else if (compiled.segments[i] != segments[i]) {
+      return false;
+    }
+  }
+  return true;
+}
+
+Router::Match Router::match(http::verb method, std::string_view path) const {
+  Match result;
+  std::vector<std::string_view> params;
+  for (std::size_t i = 0; i < routes_.size(); ++i) {
+    if (!match_segments(compiled_[i], path, params))
+      continue;
+    if (routes_[i].method == method) {
+      result.route = &routes_[i];
+      result.params = params;
+      return result;
+    }
+    result.path_known = true;
+    if (!result.allow.empty())
+      result.allow += ", ";
+    const auto name = http::to_string(routes_[i].method);
+    result.allow.append(name.data(), name.size());
+  }
+  return result;
+}
+
+}  // namespace headway::server

@@ -1,0 +1,212 @@
+#include "server/server.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include <thread>
+
+#include "redis/redis_url.hpp"
+#include "server/api_routes.hpp"
+#include "server/http_session.hpp"
+#include "server/recorder.hpp"
+#include "server/services.hpp"
+#include "store/store_url.hpp"
+
+namespace headway::server {
+
+// Members are declared in dependency order and destroyed in reverse; wait()
+// lets every coroutine end before anything is destroyed.
+struct Server::Impl {
+  explicit Impl(ServerConfig c) : config(std::move(c)) {}
+
+  ServerConfig config;
+  Metrics metrics;
+  Connections connections;
+  std::unique_ptr<store::JobStore> store;
+  std::unique_ptr<asio::thread_pool> db_pool;
+  asio::io_context io;
+  // The listener, signals and drain share this strand.
+  asio::strand<asio::io_context::executor_type> control{asio::make_strand(io)};
+  std::unique_ptr<RedisCommands> redis;
+  std::unique_ptr<Snapshots> snapshots;
+  std::unique_ptr<Fanout> fanout;
+  std::unique_ptr<RedisPubSub> pubsub;
+  std::unique_ptr<Services> services;
+  Router router;
+  std::unique_ptr<tcp::acceptor> acceptor;
+  std::unique_ptr<asio::signal_set> signals;
+  std::unique_ptr<Recorder> recorder;
+  std::vector<std::thread> threads;
+  std::atomic<bool> stop_requested{false};
+  bool forced = false;
+
+  awaitable<void> accept_loop();
+  awaitable<void> drain();
+};
+
+Server::Server(ServerConfig config) : impl_(std::make_unique<Impl>(std::move(config))) {}
+
+Server::~Server() {
+  if (!impl_->threads.empty()) {
+    request_stop();
+    wait();
+  }
+  if (impl_->forced) {
+    // Coroutines still hold references into these parts; the process is
+    // about to exit, so leave them rather than destroy them under a handler.
+    (void)impl_.release();
+  }
+}
+
+std::string Server::start() {
+  auto& s = *impl_;
+  std::string error;
+  auto endpoint = redis::parse_redis_url(s.config.redis_url, error);
+  if (!endpoint)
+    return "--redis: " + error;
+  auto store = store::open_job_store(s.config.database_url);
+  if (!store)
+    return "cannot open the job table at " + store::redact_url(s.config.database_url) + ": " +
+           store.error().message;
+  s.store = std::move(store.value());
+  s.db_pool = std::make_unique<asio::thread_pool>(2);
+  const RedisCommands::Options command_options{s.config.redis_command_timeout,
+                                               s.config.redis_retry_min, s.config.redis_retry_max};
+  s.redis = std::make_unique<RedisCommands>(s.io, *endpoint, command_options, s.metrics);
+  s.snapshots = std::make_unique<Snapshots>(*s.redis, *s.store, *s.db_pool, s.metrics);
+  s.fanout = std::make_unique<Fanout>(s.io, *s.snapshots, s.metrics, s.config.fallback_interval);
+  const RedisPubSub::Options pubsub_options{
+      s.config.redis_retry_min, s.config.redis_retry_max,
+      std::max(s.config.redis_command_timeout, Duration(1000))};
+  s.pubsub = std::make_unique<RedisPubSub>(s.io, *endpoint, pubsub_options, *s.fanout, s.metrics);
+  s.fanout->set_subscriber(s.pubsub.get());
+  s.services =
+      std::make_unique<Services>(Services{s.config, s.metrics, *s.store, *s.db_pool, *s.redis,
+                                          *s.pubsub, *s.snapshots, *s.fanout, s.connections});
+  add_progress_routes(s.router, *s.services);
+
+  error_code ec;
+  auto address = asio::ip::make_address(s.config.listen_host, ec);
+  if (ec)
+    return "--listen: '" + s.config.listen_host + "' is not an IP address";
+  s.acceptor = std::make_unique<tcp::acceptor>(s.control);
+  const tcp::endpoint listen(address, s.config.listen_port);
+  s.acceptor->open(listen.protocol(), ec);
+  if (!ec)
+    s.acceptor->set_option(asio::socket_base::reuse_address(true), ec);
+  if (!ec)
+    s.acceptor->bind(listen, ec);
+  if (!ec)
+    s.acceptor->listen(asio::socket_base::max_listen_connections, ec);
+  if (ec)
+    return "cannot listen on " + s.config.listen_host + ":" + std::to_string(s.config.listen_port) +
+           ": " + ec.message();
+
+  s.redis->start();
+  s.pubsub->start();
+  if (s.config.recorder) {
+    s.recorder = std::make_unique<Recorder>(*endpoint, *s.store, s.config, s.metrics);
+    s.recorder->start();
+  }
+  asio::co_spawn(s.control, s.accept_loop(), asio::detached);
+  int threads = s.config.threads > 0 ? s.config.threads
+                                     : static_cast<int>(std::thread::hardware_concurrency());
+  for (int i = 0; i < std::max(threads, 1); ++i)
+    s.threads.emplace_back([&s] { s.io.run(); });
+  spdlog::info("headway serve: listening on {}:{} ({} threads), redis {}, job table {}",
+               s.config.listen_host, port(), s.threads.size(), endpoint->display(),
+               store::redact_url(s.config.database_url));
+  return {};
+}
+
+unsigned short Server::port() const {
+  error_code ec;
+  return impl_->acceptor ? impl_->acceptor->local_endpoint(ec).port() : 0;
+}
+
+void Server::handle_signals() {
+  auto& s = *impl_;
+  s.signals = std::make_unique<asio::signal_set>(s.control, SIGTERM, SIGINT);
+  s.signals->async_wait([this](error_code ec, int signo) {
+    if (!ec) {
+      spdlog::info("headway serve: signal {}; draining", signo);
+      request_stop();
+    }
+  });
+}
+
+void Server::request_stop() {
+  if (impl_->stop_requested.exchange(true))
+    return;
+  asio::co_spawn(impl_->control, impl_->drain(), asio::detached);
+}
+
+int Server::wait() {
+  for (auto& thread : impl_->threads)
+    thread.join();
+  impl_->threads.clear();
+  if (impl_->db_pool)
+    impl_->db_pool->join();
+  spdlog::info("headway serve: stopped");
+  return 0;
+}
+
+void Server::set_snapshot_hook(std::function<void(const std::string& job_id)> hook) {
+  impl_->fanout->set_snapshot_hook(std::move(hook));
+}
+
+awaitable<void> Server::Impl::accept_loop() {
+  asio::steady_timer backoff(control);
+  while (acceptor->is_open()) {
+    auto [ec, socket] = co_await acceptor->async_accept(asio::make_strand(io), use_tuple);
+    if (ec == asio::error::operation_aborted || !acceptor->is_open())
+      co_return;
+    if (ec) {
+      // Out of file descriptors, usually: wait a little instead of spinning.
+      spdlog::warn("accept: {}", ec.message());
+      backoff.expires_after(std::chrono::milliseconds(50));
+      co_await backoff.async_wait(use_tuple);
+      continue;
+    }
+    auto executor = socket.get_executor();
+    asio::co_spawn(executor, run_http_session(*services, router, std::move(socket)),
+                   [](std::exception_ptr error) {
+                     if (!error)
+                       return;
+                     try {
+                       std::rethrow_exception(error);
+                     } catch (const std::exception& e) {
+                       spdlog::error("connection: {}", e.what());
+                     }
+                   });
+  }
+}
+
+// Stop accepting, end every connection cleanly, stop the Redis parts and the
+// recorder, and let the I/O threads run out of work. If connections outlast
+// the drain timeout, stop the threads anyway.
+awaitable<void> Server::Impl::drain() {
+  error_code ignored;
+  acceptor->close(ignored);
+  if (signals)
+    signals->cancel(ignored);
+  connections.drain_all();
+  asio::steady_timer timer(control);
+  const auto deadline = std::chrono::steady_clock::now() + config.drain_timeout;
+  while (connections.count() > 0 && std::chrono::steady_clock::now() < deadline) {
+    timer.expires_after(std::chrono::milliseconds(20));
+    co_await timer.async_wait(use_tuple);
+  }
+  if (recorder)
+    recorder->stop();
+  fanout->stop();
+  pubsub->stop();
+  redis->stop();
+  if (connections.count() > 0) {
+    spdlog::warn("headway serve: {} connections still open after the drain timeout",
+                 connections.count());
+    forced = true;
+    io.stop();
+  }
+}
+
+}  // namespace headway::server

@@ -1,0 +1,28 @@
+#pragma once
+
+#include "server/asio_types.hpp"
+#include "server/config.hpp"
+#include "server/connections.hpp"
+#include "server/fanout.hpp"
+#include "server/metrics.hpp"
+#include "server/redis_commands.hpp"
+#include "server/redis_pubsub.hpp"
+#include "server/snapshots.hpp"
+#include "store/job_store.hpp"
+
+namespace headway::server {
+
+// The long-lived parts a request handler may use; owned by the Server.
+struct Services {
+  const ServerConfig& config;
+  Metrics& metrics;
+  store::JobStore& store;
+  asio::thread_pool& db_pool;
+  RedisCommands& redis;
+  RedisPubSub& pubsub;
+  Snapshots& snapshots;
+  Fanout& fanout;
+  Connections& connections;
+};
+
+}  // namespace headway::server

@@ -1,0 +1,86 @@
+#pragma once
+
+#include <chrono>
+
+#include "server/asio_types.hpp"
+#include "server/config.hpp"
+#include "server/metrics.hpp"
+#include "server/stream_mailbox.hpp"
+
+namespace headway::server {
+
+// The loop shared by the SSE and WebSocket streams: take what the mailbox
+// holds, write it (one write in flight), and keep an idle stream alive. It
+// returns when the job ended (after `done`), the mailbox was closed, or a
+// write failed. Runs on the stream's strand.
+//
+// A Transport provides awaitable<error_code> progress(const Update&),
+// done(JobStatus) and ping(), and `static constexpr bool kSendsPings` (false
+// when the transport keeps itself alive, as WebSocket ping frames do).
+template <typename Transport>
+awaitable<void> pump_stream(Transport& transport, StreamMailbox& mailbox, Metrics& metrics,
+                            Duration ping_interval) {
+  using Clock = std::chrono::steady_clock;
+  using Kind = StreamMailbox::Next::Kind;
+  auto next_ping = Clock::now() + ping_interval;
+  for (;;) {
+    auto next = mailbox.take();
+    switch (next.kind) {
+      case Kind::progress:
+        if (co_await transport.progress(next.update))
+          co_return;
+        metrics.event_sent(EventType::progress);
+        next_ping = Clock::now() + ping_interval;
+        break;
+      case Kind::done:
+        if (!co_await transport.done(next.final_status))
+          metrics.event_sent(EventType::done);
+        co_return;
+      case Kind::closed:
+        co_return;
+      case Kind::wait:
+        if constexpr (Transport::kSendsPings) {
+          co_await mailbox.wait(next_ping);
+          if (Clock::now() >= next_ping) {
+            if (co_await transport.ping())
+              co_return;
+            metrics.event_sent(EventType::ping);
+            next_ping = Clock::now() + ping_interval;
+          }
+        } else {
+          co_await mailbox.wait(Clock::time_point::max());
+        }
+        break;
+    }
+  }
+}
+
+// Closes `socket` if a write does not finish within the timeout: a client
+// that stops reading is dropped instead of holding the stream forever.
+class WriteDeadline {
+ public:
+  WriteDeadline(asio::any_io_executor executor, Duration timeout)
+      : timer_(std::move(executor)), timeout_(timeout) {}
+
+  template <typename Socket>
+  void arm(Socket& socket) {
+    timer_.expires_after(timeout_);
+    timer_.async_wait([this, &socket, generation = ++generation_](error_code ec) {
+      if (ec || generation != generation_)
+        return;
+      expired_ = true;
+      error_code ignored;
+      socket.close(ignored);
+    });
+  }
+  void disarm() { timer_.cancel(); }
+  bool expired() const { return expired_; }
+
+ private:
+  asio::steady_timer timer_;
+  Duration timeout_;
+  unsigned generation_ = 0;
+  bool expired_ = false;
+};
+
+}  // namespace headway::server

@@ -1,0 +1,32 @@
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "core/job_status.hpp"
+#include "store/job_store.hpp"
+
+namespace headway::server {
+
+// One progress record on its way to streams: parsed once, shared (immutable)
+// by every stream that sends it.
+struct Update {
+  std::int64_t seq = 0;
+  JobStatus status = JobStatus::running;
+  std::shared_ptr<const std::string> json;  // the record exactly as sent to clients
+
+  bool terminal() const { return is_terminal(status); }
+};
+
+// Parses a record from Redis; nullopt when it is not a valid record.
+std::optional<Update> parse_update(std::string_view json);
+
+// A record synthesized from a job-table row (DESIGN section 4: the fallback
+// while Redis is down or the key is missing): status, stage and progress from
+// the row, seq = the row's last_seq, an empty stage plan.
+Update synthesize_update(const store::Job& job);
+
+}  // namespace headway::server

@@ -1,0 +1,121 @@
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <filesystem>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/progress_record.hpp"
+#include "store/job_store.hpp"
+#include "support/process.hpp"
+#include "support/redis_server.hpp"
+
+// Helpers for driving `headway serve` over real loopback HTTP.
+namespace headway::test {
+
+using namespace std::chrono_literals;
+
+// `headway serve` ($HEADWAY_BIN) on a free port with a private SQLite job
+// table, against `redis`. Waits until it answers; throws if it never does.
+class ServeProcess {
+ public:
+  ServeProcess(const RedisServer& redis, std::vector<std::string> extra_args = {});
+  ~ServeProcess();
+
+  int port() const { return port_; }
+  std::string db_url() const { return "sqlite://" + (dir_.path() / "jobs.db").string(); }
+  const std::filesystem::path& dir() const { return dir_.path(); }
+  pid_t pid() const { return process_.pid(); }
+  ChildProcess& process() { return process_; }
+  void start();
+  // SIGTERM and wait; returns the exit status.
+  int terminate();
+  std::string log() const;
+
+ private:
+  const RedisServer& redis_;
+  std::vector<std::string> extra_args_;
+  TempDir dir_;
+  int port_ = 0;
+  ChildProcess process_;
+};
+
+struct HttpResponse {
+  int status = 0;
+  std::map<std::string, std::string> headers;  // lower-case names
+  std::string body;
+};
+
+// One request on a fresh connection (Connection: close); throws on I/O errors.
+HttpResponse http_request(int port, const std::string& raw_request);
+HttpResponse http_get(int port, const std::string& path,
+                      const std::vector<std::pair<std::string, std::string>>& headers = {});
+
+struct SseEvent {
+  std::string event;  // "ping" for a `: ping` comment
+  std::string id;
+  std::string data;
+};
+
+// A blocking SSE client on a raw socket. Every read is bounded by a timeout.
+class SseClient {
+ public:
+  SseClient(int port, const std::string& path,
+            const std::vector<std::pair<std::string, std::string>>& headers = {},
+            int receive_buffer = 0);
+  ~SseClient();
+  SseClient(const SseClient&) = delete;
+  SseClient& operator=(const SseClient&) = delete;
+
+  // The response status and headers (read on first use).
+  int status();
+  const std::map<std::string, std::string>& headers();
+  // The next event (pings skipped unless `include_pings`); nullopt at EOF or
+  // after `timeout` with nothing.
+  std::optional<SseEvent> next(std::chrono::milliseconds timeout = 20s, bool include_pings = false);
+  // True once the server closed the connection (waits up to `timeout`).
+  bool closed(std::chrono::milliseconds timeout = 20s);
+  std::string retry_hint() const { return retry_; }
+
+ private:
+  bool fill(std::chrono::milliseconds timeout);
+  bool read_head(std::chrono::milliseconds timeout);
+  int fd_ = -1;
+  std::string buffer_;
+  bool head_read_ = false;
+  bool eof_ = false;
+  int status_ = 0;
+  std::map<std::string, std::string> headers_;
+  std::string retry_;
+};
+
+// Writes records the way the Tracker does (write_record.lua: SET + PUBLISH,
+// + XADD for boundaries).
+class RecordWriter {
+ public:
+  explicit RecordWriter(const RedisServer& redis) : redis_(redis) {}
+  // Returns whether the script wrote it (false: an older or equal seq).
+  bool write(const ProgressRecord& record, bool boundary = false);
+
+ private:
+  const RedisServer& redis_;
+  std::unique_ptr<redis::Connection> connection_;  // reopened after Redis restarts
+};
+
+ProgressRecord make_record(const std::string& job_id, std::int64_t seq,
+                           JobStatus status = JobStatus::running, double overall = 0);
+
+// The value of a sample in Prometheus text, e.g. name{a="b"}; 0 when absent.
+double metric(const std::string& text, const std::string& sample);
+
+// Opens the server's job table from the test (SQLite in WAL mode allows it).
+std::unique_ptr<store::JobStore> open_store(const std::string& url);
+store::Job make_job(const std::string& id);
+
+// Resident set size of a process in KiB.
+long rss_kib(pid_t pid);
+
+}  // namespace headway::test

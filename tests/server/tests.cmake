@@ -1,0 +1,14 @@
+# The stream server (src/server): the real `headway serve` over loopback HTTP
+# against a real redis-server, plus in-process checks that need a hook.
+headway_add_test(server_stream_test LABEL integration
+  SOURCES server/server_stream_test.cpp server/server_faults_test.cpp server/server_fixture.cpp
+  LIBS headway_store Boost::json)
+target_include_directories(server_stream_test PRIVATE
+  $<TARGET_PROPERTY:headway_redis,INTERFACE_INCLUDE_DIRECTORIES>)
+add_dependencies(server_stream_test headway_cli)
+
+headway_add_test(server_inprocess_test LABEL integration
+  SOURCES server/server_inprocess_test.cpp server/server_fixture.cpp
+  LIBS headway_server headway_store Boost::json)
+target_include_directories(server_inprocess_test PRIVATE
+  $<TARGET_PROPERTY:headway_redis,INTERFACE_INCLUDE_DIRECTORIES>)
