@@ -1,0 +1,269 @@
+#include "stream_pool.hpp"
+
+#include <boost/asio/connect.hpp>
+#include <boost/asio/executor_work_guard.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/write.hpp>
+
+#include <sys/socket.h>
+
+#include <cerrno>
+#include <charconv>
+#include <cstring>
+#include <ctime>
+#include <optional>
+
+#include "clock.hpp"
+#include "publisher.hpp"
+
+namespace headway::load {
+
+namespace asio = boost::asio;
+using asio::ip::tcp;
+using boost::system::error_code;
+
+namespace {
+
+// A response head larger than this is not the server we are measuring.
+constexpr std::size_t kMaxHead = 16 * 1024;
+
+std::optional<std::int64_t> parse_int(std::string_view text) {
+  std::int64_t value = 0;
+  const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+  if (ec != std::errc() || end == text.data())
+    return std::nullopt;
+  return value;
+}
+
+}  // namespace
+
+struct StreamPool::Stream {
+  explicit Stream(asio::io_context& io) : socket(io) {}
+  tcp::socket socket;
+  std::string request;  // alive until the request is written
+  std::array<char, 2048> buffer{};
+  std::string pending;  // bytes of an unfinished head or event
+  std::int64_t last_seq = 0;
+  bool head_read = false;
+  bool has_snapshot = false;
+  bool ended = false;
+};
+
+StreamPool::StreamPool(Config config)
+    : config_(std::move(config)), endpoint_(asio::ip::make_address_v4("127.0.0.1"), config_.port) {}
+
+StreamPool::~StreamPool() {
+  stop();
+}
+
+void StreamPool::start() {
+  results_.latency_ns.reserve(1 << 20);
+  streams_.reserve(config_.streams);
+  asio::post(io_, [this] { open_next(); });
+  thread_ = std::thread([this] {
+    auto guard = asio::make_work_guard(io_);
+    io_.run();
+  });
+}
+
+void StreamPool::close_all() {
+  asio::post(io_, [this] {
+    closing_ = true;
+    for (auto& stream : streams_) {
+      error_code ignored;
+      stream->socket.close(ignored);
+    }
+  });
+}
+
+void StreamPool::stop() {
+  io_.stop();
+  if (thread_.joinable())
+    thread_.join();
+}
+
+void StreamPool::open_next() {
+  while (!closing_ && opening_ < config_.open_concurrency && next_to_open_ < config_.streams) {
+    const std::size_t index = next_to_open_++;
+    ++opening_;
+    auto& stream = *streams_.emplace_back(std::make_unique<Stream>(io_));
+    const std::string& job_id = config_.job_ids[index % config_.job_ids.size()];
+    stream.request = "GET /api/generation/stream/" + job_id +
+                     "/ HTTP/1.1\r\nHost: 127.0.0.1:" + std::to_string(config_.port) +
+                     "\r\nAccept: text/event-stream\r\nCache-Control: no-cache\r\n";
+    if (!config_.token.empty())
+      stream.request += "Authorization: Bearer " + config_.token + "\r\n";
+    stream.request += "\r\n";
+    stream.socket.async_connect(endpoint_, [this, &stream](error_code ec) {
+      if (ec)
+        return fail(stream, 0);
+      on_connected(stream);
+    });
+  }
+}
+
+void StreamPool::on_connected(Stream& stream) {
+  asio::async_write(
+      stream.socket, asio::buffer(stream.request), [this, &stream](error_code ec, std::size_t) {
+        std::string().swap(stream.request);
+        if (ec)
+          return fail(stream, 0);
+        // The kernel stamps each packet as it reaches the socket,
+        // so latency excludes the time this single thread spends
+        // on the other 999 streams of a fan-out before this one.
+        const int on = 1;
+        setsockopt(stream.socket.native_handle(), SOL_SOCKET, SO_TIMESTAMPNS, &on, sizeof on);
+        read(stream);
+      });
+}
+
+void StreamPool::read(Stream& stream) {
+  stream.socket.async_wait(tcp::socket::wait_read, [this, &stream](error_code ec) {
+    if (ec || closing_ || stream.ended)
+      return;
+    // Read until the socket is empty: the reactor is edge-triggered, so data
+    // left behind would raise no further readiness.
+    for (;;) {
+      std::int64_t received = now_ns();
+      const ssize_t n = receive(stream, received);
+      if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+        return read(stream);
+      if (n < 0 && errno == EINTR)
+        continue;
+      if (n <= 0) {
+        if (!stream.head_read)
+          return fail(stream, 0);
+        ++results_.closed_early;
+        return finish(stream);
+      }
+      stream.pending.append(stream.buffer.data(), static_cast<std::size_t>(n));
+      if (!consume(stream, received))
+        return;
+    }
+  });
+}
+
+ssize_t StreamPool::receive(Stream& stream, std::int64_t& received_ns) {
+  iovec data{stream.buffer.data(), stream.buffer.size()};
+  alignas(cmsghdr) std::array<char, CMSG_SPACE(sizeof(timespec))> control{};
+  msghdr message{};
+  message.msg_iov = &data;
+  message.msg_iovlen = 1;
+  message.msg_control = control.data();
+  message.msg_controllen = control.size();
+  const ssize_t n = ::recvmsg(stream.socket.native_handle(), &message, MSG_DONTWAIT);
+  if (n <= 0)
+    return n;
+  for (cmsghdr* c = CMSG_FIRSTHDR(&message); c != nullptr; c = CMSG_NXTHDR(&message, c)) {
+    if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_TIMESTAMPNS) {
+      timespec at{};
+      std::memcpy(&at, CMSG_DATA(c), sizeof at);
+      received_ns = static_cast<std::int64_t>(at.tv_sec) * 1'000'000'000 + at.tv_nsec;
+    }
+  }
+  return n;
+}
+
+bool StreamPool::consume(Stream& stream, std::int64_t received_ns) {
+  if (!stream.head_read) {
+    const auto end = stream.pending.find("\r\n\r\n");
+    if (end == std::string::npos) {
+      if (stream.pending.size() <= kMaxHead)
+        return true;
+      fail(stream, 0);
+      return false;
+    }
+    // "HTTP/1.1 200 OK"
+    const auto status = stream.pending.size() > 12
+                            ? parse_int(std::string_view(stream.pending).substr(9, 3))
+                            : std::nullopt;
+    if (status.value_or(0) != 200) {
+      fail(stream, static_cast<int>(status.value_or(0)));
+      return false;
+    }
+    stream.head_read = true;
+    ++results_.opened;
+    ++opened_;
+    ++settled_;
+    --opening_;
+    stream.pending.erase(0, end + 4);
+    open_next();
+  }
+  std::size_t start = 0;
+  for (;;) {
+    const auto end = stream.pending.find("\n\n", start);
+    if (end == std::string::npos)
+      break;
+    handle_event(stream, std::string_view(stream.pending).substr(start, end - start), received_ns);
+    start = end + 2;
+    if (stream.ended)
+      return false;
+  }
+  stream.pending.erase(0, start);
+  return true;
+}
+
+void StreamPool::handle_event(Stream& stream, std::string_view event, std::int64_t received_ns) {
+  std::string_view type;
+  std::string_view id;
+  std::string_view data;
+  while (!event.empty()) {
+    const auto eol = event.find('\n');
+    const std::string_view line = event.substr(0, eol);
+    event = eol == std::string_view::npos ? std::string_view() : event.substr(eol + 1);
+    if (line == ": ping")
+      ++results_.pings;
+    else if (line.starts_with("event: "))
+      type = line.substr(7);
+    else if (line.starts_with("id: "))
+      id = line.substr(4);
+    else if (line.starts_with("data: ") && data.empty())
+      data = line.substr(6);
+  }
+  if (type == "progress") {
+    const std::int64_t seq = parse_int(id).value_or(0);
+    if (seq <= stream.last_seq) {
+      ++results_.out_of_order;
+      return;
+    }
+    if (stream.has_snapshot && seq > stream.last_seq + 1)
+      results_.gaps += static_cast<std::uint64_t>(seq - stream.last_seq - 1);
+    stream.last_seq = seq;
+    if (!stream.has_snapshot) {
+      stream.has_snapshot = true;
+      ++results_.snapshots;
+      ++ready_;
+    }
+    if (const auto at = data.find(kSentKey); at != std::string_view::npos) {
+      const auto sent = parse_int(data.substr(at + kSentKey.size()));
+      if (sent) {
+        ++results_.delivered;
+        ++delivered_;
+        results_.latency_ns.push_back(received_ns - *sent);
+      }
+    }
+  } else if (type == "done") {
+    ++results_.done;
+    ++done_;
+    results_.done_at_ns.push_back(received_ns);
+    finish(stream);
+  }
+}
+
+void StreamPool::fail(Stream& stream, int status) {
+  ++results_.failed;
+  ++results_.failed_status[status];
+  ++settled_;
+  --opening_;
+  finish(stream);
+  open_next();
+}
+
+void StreamPool::finish(Stream& stream) {
+  stream.ended = true;
+  error_code ignored;
+  stream.socket.close(ignored);
+  std::string().swap(stream.pending);
+}
+
+}  // namespace headway::load
