@@ -3,12 +3,11 @@
 #include <spdlog/spdlog.h>
 #include <unistd.h>
 
-#include <boost/json.hpp>
-
 #include "core/progress_record.hpp"
 #include "redis/keys.hpp"
 #include "server/metrics.hpp"
 #include "server/resp_socket.hpp"
+#include "store/record_update.hpp"
 
 namespace headway::server {
 namespace {
@@ -20,33 +19,6 @@ std::string host_name() {
   if (gethostname(name, sizeof name - 1) != 0 || name[0] == '\0')
     return "headway";
   return name;
-}
-
-// The `error` member of a record's metadata, if any.
-std::string metadata_error(const std::string& metadata_json) {
-  boost::system::error_code ec;
-  auto value = boost::json::parse(metadata_json, ec);
-  if (ec || !value.is_object())
-    return {};
-  const auto* error = value.as_object().if_contains("error");
-  return error && error->is_string() ? std::string(error->as_string()) : std::string();
-}
-
-store::ProgressUpdate to_update(const ProgressRecord& record) {
-  store::ProgressUpdate update;
-  update.job_id = record.job_id;
-  update.seq = record.seq;
-  update.status = record.status;
-  update.stage = record.stage;
-  update.stage_progress = record.stage_progress;
-  update.overall_progress = record.overall_progress;
-  update.eta_seconds = record.eta_seconds;
-  update.attempt = record.attempt;
-  if (record.started_at > 0)
-    update.started_at = record.started_at;
-  update.last_updated = record.last_updated;
-  update.error = metadata_error(record.metadata_json);
-  return update;
 }
 
 }  // namespace
@@ -221,7 +193,7 @@ bool Recorder::fold_entry(const redisReply* entry, std::string& id) {
     metrics_.recorder_events("malformed").Increment();
     return true;
   }
-  auto outcome = store_.apply_record(to_update(*record));
+  auto outcome = store_.apply_record(store::to_store_update(*record));
   if (!outcome) {
     metrics_.recorder_events("db_error").Increment();
     spdlog::warn("recorder: cannot fold {} seq {}: {}", record->job_id, record->seq,
