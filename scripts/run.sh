@@ -1,25 +1,76 @@
 #!/usr/bin/env bash
-# The quick start: installs what is missing, builds, starts a private Redis on
-# a free loopback port and runs the demo job through a Tracker, printing every
-# record it writes. Ctrl-C stops everything it started.
+# The quick start: installs what is missing, builds (C++ dev preset and the
+# web UI), then starts a private Redis on a free loopback port, `headway serve`
+# (port 8000 when free, serving web/dist, its job table in .run/) and one
+# `headway worker`, submits a `timetable` job and prints where to watch it.
+# Runs until Ctrl-C, which stops everything it started.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 scripts/install-deps.sh
 scripts/build.sh dev
+(cd web && npm ci --no-audit --no-fund --loglevel=error && npm run build)
 
+bin=build/dev/src/cli/headway
 state=.run
 mkdir -p "$state"
-port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
-redis-server --port "$port" --bind 127.0.0.1 --save "" --appendonly no --dir "$state" \
-  >"$state/redis.log" 2>&1 &
-redis_pid=$!
-trap 'kill "$redis_pid" 2>/dev/null; wait "$redis_pid" 2>/dev/null || true' EXIT INT TERM
-for _ in $(seq 1 100); do
-  redis-cli -p "$port" ping >/dev/null 2>&1 && break
-  sleep 0.1
-done
-redis-cli -p "$port" ping >/dev/null || { echo "redis-server did not start; see $state/redis.log" >&2; exit 1; }
+pids=()
+stop_all() {
+  for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
+  for pid in "${pids[@]}"; do wait "$pid" 2>/dev/null || true; done
+}
+trap stop_all EXIT
+trap 'exit 130' INT TERM
 
-echo "Redis: redis://127.0.0.1:$port (watch with: redis-cli -p $port psubscribe 'progress:job:*')"
-build/dev/src/cli/headway demo-tracker --redis "redis://127.0.0.1:$port" "$@"
+free_port() {
+  python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
+}
+port_is_free() {
+  python3 -c 'import socket, sys; s = socket.socket(); s.bind(("127.0.0.1", int(sys.argv[1])))' "$1" \
+    2>/dev/null
+}
+# Polls `check` (a command) every 0.1 s for at most 10 s.
+wait_for() {
+  for _ in $(seq 1 100); do
+    "$@" >/dev/null 2>&1 && return 0
+    sleep 0.1
+  done
+  return 1
+}
+
+redis_port=$(free_port)
+redis-server --port "$redis_port" --bind 127.0.0.1 --save "" --appendonly no --dir "$state" \
+  >"$state/redis.log" 2>&1 &
+pids+=($!)
+wait_for redis-cli -p "$redis_port" ping || { echo "redis-server did not start; see $state/redis.log" >&2; exit 1; }
+redis_url="redis://127.0.0.1:$redis_port"
+db_url="sqlite://$(pwd)/$state/headway.db"
+
+port=8000
+port_is_free "$port" || port=$(free_port)
+url="http://127.0.0.1:$port"
+# --init-admin creates the first admin (if missing) and prints its password once.
+"$bin" serve --listen "127.0.0.1:$port" --redis "$redis_url" --db "$db_url" --web-root "$(pwd)/web/dist" \
+  --init-admin admin >"$state/serve.log" 2>&1 &
+pids+=($!)
+wait_for curl -sf "$url/api/generation/health/" ||
+  { echo "headway serve did not start; see $state/serve.log" >&2; exit 1; }
+
+"$bin" worker --redis "$redis_url" --db "$db_url" >"$state/worker.log" 2>&1 &
+pids+=($!)
+
+token=$("$bin" token create admin --db "$db_url" | tail -n 1)
+job_id=$(HEADWAY_URL=$url HEADWAY_TOKEN=$token "$bin" submit timetable -p duration_s=60 | tail -n 1)
+
+echo
+if grep -q "created admin 'admin'" "$state/serve.log"; then
+  echo "Sign in as:   admin / $(sed -n "s/.*created admin 'admin' with password \([^ ]*\).*/\1/p" "$state/serve.log")"
+  echo "              (shown once; change it with: $bin user passwd admin --db $db_url)"
+else
+  echo "Sign in as:   admin (password shown on the first run; reset: $bin user passwd admin --db $db_url)"
+fi
+echo "Status page:  $url/admin/timetables/status/$job_id"
+echo "Live (SSE):   curl -N -H 'Authorization: Bearer $token' $url/api/generation/stream/$job_id/"
+echo "Job (JSON):   curl -H 'Authorization: Bearer $token' $url/api/generation-jobs/$job_id/"
+echo "Redis:        $redis_url   Logs: $state/*.log   Ctrl-C stops everything."
+wait "${pids[1]}"

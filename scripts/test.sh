@@ -22,5 +22,9 @@ for preset in dev $sanitizers; do
   parallel=$jobs
   [ "$preset" = dev ] || parallel=1
   ctest --preset "$preset" -j "$parallel" --timeout 900 || status=1
+  if [ "$preset" = dev ]; then
+    echo "=== web: end-to-end in Chromium against redis-server + headway serve + headway worker"
+    scripts/e2e.sh || status=1
+  fi
 done
 exit $status

@@ -49,10 +49,12 @@ void register_serve(CLI::App& app) {
   for (const auto& option : server::config_options()) {
     auto& value = options->values[std::string(option.name)];
     value = option.default_value;
-    cmd->add_option("--" + std::string(option.name), value,
-                    std::string(option.help) + " (env " + std::string(option.env) + ")")
-        ->envname(std::string(option.env))
-        ->default_str(std::string(option.default_value));
+    const std::string help = std::string(option.help) + " (env " + std::string(option.env) + ")";
+    // A switch is given alone (`--insecure-no-auth`); `--name=false` still works.
+    auto* added = option.is_switch
+                      ? cmd->add_flag("--" + std::string(option.name) + "{true}", value, help)
+                      : cmd->add_option("--" + std::string(option.name), value, help);
+    added->envname(std::string(option.env))->default_str(std::string(option.default_value));
   }
   cmd->add_flag("--print-config-table", options->print_config_table,
                 "Print the configuration table (Markdown, as in docs/server.md) and exit");

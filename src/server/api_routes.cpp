@@ -4,10 +4,12 @@
 #include <cctype>
 #include <charconv>
 
+#include "auth/crypto.hpp"
 #include "core/progress_record.hpp"
 #include "core/uuid.hpp"
 #include "server/auth.hpp"
 #include "server/blocking.hpp"
+#include "server/cors.hpp"
 #include "server/streams.hpp"
 
 namespace headway::server {
@@ -20,8 +22,8 @@ std::string lowercase(std::string_view text) {
   return out;
 }
 
-// The checks every job-naming handler makes first: a well-formed id, then
-// authorization. Returns the error response, or nullopt to go on.
+}  // namespace
+
 awaitable<std::optional<Response>> check_job_request(const RequestContext& context,
                                                      std::string& job_id) {
   const auto raw = context.params.at(0);
@@ -30,11 +32,13 @@ awaitable<std::optional<Response>> check_job_request(const RequestContext& conte
                              "a job id is a UUID such as 6f1c1c0e-8d1f-4c43-9f0a-3b8e2f1d9a77");
   }
   job_id = lowercase(raw);
-  auto decision = co_await authorize(context.request, job_id);
+  auto decision = co_await authorize(context, job_id);
   if (!decision.allowed)
-    co_return error_response(context.request, decision.status, decision.error, decision.detail);
+    co_return denied_response(context.request, decision);
   co_return std::nullopt;
 }
+
+namespace {
 
 // The seq a reconnecting client already has: the Last-Event-ID header (SSE),
 // or a last_event_id query parameter (for clients that cannot set headers).
@@ -72,9 +76,9 @@ awaitable<Existence> job_exists(Services& services, const std::string& job_id) {
   co_return Existence::cannot_tell;  // a store is down: stream and fall back
 }
 
+// The same body authorize() answers for someone else's job.
 Response unknown_job(const Request& request, const std::string& job_id) {
-  return error_response(request, http::status::not_found, "job_not_found",
-                        "no job " + job_id + " in Redis or the job table");
+  return job_not_found_response(request, job_id);
 }
 
 Handler stream_handler(Services& services, bool websocket) {
@@ -93,8 +97,9 @@ Handler stream_handler(Services& services, bool websocket) {
       co_await serve_websocket(services, *connection, context.stream, context.request, job_id,
                                last_event_id(context.request));
     } else {
+      std::string cors = cors_header_lines(services.config, context.request);
       co_await serve_sse(services, *connection, context.stream, job_id,
-                         last_event_id(context.request));
+                         last_event_id(context.request), std::move(cors));
     }
     co_return std::nullopt;
   };
@@ -147,7 +152,9 @@ Handler health_handler(Services& services) {
       append_json_string(body, ping.error().message);
     }
     body += "},\"watched_jobs\":" + std::to_string(services.fanout.topic_count());
-    body += ",\"connections\":" + std::to_string(services.connections.count()) + "}";
+    body += ",\"connections\":" + std::to_string(services.connections.count());
+    body +=
+        services.auth.disabled() ? ",\"auth\":\"disabled (insecure)\"}" : ",\"auth\":\"enabled\"}";
     services.metrics.redis_up().Set(redis_ok && pubsub_ok ? 1 : 0);
     co_return json_response(context.request,
                             healthy ? http::status::ok : http::status::service_unavailable,
@@ -157,6 +164,14 @@ Handler health_handler(Services& services) {
 
 Handler metrics_handler(Services& services) {
   return [&services](RequestContext& context) -> awaitable<std::optional<Response>> {
+    if (const auto& token = services.config.metrics_token; !token.empty()) {
+      auto it = context.request.find(http::field::authorization);
+      const std::string expected = "Bearer " + token;
+      if (it == context.request.end() ||
+          !auth::constant_time_equal(std::string_view(it->value().data(), it->value().size()),
+                                     expected))
+        co_return unauthorized_response(context.request);
+    }
     Response response(http::status::ok, context.request.version());
     response.set(http::field::content_type, "text/plain; version=0.0.4; charset=utf-8");
     response.keep_alive(context.request.keep_alive());

@@ -80,6 +80,38 @@ std::string set_log_level(ServerConfig& c, std::string_view text) {
   return "expected trace, debug, info, warn, error, critical or off";
 }
 
+std::string set_origins(ServerConfig& c, std::string_view text) {
+  c.cors_origins.clear();
+  while (!text.empty()) {
+    const auto comma = text.find(',');
+    auto origin = text.substr(0, comma);
+    text = comma == std::string_view::npos ? std::string_view() : text.substr(comma + 1);
+    while (!origin.empty() && origin.front() == ' ')
+      origin.remove_prefix(1);
+    while (!origin.empty() && (origin.back() == ' ' || origin.back() == '/'))
+      origin.remove_suffix(1);
+    if (origin.empty())
+      continue;
+    if (!origin.starts_with("http://") && !origin.starts_with("https://"))
+      return "an origin is scheme://host[:port], got '" + std::string(origin) + "'";
+    c.cors_origins.emplace_back(origin);
+  }
+  return {};
+}
+
+std::string set_login_attempts(ServerConfig& c, std::string_view text) {
+  if (!parse_int(text, c.login_attempts) || c.login_attempts <= 0)
+    return "expected a positive number of attempts, got '" + std::string(text) + "'";
+  return {};
+}
+
+std::string set_stream_token_key(ServerConfig& c, std::string_view text) {
+  if (!text.empty() && text.size() < 32)
+    return "a stream-token key needs at least 32 characters";
+  c.stream_token_key = text;
+  return {};
+}
+
 }  // namespace
 
 bool parse_duration(std::string_view text, Duration& out) {
@@ -91,6 +123,12 @@ bool parse_duration(std::string_view text, Duration& out) {
     text.remove_suffix(1);
   } else if (text.ends_with("m")) {
     scale = 60000;
+    text.remove_suffix(1);
+  } else if (text.ends_with("h")) {
+    scale = 3600000;
+    text.remove_suffix(1);
+  } else if (text.ends_with("d")) {
+    scale = 86400000;
     text.remove_suffix(1);
   }
   double value = 0;
@@ -142,6 +180,14 @@ const std::vector<ConfigOption>& config_options() {
        "larger request headers are answered 431", set_size<&C::max_header_bytes>},
       {"max-body-bytes", "HEADWAY_MAX_BODY_BYTES", "1048576",
        "larger request bodies are answered 413", set_size<&C::max_body_bytes>},
+      {"config", "HEADWAY_WORKER_CONFIG", "",
+       "the workers' JSON configuration (`headway worker --config`), so `command` jobs are "
+       "validated here as the workers will run them; empty: no `command` jobs",
+       set_string<&C::worker_config>},
+      {"web-root", "HEADWAY_WEB_ROOT", "",
+       "directory of the built web UI (empty: `web/dist` under the working directory, else "
+       "`../share/headway/web` next to the binary)",
+       set_string<&C::web_root>},
       {"access-log", "HEADWAY_ACCESS_LOG", "false", "log one line per request",
        set_bool<&C::access_log>},
       {"log-level", "HEADWAY_LOG_LEVEL", "info", "trace, debug, info, warn, error, critical, off",
@@ -153,6 +199,33 @@ const std::vector<ConfigOption>& config_options() {
       {"recorder-consumer", "HEADWAY_RECORDER_CONSUMER", "",
        "consumer name within the group (empty: the host name); keep it stable across restarts",
        set_string<&C::recorder_consumer>},
+      {"insecure-no-auth", "HEADWAY_INSECURE_NO_AUTH", "false",
+       "turn authentication off (local development only; announced loudly)",
+       set_bool<&C::insecure_no_auth>, true},
+      {"init-admin", "HEADWAY_INIT_ADMIN", "",
+       "create this admin at start if missing, printing a generated password once",
+       set_string<&C::init_admin>},
+      {"cors-origins", "HEADWAY_CORS_ORIGINS", "",
+       "comma-separated origins allowed to call the API from a browser (none by default)",
+       set_origins},
+      {"session-ttl", "HEADWAY_SESSION_TTL", "24h", "lifetime of a browser session",
+       set_duration<&C::session_ttl>},
+      {"stream-token-ttl", "HEADWAY_STREAM_TOKEN_TTL", "5m", "lifetime of a stream token",
+       set_duration<&C::stream_token_ttl>},
+      {"stream-token-key", "HEADWAY_STREAM_TOKEN_KEY", "",
+       "HMAC key for stream tokens, 32+ characters (empty: generated once, kept in the database)",
+       set_stream_token_key},
+      {"auth-cache-ttl", "HEADWAY_AUTH_CACHE_TTL", "5s",
+       "how long a token or session lookup is reused (revocations elsewhere take this long)",
+       set_duration<&C::auth_cache_ttl>},
+      {"login-attempts", "HEADWAY_LOGIN_ATTEMPTS", "5",
+       "failed logins per minute per user and per client address before 429", set_login_attempts},
+      {"trust-proxy", "HEADWAY_TRUST_PROXY", "false",
+       "believe `X-Forwarded-For` and `X-Forwarded-Proto` (only behind a reverse proxy)",
+       set_bool<&C::trust_proxy>, true},
+      {"metrics-token", "HEADWAY_METRICS_TOKEN", "",
+       "when set, `/metrics` wants `Authorization: Bearer` with this token",
+       set_string<&C::metrics_token>},
   };
   return options;
 }

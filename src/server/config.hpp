@@ -30,11 +30,25 @@ struct ServerConfig {
   std::size_t max_connections = 20000;
   std::size_t max_header_bytes = 8192;
   std::size_t max_body_bytes = 1 << 20;
+  // Jobs and the web UI (docs/server.md).
+  std::string worker_config;  // the worker's --config file, so `command` jobs validate alike
+  std::string web_root;       // empty: web/dist here, else ../share/headway/web by the binary
   bool access_log = false;
   std::string log_level = "info";
   bool recorder = true;
   std::string recorder_group = "headway-recorder";
   std::string recorder_consumer;  // empty: the host name
+  // Authentication (docs/auth.md).
+  bool insecure_no_auth = false;
+  std::string init_admin;                 // create this admin at start if missing
+  std::vector<std::string> cors_origins;  // exact origins, e.g. https://app.example.com
+  Duration session_ttl{86400000};
+  Duration stream_token_ttl{300000};
+  std::string stream_token_key;  // empty: generated once and kept in the database
+  Duration auth_cache_ttl{5000};
+  int login_attempts = 5;  // failures per minute per user and per address
+  bool trust_proxy = false;
+  std::string metrics_token;  // empty: /metrics is open
 };
 
 // One row of the configuration table: the single place that names an option,
@@ -47,6 +61,8 @@ struct ConfigOption {
   std::string_view help;
   // Parses `text` into the config; returns an error message, empty when fine.
   std::string (*apply)(ServerConfig& config, std::string_view text);
+  // A switch: `--name` alone means true (`--name=false` turns it off).
+  bool is_switch = false;
 };
 
 const std::vector<ConfigOption>& config_options();
@@ -60,7 +76,7 @@ std::string apply_option(ServerConfig& config, std::string_view name, std::strin
 // The configuration table as Markdown, as it appears in docs/server.md.
 std::string config_markdown_table();
 
-// "15s", "500ms", "2m", "1.5" (seconds). nullopt-like: returns false when invalid.
+// "15s", "500ms", "2m", "12h", "7d", "1.5" (seconds). nullopt-like: returns false when invalid.
 bool parse_duration(std::string_view text, Duration& out);
 
 }  // namespace headway::server

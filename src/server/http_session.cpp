@@ -7,6 +7,8 @@
 #include <array>
 #include <chrono>
 
+#include "server/cors.hpp"
+
 namespace headway::server {
 namespace {
 
@@ -43,6 +45,10 @@ awaitable<Outcome> dispatch(Services& services, const Router& router, RequestCon
     outcome.response->keep_alive(false);
     co_return outcome;
   }
+  if (request.method() == http::verb::options && request.count(http::field::origin) > 0) {
+    outcome.response = cors_preflight(services.config, request);
+    co_return outcome;
+  }
   auto match = router.match(request.method(), request_path(request));
   if (!match.route) {
     if (match.path_known) {
@@ -60,7 +66,19 @@ awaitable<Outcome> dispatch(Services& services, const Router& router, RequestCon
   context.params = std::move(match.params);
   bool failed = false;
   try {
-    outcome.response = co_await match.route->handler(context);
+    // Credentials are resolved once, here, so that every handler sees the
+    // same caller and CSRF is enforced for every state-changing route.
+    context.authenticator = &services.auth;
+    context.identity = co_await services.auth.identify(request, outcome.stream);
+    if (auto refused = check_csrf(context)) {
+      outcome.response = std::move(refused);
+    } else if (beast::websocket::is_upgrade(request) &&
+               !websocket_origin_allowed(services.config, request)) {
+      outcome.response = error_response(request, http::status::forbidden, "origin_not_allowed",
+                                        "WebSocket connections from this origin are refused");
+    } else {
+      outcome.response = co_await match.route->handler(context);
+    }
   } catch (const std::exception& error) {
     spdlog::error("{} {}: {}", std::string(request.method_string()), std::string(request.target()),
                   error.what());
@@ -145,6 +163,8 @@ awaitable<void> run_http_session(Services& services, const Router& router, tcp::
         }
       }
     }
+    if (request)
+      add_cors_headers(config, *request, *response);
     const unsigned status = response->result_int();
     stream->expires_after(config.write_timeout);
     auto [write_ec, written] = co_await http::async_write(*stream, *response, use_tuple);

@@ -1,5 +1,7 @@
 #include "server/router.hpp"
 
+#include <algorithm>
+
 namespace headway::server {
 namespace {
 
@@ -22,6 +24,10 @@ std::vector<std::string_view> split(std::string_view path) {
 void Router::add(Route route) {
   Compiled compiled;
   for (auto segment : split(route.pattern)) {
+    if (segment.size() > 3 && segment.starts_with("{*") && segment.back() == '}') {
+      compiled.catch_all = true;
+      break;
+    }
     const bool parameter = segment.size() > 2 && segment.front() == '{' && segment.back() == '}';
     compiled.segments.emplace_back(parameter ? "{}" : segment);
   }
@@ -32,10 +38,11 @@ void Router::add(Route route) {
 bool Router::match_segments(const Compiled& compiled, std::string_view path,
                             std::vector<std::string_view>& params) {
   const auto segments = split(path);
-  if (segments.size() != compiled.segments.size())
+  if (compiled.catch_all ? segments.size() < compiled.segments.size()
+                         : segments.size() != compiled.segments.size())
     return false;
   params.clear();
-  for (std::size_t i = 0; i < segments.size(); ++i) {
+  for (std::size_t i = 0; i < compiled.segments.size(); ++i) {
     if (compiled.segments[i] == "{}") {
       if (segments[i].empty())
         return false;
@@ -44,15 +51,30 @@ bool Router::match_segments(const Compiled& compiled, std::string_view path,
       return false;
     }
   }
+  if (compiled.catch_all) {
+    // The rest of the path after the matched prefix, as one parameter.
+    std::size_t consumed = 0;
+    for (std::size_t i = 0; i < compiled.segments.size(); ++i)
+      consumed += segments[i].size() + 1;
+    params.push_back(path.substr(std::min(consumed, path.size())));
+  }
   return true;
 }
 
 Router::Match Router::match(http::verb method, std::string_view path) const {
   Match result;
+  Match fallback;  // a catch-all row: used only when no other row knows the path
   std::vector<std::string_view> params;
   for (std::size_t i = 0; i < routes_.size(); ++i) {
     if (!match_segments(compiled_[i], path, params))
       continue;
+    if (compiled_[i].catch_all) {
+      if (!fallback.route && routes_[i].method == method) {
+        fallback.route = &routes_[i];
+        fallback.params = params;
+      }
+      continue;
+    }
     if (routes_[i].method == method) {
       result.route = &routes_[i];
       result.params = params;
@@ -64,7 +86,7 @@ Router::Match Router::match(http::verb method, std::string_view path) const {
     const auto name = http::to_string(routes_[i].method);
     result.allow.append(name.data(), name.size());
   }
-  return result;
+  return result.path_known || !fallback.route ? result : fallback;
 }
 
 }  // namespace headway::server

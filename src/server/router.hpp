@@ -7,10 +7,13 @@
 #include <vector>
 
 #include "server/asio_types.hpp"
+#include "server/caller.hpp"
 #include "server/connections.hpp"
 #include "server/http_common.hpp"
 
 namespace headway::server {
+
+class Authenticator;
 
 // What a handler gets: the request, the path segments its pattern captured,
 // and the connection, which stream handlers take over.
@@ -20,6 +23,9 @@ struct RequestContext {
   beast::tcp_stream& stream;
   beast::flat_buffer& buffer;
   ConnectionGuard* connection;  // to say how a taken-over connection drains
+  // Who is calling, resolved before the handler runs (see auth.hpp).
+  Identity identity{};
+  Authenticator* authenticator = nullptr;
 };
 
 // A handler answers with a response, or with nullopt when it took the
@@ -31,7 +37,10 @@ enum class RouteKind { plain, stream };
 
 // One row of the route table: method + path pattern -> handler. A pattern is
 // a literal path in which a segment `{name}` matches any one non-empty
-// segment and is passed to the handler in order.
+// segment and is passed to the handler in order. A last segment `{*name}`
+// matches the rest of the path (any number of segments, possibly none); such
+// catch-all rows (the static files) answer only paths no other row knows,
+// wherever they stand in the table, and never turn a 404 into a 405.
 struct Route {
   http::verb method;
   std::string pattern;
@@ -58,6 +67,7 @@ class Router {
  private:
   struct Compiled {
     std::vector<std::string> segments;  // "{}" for a parameter
+    bool catch_all = false;             // ended in `{*name}`: matches the rest
   };
   static bool match_segments(const Compiled& compiled, std::string_view path,
                              std::vector<std::string_view>& params);

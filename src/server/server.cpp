@@ -2,14 +2,20 @@
 
 #include <spdlog/spdlog.h>
 
+#include <iostream>
 #include <thread>
 
 #include "redis/redis_url.hpp"
 #include "server/api_routes.hpp"
+#include "server/auth_routes.hpp"
 #include "server/http_session.hpp"
+#include "server/jobs_api.hpp"
 #include "server/recorder.hpp"
 #include "server/services.hpp"
+#include "server/static_files.hpp"
 #include "store/store_url.hpp"
+#include "worker/command_config.hpp"
+#include "worker/job_queue.hpp"
 
 namespace headway::server {
 
@@ -30,7 +36,10 @@ struct Server::Impl {
   std::unique_ptr<Snapshots> snapshots;
   std::unique_ptr<Fanout> fanout;
   std::unique_ptr<RedisPubSub> pubsub;
+  std::unique_ptr<Authenticator> auth;
   std::unique_ptr<Services> services;
+  std::unique_ptr<worker::JobQueue> job_queue;
+  std::unique_ptr<StaticFiles> static_files;
   Router router;
   std::unique_ptr<tcp::acceptor> acceptor;
   std::unique_ptr<asio::signal_set> signals;
@@ -39,6 +48,7 @@ struct Server::Impl {
   std::atomic<bool> stop_requested{false};
   bool forced = false;
 
+  std::string add_job_and_static_routes(const redis::Endpoint& endpoint);
   awaitable<void> accept_loop();
   awaitable<void> drain();
 };
@@ -68,6 +78,10 @@ std::string Server::start() {
     return "cannot open the job table at " + store::redact_url(s.config.database_url) + ": " +
            store.error().message;
   s.store = std::move(store.value());
+  std::string stream_token_key;
+  if (auto refused = prepare_auth(s.config, *s.store, stream_token_key, std::cout);
+      !refused.empty())
+    return refused;
   s.db_pool = std::make_unique<asio::thread_pool>(2);
   const RedisCommands::Options command_options{s.config.redis_command_timeout,
                                                s.config.redis_retry_min, s.config.redis_retry_max};
@@ -79,10 +93,15 @@ std::string Server::start() {
       std::max(s.config.redis_command_timeout, Duration(1000))};
   s.pubsub = std::make_unique<RedisPubSub>(s.io, *endpoint, pubsub_options, *s.fanout, s.metrics);
   s.fanout->set_subscriber(s.pubsub.get());
-  s.services =
-      std::make_unique<Services>(Services{s.config, s.metrics, *s.store, *s.db_pool, *s.redis,
-                                          *s.pubsub, *s.snapshots, *s.fanout, s.connections});
+  s.auth =
+      std::make_unique<Authenticator>(s.config, *s.store, *s.db_pool, std::move(stream_token_key));
+  s.services = std::make_unique<Services>(Services{s.config, s.metrics, *s.store, *s.db_pool,
+                                                   *s.redis, *s.pubsub, *s.snapshots, *s.fanout,
+                                                   s.connections, *s.auth});
   add_progress_routes(s.router, *s.services);
+  add_auth_routes(s.router, *s.services);
+  if (auto error = s.add_job_and_static_routes(*endpoint); !error.empty())
+    return error;
 
   error_code ec;
   auto address = asio::ip::make_address(s.config.listen_host, ec);
@@ -152,6 +171,35 @@ int Server::wait() {
 
 void Server::set_snapshot_hook(std::function<void(const std::string& job_id)> hook) {
   impl_->fanout->set_snapshot_hook(std::move(hook));
+}
+
+// The job API validates `command` jobs with the workers' configuration file;
+// the static rows serve the web UI (or explain that none is built).
+std::string Server::Impl::add_job_and_static_routes(const redis::Endpoint& endpoint) {
+  worker::WorkerConfig worker_config;
+  if (!config.worker_config.empty()) {
+    auto loaded = worker::load_worker_config(config.worker_config);
+    if (!loaded)
+      return "--config: " + loaded.error().message;
+    worker_config = std::move(*loaded);
+  }
+  job_queue = std::make_unique<worker::JobQueue>(endpoint, *store,
+                                                 worker::JobCatalog(std::move(worker_config)));
+  add_job_routes(router, *services, *job_queue);
+
+  std::filesystem::path web_root = config.web_root;
+  std::error_code ec;
+  if (!web_root.empty() && !std::filesystem::is_directory(web_root, ec))
+    return "--web-root: " + config.web_root + " is not a directory";
+  if (web_root.empty())
+    web_root = default_web_root();
+  static_files = std::make_unique<StaticFiles>(web_root);
+  add_static_routes(router, *services, *static_files);
+  if (static_files->root().empty())
+    spdlog::info("headway serve: no web UI found (build web/ or pass --web-root)");
+  else
+    spdlog::info("headway serve: web UI from {}", static_files->root().string());
+  return {};
 }
 
 awaitable<void> Server::Impl::accept_loop() {

@@ -1,6 +1,7 @@
 #pragma once
 
 #include "server/asio_types.hpp"
+#include "server/auth.hpp"
 #include "server/config.hpp"
 #include "server/connections.hpp"
 #include "server/fanout.hpp"
@@ -23,6 +24,7 @@ struct Services {
   Snapshots& snapshots;
   Fanout& fanout;
   Connections& connections;
+  Authenticator& auth;
 };
 
 }  // namespace headway::server

@@ -67,15 +67,17 @@ class SseTransport {
   WriteDeadline deadline_;
 };
 
-std::string sse_preamble(const Services& services, const std::string& job_id) {
+std::string sse_preamble(const Services& services, const std::string& job_id,
+                         const std::string& extra_headers) {
   std::string out =
       "HTTP/1.1 200 OK\r\n"
       "Content-Type: text/event-stream\r\n"
       "Cache-Control: no-cache\r\n"
       "X-Accel-Buffering: no\r\n"
       "Content-Encoding: identity\r\n"
-      "Connection: close\r\n"
-      "\r\n";
+      "Connection: close\r\n";
+  out += extra_headers;
+  out += "\r\n";
   out += "retry: " + std::to_string(services.config.sse_retry.count()) + "\n\n";
   out += "event: connected\ndata: {\"job_id\":";
   append_json_string(out, job_id);
@@ -101,8 +103,8 @@ awaitable<void> watch_for_close(std::shared_ptr<tcp::socket> socket,
 }  // namespace
 
 awaitable<void> serve_sse(Services& services, ConnectionGuard& connection,
-                          beast::tcp_stream& stream, std::string job_id,
-                          std::int64_t last_event_id) {
+                          beast::tcp_stream& stream, std::string job_id, std::int64_t last_event_id,
+                          std::string extra_headers) {
   auto executor = co_await asio::this_coro::executor;
   auto socket = std::make_shared<tcp::socket>(stream.release_socket());
   auto mailbox = std::make_shared<StreamMailbox>(executor, last_event_id, services.metrics);
@@ -111,7 +113,7 @@ awaitable<void> serve_sse(Services& services, ConnectionGuard& connection,
   connection.on_drain([mailbox] { mailbox->close(); });
 
   // `connected` goes out before the stream touches Redis.
-  const std::string preamble = sse_preamble(services, job_id);
+  const std::string preamble = sse_preamble(services, job_id, extra_headers);
   if (!co_await transport.write(std::array<asio::const_buffer, 1>{asio::buffer(preamble)})) {
     services.metrics.event_sent(EventType::connected);
     asio::co_spawn(executor, watch_for_close(socket, mailbox), asio::detached);

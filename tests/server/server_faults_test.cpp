@@ -39,7 +39,7 @@ TEST(ServerFaultsTest, RedisKilledMidStreamFallsBackToTheTableAndResumesLiveWhen
   auto store = open_store(serve.db_url());
   ASSERT_TRUE(store->create_job(make_job(job_id)));
   ASSERT_TRUE(writer.write(make_record(job_id, 1)));
-  SseClient client(serve.port(), stream_path(job_id));
+  SseClient client(serve.port(), stream_path(job_id), serve.auth());
   ASSERT_EQ(client.next()->event, "connected");
   ASSERT_EQ(client.next()->id, "1");
 
@@ -55,7 +55,7 @@ TEST(ServerFaultsTest, RedisKilledMidStreamFallsBackToTheTableAndResumesLiveWhen
   EXPECT_EQ(json::parse(fallback->data).as_object().at("overall_progress").to_number<double>(), 60);
   ASSERT_TRUE(store->apply_record(table_update(job_id, 6, JobStatus::running, 70)));
   EXPECT_EQ(client.next()->id, "6");
-  auto snapshot = http_get(serve.port(), "/api/generation/progress/" + job_id + "/");
+  auto snapshot = http_get(serve.port(), "/api/generation/progress/" + job_id + "/", serve.auth());
   EXPECT_EQ(snapshot.status, 200);
 
   redis.start();
@@ -80,9 +80,9 @@ TEST(ServerFaultsTest, AClientThatStopsReadingKeepsServerMemoryBoundedAndIsDropp
   RecordWriter writer(redis);
   const std::string job_id = make_uuid();
   ASSERT_TRUE(writer.write(make_record(job_id, 1)));
-  SseClient stalled(serve.port(), stream_path(job_id), {}, 4096);
+  SseClient stalled(serve.port(), stream_path(job_id), serve.auth(), 4096);
   ASSERT_EQ(stalled.status(), 200);  // read the head, then read nothing more
-  SseClient reader(serve.port(), stream_path(job_id));
+  SseClient reader(serve.port(), stream_path(job_id), serve.auth());
   ASSERT_EQ(reader.next()->event, "connected");
 
   // A client that keeps reading, on its own thread while records are written.
@@ -118,7 +118,14 @@ TEST(ServerFaultsTest, AClientThatStopsReadingKeepsServerMemoryBoundedAndIsDropp
   EXPECT_TRUE(ordered);
   EXPECT_EQ(last, 10'002);
   const long rss_after = rss_kib(serve.pid());
+#if !defined(__SANITIZE_ADDRESS__)
+  // Under AddressSanitizer freed memory sits in its quarantine (256 MiB), so
+  // RSS says nothing there; the coalescing and drop counters below still do.
   EXPECT_LT(rss_after - rss_before, 20 * 1024) << "RSS grew from " << rss_before << " KiB";
+#else
+  (void)rss_before;
+  (void)rss_after;
+#endif
   EXPECT_TRUE(eventually([&] {
     return metric(http_get(serve.port(), "/metrics").body, "headway_stream_slow_drops_total") == 1;
   }));
@@ -149,7 +156,7 @@ TEST(ServerFaultsTest, RecorderCatchesUpOnEventsWrittenWhileTheServerWasDown) {
     ASSERT_TRUE(eventually([&] { return store->get_job(job_id)->last_seq == 3; }));
     EXPECT_EQ(store->get_job(job_id)->status, JobStatus::completed);
     // A stream opened now gets the final state from the table, then done.
-    SseClient client(serve.port(), stream_path(job_id));
+    SseClient client(serve.port(), stream_path(job_id), serve.auth());
     ASSERT_EQ(client.next()->event, "connected");
     auto record = client.next();
     ASSERT_TRUE(record);
@@ -164,7 +171,7 @@ TEST(ServerFaultsTest, SigtermClosesStreamsCleanlyAndExitsZero) {
   RecordWriter writer(redis);
   const std::string job_id = make_uuid();
   ASSERT_TRUE(writer.write(make_record(job_id, 1)));
-  SseClient sse(serve.port(), stream_path(job_id));
+  SseClient sse(serve.port(), stream_path(job_id), serve.auth());
   ASSERT_EQ(sse.next()->event, "connected");
   ASSERT_EQ(sse.next()->id, "1");
   serve.process().signal(SIGTERM);

@@ -12,6 +12,7 @@
 #include <sstream>
 #include <stdexcept>
 
+#include "auth/accounts.hpp"
 #include "redis/keys.hpp"
 #include "redis/scripts.hpp"
 
@@ -86,9 +87,23 @@ void parse_head(const std::string& head, int& status, std::map<std::string, std:
 
 }  // namespace
 
-ServeProcess::ServeProcess(const RedisServer& redis, std::vector<std::string> extra_args)
-    : redis_(redis), extra_args_(std::move(extra_args)) {
+ServeProcess::ServeProcess(const RedisServer& redis, std::vector<std::string> extra_args,
+                           ServeOptions options)
+    : redis_(redis), extra_args_(std::move(extra_args)), options_(std::move(options)) {
   port_ = free_loopback_port();
+  if (options_.seed_admin) {
+    auto store = open_store(db_url());
+    auto& accounts = store->auth();
+    if (!accounts.get_user("tester")) {
+      auto created = auth::create_user(accounts, "tester", store::Role::admin, "tester-password");
+      if (!created)
+        throw std::runtime_error("cannot add the test admin: " + created.error().message);
+    }
+    auto issued = auth::issue_token(accounts, "tester", std::nullopt, 0);
+    if (!issued)
+      throw std::runtime_error("cannot issue the test token: " + issued.error().message);
+    token_ = issued->secret;
+  }
   start();
 }
 

@@ -18,15 +18,30 @@ namespace headway::test {
 
 using namespace std::chrono_literals;
 
+struct ServeOptions {
+  std::string db_url{};    // empty: a private SQLite file
+  bool seed_admin = true;  // add the admin "tester" with an API token first
+};
+
 // `headway serve` ($HEADWAY_BIN) on a free port with a private SQLite job
 // table, against `redis`. Waits until it answers; throws if it never does.
+// Unless told otherwise it first adds an admin so the server agrees to
+// start; its token is `token()`, ready as headers in `auth()`.
 class ServeProcess {
  public:
-  ServeProcess(const RedisServer& redis, std::vector<std::string> extra_args = {});
+  ServeProcess(const RedisServer& redis, std::vector<std::string> extra_args = {},
+               ServeOptions options = {});
   ~ServeProcess();
 
   int port() const { return port_; }
-  std::string db_url() const { return "sqlite://" + (dir_.path() / "jobs.db").string(); }
+  std::string db_url() const {
+    return options_.db_url.empty() ? "sqlite://" + (dir_.path() / "jobs.db").string()
+                                   : options_.db_url;
+  }
+  const std::string& token() const { return token_; }
+  std::vector<std::pair<std::string, std::string>> auth() const {
+    return {{"Authorization", "Bearer " + token_}};
+  }
   const std::filesystem::path& dir() const { return dir_.path(); }
   pid_t pid() const { return process_.pid(); }
   ChildProcess& process() { return process_; }
@@ -38,6 +53,8 @@ class ServeProcess {
  private:
   const RedisServer& redis_;
   std::vector<std::string> extra_args_;
+  ServeOptions options_;
+  std::string token_;
   TempDir dir_;
   int port_ = 0;
   ChildProcess process_;

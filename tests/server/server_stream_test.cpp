@@ -33,7 +33,7 @@ class ServerStreamTest : public ::testing::Test {
 
 TEST_F(ServerStreamTest, StreamSendsConnectedThenProgressThenDoneAndCloses) {
   ASSERT_TRUE(writer_.write(make_record(job_id_, 1, JobStatus::initializing)));
-  SseClient client(serve_.port(), stream_path(job_id_));
+  SseClient client(serve_.port(), stream_path(job_id_), serve_.auth());
   ASSERT_EQ(client.status(), 200);
   EXPECT_EQ(client.headers().at("content-type"), "text/event-stream");
   EXPECT_EQ(client.headers().at("cache-control"), "no-cache");
@@ -72,7 +72,8 @@ TEST_F(ServerStreamTest, TwoHundredStreamsOnOneJobEachReceiveEveryUpdateOnceInOr
   ASSERT_TRUE(writer_.write(make_record(job_id_, 1)));
   std::vector<std::unique_ptr<SseClient>> clients;
   for (int i = 0; i < 200; ++i)
-    clients.push_back(std::make_unique<SseClient>(serve_.port(), stream_path(job_id_)));
+    clients.push_back(
+        std::make_unique<SseClient>(serve_.port(), stream_path(job_id_), serve_.auth()));
   for (auto& client : clients) {
     ASSERT_EQ(client->next()->event, "connected");
     auto first = client->next();
@@ -113,7 +114,8 @@ TEST_F(ServerStreamTest, StreamsOnManyJobsAtOnceEachSeeTheirOwnJob) {
   for (int i = 0; i < kJobs; ++i) {
     jobs.push_back(make_uuid());
     ASSERT_TRUE(writer_.write(make_record(jobs.back(), 1)));
-    clients.push_back(std::make_unique<SseClient>(serve_.port(), stream_path(jobs.back())));
+    clients.push_back(
+        std::make_unique<SseClient>(serve_.port(), stream_path(jobs.back()), serve_.auth()));
   }
   for (auto& client : clients) {
     ASSERT_EQ(client->next()->event, "connected");
@@ -135,8 +137,10 @@ TEST_F(ServerStreamTest, StreamsOnManyJobsAtOnceEachSeeTheirOwnJob) {
 
 TEST_F(ServerStreamTest, LastEventIdResumesWithoutRepeatingWhatTheClientHas) {
   ASSERT_TRUE(writer_.write(make_record(job_id_, 5)));
-  SseClient resumed(serve_.port(), stream_path(job_id_), {{"Last-Event-ID", "5"}});
-  SseClient behind(serve_.port(), stream_path(job_id_), {{"Last-Event-ID", "4"}});
+  SseClient resumed(serve_.port(), stream_path(job_id_),
+                    {{"Last-Event-ID", "5"}, serve_.auth().front()});
+  SseClient behind(serve_.port(), stream_path(job_id_),
+                   {{"Last-Event-ID", "4"}, serve_.auth().front()});
   ASSERT_EQ(resumed.next()->event, "connected");
   ASSERT_EQ(behind.next()->event, "connected");
   EXPECT_EQ(behind.next()->id, "5");
@@ -149,7 +153,8 @@ TEST_F(ServerStreamTest, LastEventIdResumesWithoutRepeatingWhatTheClientHas) {
 
 TEST_F(ServerStreamTest, ResumingAfterTheFinalRecordGetsDoneAndClose) {
   ASSERT_TRUE(writer_.write(make_record(job_id_, 7, JobStatus::failed), true));
-  SseClient client(serve_.port(), stream_path(job_id_), {{"Last-Event-ID", "7"}});
+  SseClient client(serve_.port(), stream_path(job_id_),
+                   {{"Last-Event-ID", "7"}, serve_.auth().front()});
   ASSERT_EQ(client.next()->event, "connected");
   auto done = client.next();
   ASSERT_TRUE(done);
@@ -166,6 +171,9 @@ TEST_F(ServerStreamTest, WebSocketCarriesTheSameEventsAsJsonMessages) {
   websocket::stream<asio::ip::tcp::socket> ws(io);
   ws.next_layer().connect(
       {asio::ip::make_address("127.0.0.1"), static_cast<unsigned short>(serve_.port())});
+  ws.set_option(websocket::stream_base::decorator([this](websocket::request_type& request) {
+    request.set(boost::beast::http::field::authorization, "Bearer " + serve_.token());
+  }));
   ws.handshake("127.0.0.1", "/api/generation/ws/" + job_id_ + "/");
   auto read = [&ws] {
     boost::beast::flat_buffer buffer;
@@ -194,7 +202,8 @@ TEST_F(ServerStreamTest, WebSocketCarriesTheSameEventsAsJsonMessages) {
 
 TEST_F(ServerStreamTest, ProgressSnapshotComesFromRedisElseFromTheJobTable) {
   ASSERT_TRUE(writer_.write(make_record(job_id_, 4, JobStatus::running, 12.5)));
-  auto from_redis = http_get(serve_.port(), "/api/generation/progress/" + job_id_ + "/");
+  auto from_redis =
+      http_get(serve_.port(), "/api/generation/progress/" + job_id_ + "/", serve_.auth());
   ASSERT_EQ(from_redis.status, 200);
   EXPECT_EQ(from_redis.headers.at("content-type"), "application/json");
   EXPECT_EQ(json::parse(from_redis.body).as_object().at("seq").as_int64(), 4);
@@ -210,7 +219,8 @@ TEST_F(ServerStreamTest, ProgressSnapshotComesFromRedisElseFromTheJobTable) {
   update.overall_progress = 100;
   update.last_updated = 1764355400;
   ASSERT_TRUE(store->apply_record(update));
-  auto from_table = http_get(serve_.port(), "/api/generation/progress/" + row_only + "/");
+  auto from_table =
+      http_get(serve_.port(), "/api/generation/progress/" + row_only + "/", serve_.auth());
   ASSERT_EQ(from_table.status, 200);
   auto record = json::parse(from_table.body).as_object();
   EXPECT_EQ(record.at("seq").as_int64(), 9);
@@ -223,12 +233,16 @@ TEST_F(ServerStreamTest, ProgressSnapshotComesFromRedisElseFromTheJobTable) {
 
 TEST_F(ServerStreamTest, MalformedJsonInAKeyIsTreatedAsMissingAndCounted) {
   ASSERT_TRUE(redis_.command({"SET", "progress:job:" + job_id_, "{not json"}).ok());
-  EXPECT_EQ(http_get(serve_.port(), "/api/generation/progress/" + job_id_ + "/").status, 404);
+  EXPECT_EQ(
+      http_get(serve_.port(), "/api/generation/progress/" + job_id_ + "/", serve_.auth()).status,
+      404);
   auto store = open_store(serve_.db_url());
   ASSERT_TRUE(store->create_job(make_job(job_id_)));
-  EXPECT_EQ(http_get(serve_.port(), "/api/generation/progress/" + job_id_ + "/").status, 200);
+  EXPECT_EQ(
+      http_get(serve_.port(), "/api/generation/progress/" + job_id_ + "/", serve_.auth()).status,
+      200);
   // A stream on it stays open (falling back to the table) until a valid record comes.
-  SseClient client(serve_.port(), stream_path(job_id_));
+  SseClient client(serve_.port(), stream_path(job_id_), serve_.auth());
   ASSERT_EQ(client.next()->event, "connected");
   ASSERT_TRUE(writer_.write(make_record(job_id_, 1)));
   EXPECT_EQ(client.next()->id, "1");
@@ -247,8 +261,8 @@ TEST_F(ServerStreamTest, BadInputGetsJsonErrors) {
   expect_error(http_get(port, "/api/generation/stream/not-a-uuid/"), 400);
   expect_error(http_get(port, "/api/generation/progress/12345/"), 400);
   expect_error(http_get(port, "/api/generation/ws/xyz/"), 400);
-  expect_error(http_get(port, stream_path(job_id_)), 404);
-  expect_error(http_get(port, "/api/generation/progress/" + job_id_ + "/"), 404);
+  expect_error(http_get(port, stream_path(job_id_), serve_.auth()), 404);
+  expect_error(http_get(port, "/api/generation/progress/" + job_id_ + "/", serve_.auth()), 404);
   expect_error(http_get(port, "/no/such/path"), 404);
   auto wrong_method = http_request(
       port, "DELETE /api/generation/health/ HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");

@@ -2,13 +2,30 @@
 # against a real redis-server, plus in-process checks that need a hook.
 headway_add_test(server_stream_test LABEL integration
   SOURCES server/server_stream_test.cpp server/server_faults_test.cpp server/server_fixture.cpp
-  LIBS headway_store Boost::json)
+  LIBS headway_store headway_auth Boost::json)
 target_include_directories(server_stream_test PRIVATE
   $<TARGET_PROPERTY:headway_redis,INTERFACE_INCLUDE_DIRECTORIES>)
 add_dependencies(server_stream_test headway_cli)
 
 headway_add_test(server_inprocess_test LABEL integration
   SOURCES server/server_inprocess_test.cpp server/server_fixture.cpp
-  LIBS headway_server headway_store Boost::json)
+  LIBS headway_server headway_store headway_auth Boost::json)
 target_include_directories(server_inprocess_test PRIVATE
   $<TARGET_PROPERTY:headway_redis,INTERFACE_INCLUDE_DIRECTORIES>)
+
+# Authentication and ownership (issue 6) on SQLite and PostgreSQL.
+find_package(PostgreSQL REQUIRED)
+headway_add_test(server_auth_test LABEL integration
+  SOURCES server/auth_test.cpp server/server_fixture.cpp support/postgres_server.cpp
+  LIBS headway_store headway_auth Boost::json PostgreSQL::PostgreSQL)
+target_include_directories(server_auth_test PRIVATE
+  $<TARGET_PROPERTY:headway_redis,INTERFACE_INCLUDE_DIRECTORIES>)
+add_dependencies(server_auth_test headway_cli)
+
+# The job API and the static web UI against real server and worker processes.
+headway_add_test(jobs_api_test LABEL integration
+  SOURCES server/jobs_api_test.cpp server/static_files_test.cpp server/server_fixture.cpp
+  LIBS headway_store headway_auth Boost::json)
+target_include_directories(jobs_api_test PRIVATE
+  $<TARGET_PROPERTY:headway_redis,INTERFACE_INCLUDE_DIRECTORIES>)
+add_dependencies(jobs_api_test headway_cli)

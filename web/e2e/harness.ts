@@ -1,21 +1,17 @@
 // Which server the e2e suite talks to, and how to kill and restart it.
 //
-//   (default)                     e2e/fake-server.mjs, a TEMPORARY stand-in, on a free port
-//   HEADWAY_E2E_SERVER_CMD="..."  a command that starts the real server; "{port}" in it is
-//                                 replaced by a free port, e.g.
-//                                 "../build/dev/headway serve --listen 127.0.0.1:{port} --redis redis://127.0.0.1:6390"
-//                                 (Redis and `headway worker` are started by the caller)
+//   HEADWAY_E2E_SERVER_CMD="..."  a command that starts the real `headway serve`; "{port}" in it
+//                                 is replaced by a free port. The caller runs redis-server and
+//                                 `headway worker`: scripts/e2e.sh does all of it (that is how
+//                                 scripts/test.sh runs this suite)
 //   HEADWAY_E2E_BASE_URL=http://… a server that is already running; the scenario that kills
 //                                 and restarts the server is then skipped, and says so
 //
-// Sign-in: HEADWAY_E2E_USER / HEADWAY_E2E_PASSWORD (default admin / admin-password,
-// the stand-in's user).
+// Sign-in: HEADWAY_E2E_USER / HEADWAY_E2E_PASSWORD (scripts/e2e.sh adds that user).
 
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
+import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -23,7 +19,7 @@ export const WEB_DIR = resolve(here, '..');
 
 export const credentials = {
   username: process.env.HEADWAY_E2E_USER ?? 'admin',
-  password: process.env.HEADWAY_E2E_PASSWORD ?? 'admin-password',
+  password: process.env.HEADWAY_E2E_PASSWORD ?? '',
 };
 
 export interface ServerHandle {
@@ -96,17 +92,18 @@ export async function launchServer(): Promise<ServerHandle> {
     return { baseUrl, description: `running server at ${baseUrl}`, canRestart: false, kill: unsupported, start: unsupported, dispose: async () => {} };
   }
 
+  const realCommand = process.env.HEADWAY_E2E_SERVER_CMD;
+  if (!realCommand) {
+    throw new Error(
+      'set HEADWAY_E2E_SERVER_CMD (or HEADWAY_E2E_BASE_URL); scripts/e2e.sh starts redis-server, ' +
+        '`headway serve` and `headway worker` and runs this suite against them',
+    );
+  }
   const port = await freePort();
   const baseUrl = `http://127.0.0.1:${port}`;
-  const realCommand = process.env.HEADWAY_E2E_SERVER_CMD;
-  const stateDir = mkdtempSync(join(tmpdir(), 'headway-e2e-'));
-  const [command, args, description] = realCommand
-    ? ['/bin/sh', ['-c', `exec ${realCommand.replaceAll('{port}', String(port))}`], `HEADWAY_E2E_SERVER_CMD on port ${port}`]
-    : [
-        process.execPath,
-        [join(here, 'fake-server.mjs'), '--port', String(port), '--dist', join(WEB_DIR, 'dist'), '--state', join(stateDir, 'state.json')],
-        `e2e/fake-server.mjs (temporary stand-in) on port ${port}`,
-      ];
+  const command = '/bin/sh';
+  const args = ['-c', `exec ${realCommand.replaceAll('{port}', String(port))}`];
+  const description = `HEADWAY_E2E_SERVER_CMD on port ${port}`;
   let child: ChildProcess | null = null;
   const handle: ServerHandle = {
     baseUrl,
@@ -117,13 +114,12 @@ export async function launchServer(): Promise<ServerHandle> {
       child = null;
     },
     start: async () => {
-      child = spawnManaged(command, args, realCommand ? 'headway' : 'fake-server');
+      child = spawnManaged(command, args, 'headway');
       await waitUntilUp(`${baseUrl}/api/generation/health/`);
     },
     dispose: async () => {
       await killChild(child);
       child = null;
-      rmSync(stateDir, { recursive: true, force: true });
     },
   };
   await handle.start();

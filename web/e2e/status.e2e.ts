@@ -1,5 +1,5 @@
 // The status page end to end, in Debian's Chromium, against the server that
-// e2e/harness.ts launches (the temporary stand-in by default). Every wait is bounded.
+// e2e/harness.ts launches (the real server; see scripts/e2e.sh). Every wait is bounded.
 
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';

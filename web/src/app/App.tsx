@@ -1,6 +1,6 @@
 import { useEffect } from 'react';
 import { useRoute } from '../hooks/useRoute';
-import { setUnauthorizedHandler } from '../lib/api';
+import { api, setUnauthorizedHandler } from '../lib/api';
 import { matchRoute, navigate, routes } from '../lib/router';
 import { GeneratePage } from '../pages/GeneratePage';
 import { JobListPage } from '../pages/JobListPage';
@@ -18,6 +18,9 @@ function redirectToLogin(): void {
 export function App() {
   useEffect(() => {
     setUnauthorizedHandler(redirectToLogin);
+    // After a reload the session cookie survives but the CSRF token (kept in
+    // memory) does not: ask the server for it. A 401 here means "sign in".
+    if (matchRoute(window.location.pathname).name !== 'login') void api.me().catch(() => undefined);
     return () => setUnauthorizedHandler(null);
   }, []);
 

@@ -1,8 +1,16 @@
-import type { ReactNode } from 'react';
-import { routes } from '../lib/router';
+import { useState, type ReactNode } from 'react';
+import { api } from '../lib/api';
+import { navigate, routes } from '../lib/router';
 import { Link } from './Link';
 
 export function Layout({ children, active }: { children: ReactNode; active?: 'jobs' | 'generate' }) {
+  const [leaving, setLeaving] = useState(false);
+  const logout = async () => {
+    setLeaving(true);
+    // Signed out or not (the session may be gone already), the next page is the login page.
+    await api.logout().catch(() => undefined);
+    navigate(routes.login(routes.jobs()), { replace: true });
+  };
   return (
     <div className="app">
       <header className="topbar">
@@ -21,6 +29,9 @@ export function Layout({ children, active }: { children: ReactNode; active?: 'jo
             <Link href={routes.generate()} aria-current={active === 'generate' ? 'page' : undefined}>
               Generate Timetable
             </Link>
+            <button type="button" className="topnav__logout" onClick={() => void logout()} disabled={leaving}>
+              Sign out
+            </button>
           </nav>
         </div>
       </header>

@@ -66,6 +66,40 @@ describe('ApiClient', () => {
     });
   });
 
+  it('sends the CSRF token from login on state-changing calls only, and forgets it at logout', async () => {
+    const fetch = vi.fn(async (url: string) =>
+      url === '/api/auth/login/'
+        ? new Response(JSON.stringify({ user: 'ana', role: 'user', csrf_token: 'csrf-1' }), { status: 200 })
+        : new Response(url.endsWith('/cancel/') || url === '/api/auth/logout/' ? '{}' : JSON.stringify({ results: [] }), { status: 200 }),
+    );
+    const client = new ApiClient({ fetch });
+    expect(await client.login('ana', 'secret-password')).toEqual({ user: 'ana', role: 'user', csrf_token: 'csrf-1' });
+    const headersOf = (call: number) => (fetch.mock.calls[call] as unknown as [string, RequestInit])[1].headers as Record<string, string>;
+    expect(headersOf(0)['X-CSRF-Token']).toBeUndefined();
+    await client.listJobs();
+    expect(headersOf(1)['X-CSRF-Token']).toBeUndefined();
+    await client.cancelJob(ROW.id);
+    expect(headersOf(2)['X-CSRF-Token']).toBe('csrf-1');
+    await client.logout();
+    expect(fetch.mock.calls[3]?.[0]).toBe('/api/auth/logout/');
+    expect(headersOf(3)['X-CSRF-Token']).toBe('csrf-1');
+    await client.cancelJob(ROW.id);
+    expect(headersOf(4)['X-CSRF-Token']).toBeUndefined();
+  });
+
+  it('recovers the CSRF token from /api/auth/me/ after a reload', async () => {
+    const fetch = vi.fn(async (url: string) =>
+      url === '/api/auth/me/'
+        ? new Response(JSON.stringify({ user: 'root', role: 'admin', csrf_token: 'csrf-2' }), { status: 200 })
+        : new Response('{}', { status: 200 }),
+    );
+    const client = new ApiClient({ fetch });
+    expect((await client.me()).role).toBe('admin');
+    await client.cancelJob(ROW.id);
+    const init = (fetch.mock.calls[1] as unknown as [string, RequestInit])[1];
+    expect((init.headers as Record<string, string>)['X-CSRF-Token']).toBe('csrf-2');
+  });
+
   it('reports every 401 to the unauthorized handler', async () => {
     const handler = vi.fn();
     setUnauthorizedHandler(handler);

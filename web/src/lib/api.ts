@@ -68,7 +68,19 @@ export const paths = {
   cancel: (id: string) => `/api/generation-jobs/${encodeURIComponent(id)}/cancel/`,
   stream: (id: string) => `/api/generation/stream/${encodeURIComponent(id)}/`,
   login: () => '/api/auth/login/',
+  logout: () => '/api/auth/logout/',
+  me: () => '/api/auth/me/',
 } as const;
+
+/** The signed-in account, from login or /api/auth/me/. */
+export interface Account {
+  user: string;
+  role: 'user' | 'admin' | (string & {});
+  /** Sent back as X-CSRF-Token on state-changing calls (null for token-less setups). */
+  csrf_token: string | null;
+}
+
+const STATE_CHANGING = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
 
 let unauthorizedHandler: (() => void) | null = null;
 
@@ -139,6 +151,8 @@ function requireJob(value: unknown): Job {
 export class ApiClient {
   private readonly fetchImpl: Fetch;
   private readonly baseUrl: string;
+  /** The session's CSRF token (the cookie itself is HttpOnly and never seen here). */
+  private csrfToken: string | null = null;
 
   constructor(options: { fetch?: Fetch; baseUrl?: string } = {}) {
     this.fetchImpl = options.fetch ?? ((input, init) => globalThis.fetch(input, init));
@@ -151,11 +165,10 @@ export class ApiClient {
    * `error`/`detail` when it sent them.
    */
   async request(method: string, path: string, body?: unknown, signal?: AbortSignal): Promise<unknown> {
-    const init: RequestInit = {
-      method,
-      credentials: 'same-origin',
-      headers: body === undefined ? { Accept: 'application/json' } : { Accept: 'application/json', 'Content-Type': 'application/json' },
-    };
+    const headers: Record<string, string> = { Accept: 'application/json' };
+    if (body !== undefined) headers['Content-Type'] = 'application/json';
+    if (this.csrfToken && STATE_CHANGING.has(method.toUpperCase())) headers['X-CSRF-Token'] = this.csrfToken;
+    const init: RequestInit = { method, credentials: 'same-origin', headers };
     if (body !== undefined) init.body = JSON.stringify(body);
     if (signal) init.signal = signal;
     let response: Response;
@@ -206,8 +219,32 @@ export class ApiClient {
     await this.request('DELETE', paths.cancel(id));
   }
 
-  async login(username: string, password: string): Promise<void> {
-    await this.request('POST', paths.login(), { username, password });
+  async login(username: string, password: string): Promise<Account> {
+    return this.remember(await this.request('POST', paths.login(), { username, password }));
+  }
+
+  /** Who is signed in (a 401 when nobody is); also recovers the CSRF token after a reload. */
+  async me(signal?: AbortSignal): Promise<Account> {
+    return this.remember(await this.request('GET', paths.me(), undefined, signal));
+  }
+
+  async logout(): Promise<void> {
+    try {
+      await this.request('POST', paths.logout());
+    } finally {
+      this.csrfToken = null;
+    }
+  }
+
+  private remember(data: unknown): Account {
+    if (!isObject(data) || typeof data.user !== 'string') throw new ApiError(200, 'Unexpected answer', 'no account in the answer');
+    const account: Account = {
+      user: data.user,
+      role: typeof data.role === 'string' ? data.role : 'user',
+      csrf_token: typeof data.csrf_token === 'string' ? data.csrf_token : null,
+    };
+    this.csrfToken = account.csrf_token;
+    return account;
   }
 }
 

@@ -1,0 +1,238 @@
+#include "server/auth_routes.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include <boost/json.hpp>
+#include <chrono>
+#include <cmath>
+
+#include "auth/accounts.hpp"
+#include "auth/crypto.hpp"
+#include "core/progress_record.hpp"
+#include "core/uuid.hpp"
+#include "server/auth.hpp"
+#include "server/blocking.hpp"
+
+namespace headway::server {
+namespace {
+
+namespace json = boost::json;
+
+double unix_now() {
+  return std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
+}
+
+std::string_view header(const Request& request, std::string_view name) {
+  auto it = request.find(beast::string_view(name.data(), name.size()));
+  if (it == request.end())
+    return {};
+  return std::string_view(it->value().data(), it->value().size());
+}
+
+// The client's address for rate limiting: the socket's peer, or with
+// --trust-proxy the last X-Forwarded-For hop (the one our proxy added).
+std::string client_address(const RequestContext& context, bool trust_proxy) {
+  if (trust_proxy) {
+    auto forwarded = header(context.request, "X-Forwarded-For");
+    if (!forwarded.empty()) {
+      const auto comma = forwarded.rfind(',');
+      auto last = comma == std::string_view::npos ? forwarded : forwarded.substr(comma + 1);
+      while (!last.empty() && last.front() == ' ')
+        last.remove_prefix(1);
+      return std::string(last);
+    }
+  }
+  error_code ec;
+  auto endpoint = context.stream.socket().remote_endpoint(ec);
+  return ec ? std::string("unknown") : endpoint.address().to_string();
+}
+
+// Secure only when the browser reached us over TLS, which the server itself
+// never terminates: so only a trusted proxy saying so makes it Secure.
+std::string cookie_attributes(const ServerConfig& config, const Request& request) {
+  std::string attributes = "; Path=/; HttpOnly; SameSite=Lax";
+  if (config.trust_proxy && header(request, "X-Forwarded-Proto") == "https")
+    attributes += "; Secure";
+  return attributes;
+}
+
+std::string account_json(std::string_view user, bool admin, std::string_view csrf_token) {
+  std::string body = "{\"user\":";
+  append_json_string(body, user);
+  body += ",\"role\":";
+  body += admin ? "\"admin\"" : "\"user\"";
+  body += ",\"csrf_token\":";
+  if (csrf_token.empty())
+    body += "null";
+  else
+    append_json_string(body, csrf_token);
+  body += '}';
+  return body;
+}
+
+struct LoginRequest {
+  std::string username;
+  std::string password;
+};
+
+std::optional<LoginRequest> parse_login(const Request& request) {
+  boost::system::error_code ec;
+  auto value = json::parse(request.body(), ec);
+  if (ec || !value.is_object())
+    return std::nullopt;
+  const auto& object = value.as_object();
+  auto user = object.if_contains("username");
+  auto password = object.if_contains("password");
+  if (!user || !password || !user->is_string() || !password->is_string())
+    return std::nullopt;
+  return LoginRequest{std::string(user->as_string()), std::string(password->as_string())};
+}
+
+Handler login_handler(Services& services) {
+  return [&services](RequestContext& context) -> awaitable<std::optional<Response>> {
+    auto& request = context.request;
+    auto& authenticator = services.auth;
+    // JSON only: a cross-site HTML form cannot send it, so no one can sign a
+    // visitor in to an account of theirs behind their back.
+    if (!header(request, "Content-Type").starts_with("application/json")) {
+      co_return error_response(request, http::status::unsupported_media_type,
+                               "unsupported_media_type",
+                               "send {\"username\":..,\"password\":..} as application/json");
+    }
+    auto login = parse_login(request);
+    if (!login) {
+      co_return error_response(request, http::status::bad_request, "bad_request",
+                               "expected {\"username\": string, \"password\": string}");
+    }
+    const std::string address = client_address(context, services.config.trust_proxy);
+    std::string quoted_user;
+    append_json_string(quoted_user, login->username);  // safe to log, whatever it holds
+    const double wait =
+        authenticator.login_limiter().retry_after(login->username, address, unix_now());
+    if (wait > 0) {
+      spdlog::warn("login refused (rate limit) for user {} from {}", quoted_user, address);
+      auto response = error_response(request, http::status::too_many_requests, "too_many_attempts",
+                                     "too many failed logins; try again later");
+      response.set(http::field::retry_after, std::to_string(static_cast<long>(std::ceil(wait))));
+      co_return response;
+    }
+    auto& accounts = authenticator.accounts();
+    const LoginRequest& credentials = *login;
+    auto user = co_await run_blocking(authenticator.db_pool(), [&accounts, &credentials] {
+      return auth::check_password(accounts, credentials.username, credentials.password);
+    });
+    if (!user) {
+      if (user.error().code != store::ErrorCode::not_found) {
+        co_return error_response(request, http::status::service_unavailable, "unavailable",
+                                 "the account database cannot be reached");
+      }
+      authenticator.login_limiter().record_failure(login->username, address, unix_now());
+      spdlog::warn("login failed for user {} from {}", quoted_user, address);
+      co_return error_response(request, http::status::unauthorized, "invalid_credentials",
+                               "wrong user name or password");
+    }
+    authenticator.login_limiter().record_success(login->username);
+    const std::string session_id = auth::random_token(32);
+    const std::string session_hash = auth::sha256_hex(session_id);
+    store::Session session;
+    session.user = user->name;
+    session.csrf_token = auth::random_token(32);
+    const auto ttl = std::chrono::duration_cast<std::chrono::seconds>(services.config.session_ttl);
+    session.expires_at = unix_now() + static_cast<double>(ttl.count());
+    auto created =
+        co_await run_blocking(authenticator.db_pool(), [&accounts, &session_hash, &session] {
+          return accounts.create_session(session_hash, session);
+        });
+    if (!created) {
+      co_return error_response(request, http::status::service_unavailable, "unavailable",
+                               "the account database cannot be reached");
+    }
+    spdlog::info("login: user {} from {}", quoted_user, address);
+    auto response = json_response(
+        request, http::status::ok,
+        account_json(user->name, user->role == store::Role::admin, session.csrf_token));
+    response.set(http::field::set_cookie, std::string(kSessionCookie) + "=" + session_id +
+                                              "; Max-Age=" + std::to_string(ttl.count()) +
+                                              cookie_attributes(services.config, request));
+    co_return response;
+  };
+}
+
+Handler logout_handler(Services& services) {
+  return [&services](RequestContext& context) -> awaitable<std::optional<Response>> {
+    const auto& identity = context.identity;
+    if (!identity.session_hash.empty()) {
+      auto& accounts = services.auth.accounts();
+      const std::string& hash = identity.session_hash;
+      auto deleted = co_await run_blocking(
+          services.auth.db_pool(), [&accounts, &hash] { return accounts.delete_session(hash); });
+      services.auth.forget_session(hash);
+      if (!deleted && deleted.error().code != store::ErrorCode::not_found) {
+        co_return error_response(context.request, http::status::service_unavailable, "unavailable",
+                                 "the account database cannot be reached");
+      }
+    }
+    auto response = json_response(context.request, http::status::ok, "{\"status\":\"logged_out\"}");
+    response.set(http::field::set_cookie, std::string(kSessionCookie) + "=; Max-Age=0" +
+                                              cookie_attributes(services.config, context.request));
+    co_return response;
+  };
+}
+
+Handler me_handler() {
+  return [](RequestContext& context) -> awaitable<std::optional<Response>> {
+    const auto& identity = context.identity;
+    if (identity.store_unavailable) {
+      co_return error_response(context.request, http::status::service_unavailable, "unavailable",
+                               "the account database cannot be reached");
+    }
+    auto caller = caller_of(context);
+    if (!caller)
+      co_return unauthorized_response(context.request);
+    std::string body = account_json(caller->name, caller->admin, identity.csrf_token);
+    if (identity.auth_disabled) {
+      body.pop_back();
+      body += ",\"auth\":\"disabled (insecure)\"}";
+    }
+    co_return json_response(context.request, http::status::ok, std::move(body));
+  };
+}
+
+Handler stream_token_handler(Services& services) {
+  return [&services](RequestContext& context) -> awaitable<std::optional<Response>> {
+    const auto raw = context.params.at(0);
+    if (!is_uuid(raw)) {
+      co_return error_response(context.request, http::status::bad_request, "invalid_job_id",
+                               "a job id is a UUID such as 6f1c1c0e-8d1f-4c43-9f0a-3b8e2f1d9a77");
+    }
+    std::string job_id(raw);
+    for (auto& c : job_id)
+      c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    auto decision = co_await authorize(context, job_id);
+    if (!decision.allowed)
+      co_return denied_response(context.request, decision);
+    const auto caller = caller_of(context);
+    const std::string user = caller ? caller->name : "anonymous";
+    const auto ttl = std::chrono::duration<double>(services.config.stream_token_ttl).count();
+    const double expires_at = std::floor(unix_now() + ttl);
+    std::string body = "{\"token\":";
+    append_json_string(body, services.auth.stream_tokens().issue(job_id, user, expires_at));
+    body += ",\"expires_at\":" + std::to_string(static_cast<std::int64_t>(expires_at)) + "}";
+    co_return json_response(context.request, http::status::ok, std::move(body));
+  };
+}
+
+}  // namespace
+
+void add_auth_routes(Router& router, Services& services) {
+  using V = http::verb;
+  router.add(
+      {V::post, "/api/auth/login/", "/api/auth/login/", RouteKind::plain, login_handler(services)});
+  router.add({V::post, "/api/auth/logout/", "/api/auth/logout/", RouteKind::plain,
+              logout_handler(services)});
+  router.add({V::get, "/api/auth/me/", "/api/auth/me/", RouteKind::plain, me_handler()});
+  router.add({V::post, "/api/generation/stream-token/{id}/", "/api/generation/stream-token/{id}/",
+              RouteKind::plain, stream_token_handler(services)});
+}
+
+}  // namespace headway::server

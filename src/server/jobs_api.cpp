@@ -1,0 +1,279 @@
+#include "server/jobs_api.hpp"
+
+#include <boost/json.hpp>
+#include <boost/url/parse.hpp>
+#include <charconv>
+
+#include "core/progress_record.hpp"
+#include "server/api_routes.hpp"
+#include "server/auth.hpp"
+#include "server/blocking.hpp"
+
+namespace headway::server {
+namespace {
+
+namespace json = boost::json;
+
+http::status status_of(worker::JobError::Code code) {
+  using Code = worker::JobError::Code;
+  switch (code) {
+    case Code::bad_request:
+      return http::status::bad_request;
+    case Code::not_found:
+      return http::status::not_found;
+    case Code::conflict:
+      return http::status::conflict;
+    case Code::unavailable:
+      return http::status::service_unavailable;
+    case Code::internal:
+      return http::status::internal_server_error;
+  }
+  return http::status::internal_server_error;
+}
+
+// {"error": code, "detail": message, "field": the bad request field when known}.
+Response job_error_response(const Request& request, const worker::JobError& error) {
+  std::string body = "{\"error\":";
+  append_json_string(body, worker::to_string(error.code));
+  body += ",\"detail\":";
+  append_json_string(body, error.message);
+  if (!error.field.empty()) {
+    body += ",\"field\":";
+    append_json_string(body, error.field);
+  }
+  body += '}';
+  return json_response(request, status_of(error.code), std::move(body));
+}
+
+Response bad_field(const Request& request, std::string field, std::string message) {
+  return job_error_response(request, worker::bad_request(std::move(field), std::move(message)));
+}
+
+Response store_error_response(const Request& request, const store::Error& error,
+                              std::string_view job_id = {}) {
+  switch (error.code) {
+    case store::ErrorCode::not_found:
+      return job_not_found_response(request, job_id);
+    case store::ErrorCode::invalid_argument:
+      return error_response(request, http::status::bad_request, "bad_request", error.message);
+    case store::ErrorCode::unavailable:
+    case store::ErrorCode::busy:
+      return error_response(request, http::status::service_unavailable, "unavailable",
+                            "the job table cannot be reached now; try again shortly");
+    default:
+      return error_response(request, http::status::internal_server_error, "internal",
+                            "the job table failed to answer: " + error.message);
+  }
+}
+
+void append_optional(std::string& out, const std::optional<double>& value) {
+  if (value)
+    append_json_number(out, *value);
+  else
+    out += "null";
+}
+
+// The body of POST .../generate/: {"type": string, "params": object (optional)}.
+// Returns the error response, or nullopt with `job` filled in.
+std::optional<Response> parse_new_job(const Request& request, worker::NewJob& job) {
+  boost::system::error_code ec;
+  const json::value body = json::parse(request.body(), ec);
+  if (ec)
+    return bad_field(request, "body", "the request body is not valid JSON: " + ec.message());
+  if (!body.is_object())
+    return bad_field(request, "body",
+                     R"(the request body must be a JSON object {"type", "params"})");
+  const auto& fields = body.as_object();
+  for (const auto& field : fields) {
+    if (field.key() != "type" && field.key() != "params") {
+      return bad_field(request, std::string(field.key()),
+                       "unknown field '" + std::string(field.key()) +
+                           "': a job request has only \"type\" and \"params\"");
+    }
+  }
+  const auto* type = fields.if_contains("type");
+  if (type == nullptr || !type->is_string() || type->as_string().empty())
+    return bad_field(request, "type", "type: is required and must be a job type name");
+  job.type = type->as_string();
+  if (const auto* params = fields.if_contains("params"); params && !params->is_null()) {
+    if (!params->is_object())
+      return bad_field(request, "params", "params: must be a JSON object");
+    job.params_json = json::serialize(*params);
+  }
+  return std::nullopt;
+}
+
+// ?status=&limit=&offset= for the list. Returns the error response, or
+// nullopt with `query` filled in.
+std::optional<Response> parse_list_query(const Request& request, store::JobQuery& query) {
+  std::string_view target(request.target().data(), request.target().size());
+  auto url = boost::urls::parse_origin_form(target);
+  if (!url)
+    return bad_field(request, "query", "the query string cannot be parsed");
+  for (const auto& param : url->params()) {
+    const std::string& value = param.value;
+    if (param.key == "status") {
+      if (value.empty())
+        continue;
+      auto status = store::parse_job_status(value);
+      if (!status) {
+        return bad_field(request, "status",
+                         "status: expected queued, initializing, running, completed, failed or "
+                         "cancelled, got '" +
+                             value + "'");
+      }
+      query.status = *status;
+    } else if (param.key == "limit" || param.key == "offset") {
+      std::int64_t number = -1;
+      auto [end, error] = std::from_chars(value.data(), value.data() + value.size(), number);
+      const bool whole = error == std::errc{} && end == value.data() + value.size();
+      if (param.key == "limit") {
+        if (!whole || number < 1 || number > store::kMaxListLimit) {
+          return bad_field(
+              request, "limit",
+              "limit: expected a whole number from 1 to " + std::to_string(store::kMaxListLimit));
+        }
+        query.limit = number;
+      } else {
+        if (!whole || number < 0)
+          return bad_field(request, "offset", "offset: expected a whole number, 0 or more");
+        query.offset = number;
+      }
+    }
+  }
+  return std::nullopt;
+}
+
+Handler create_handler(Services& services, worker::JobQueue& queue) {
+  return [&services, &queue](RequestContext& context) -> awaitable<std::optional<Response>> {
+    // The caller (auth.hpp) owns what they create.
+    const auto caller = caller_of(context);
+    if (!caller)
+      co_return unauthorized_response(context.request);
+    worker::NewJob job;
+    if (auto error = parse_new_job(context.request, job))
+      co_return error;
+    job.owner = caller->name;
+    auto enqueue = [&queue, &job] { return queue.enqueue(job); };
+    auto created = co_await run_blocking(services.db_pool, enqueue);
+    if (!created)
+      co_return job_error_response(context.request, created.error());
+    co_return json_response(context.request, http::status::created, job_json(*created));
+  };
+}
+
+Handler list_handler(Services& services) {
+  return [&services](RequestContext& context) -> awaitable<std::optional<Response>> {
+    store::JobQuery query;
+    if (auto error = parse_list_query(context.request, query))
+      co_return error;
+    const auto caller = caller_of(context);
+    if (!caller)
+      co_return unauthorized_response(context.request);
+    if (!caller->admin)
+      query.owner = caller->name;  // an admin sees every owner's jobs
+    auto list = [&services, &query] { return services.store.list_jobs(query); };
+    auto page = co_await run_blocking(services.db_pool, list);
+    if (!page)
+      co_return store_error_response(context.request, page.error());
+    std::string body = "{\"results\":[";
+    for (std::size_t i = 0; i < page->jobs.size(); ++i) {
+      if (i > 0)
+        body += ',';
+      body += job_json(page->jobs[i]);
+    }
+    body += "],\"count\":" + std::to_string(page->total);
+    body += ",\"limit\":" + std::to_string(query.limit);
+    body += ",\"offset\":" + std::to_string(query.offset) + "}";
+    co_return json_response(context.request, http::status::ok, std::move(body));
+  };
+}
+
+Handler get_handler(Services& services) {
+  return [&services](RequestContext& context) -> awaitable<std::optional<Response>> {
+    std::string job_id;
+    if (auto error = co_await check_job_request(context, job_id))
+      co_return error;
+    auto get = [&services, &job_id] { return services.store.get_job(job_id); };
+    auto row = co_await run_blocking(services.db_pool, get);
+    if (!row)
+      co_return store_error_response(context.request, row.error(), job_id);
+    co_return json_response(context.request, http::status::ok, job_json(*row));
+  };
+}
+
+Handler cancel_handler(Services& services, worker::JobQueue& queue) {
+  return [&services, &queue](RequestContext& context) -> awaitable<std::optional<Response>> {
+    std::string job_id;
+    if (auto error = co_await check_job_request(context, job_id))
+      co_return error;
+    auto cancel = [&queue, &job_id] { return queue.cancel(job_id); };
+    auto outcome = co_await run_blocking(services.db_pool, cancel);
+    if (!outcome) {
+      if (outcome.error().code == worker::JobError::Code::not_found) {
+        co_return job_not_found_response(context.request, job_id);
+      }
+      auto error = outcome.error();
+      if (error.code == worker::JobError::Code::conflict)
+        error.message += "; only a queued or running job can be cancelled";
+      co_return job_error_response(context.request, error);
+    }
+    std::string body = "{\"status\":";
+    append_json_string(body, worker::to_string(*outcome));
+    body += '}';
+    co_return json_response(context.request, http::status::ok, std::move(body));
+  };
+}
+
+}  // namespace
+
+std::string job_json(const store::Job& job) {
+  std::string out = "{\"id\":";
+  append_json_string(out, job.id);
+  out += ",\"owner\":";
+  append_json_string(out, job.owner);
+  out += ",\"type\":";
+  append_json_string(out, job.type);
+  // Stored as validated JSON text; embedded as the object it is.
+  boost::system::error_code ec;
+  const auto params = json::parse(job.params, ec);
+  out += ",\"params\":";
+  out += !ec && params.is_object() ? job.params : std::string("{}");
+  out += ",\"status\":";
+  append_json_string(out, to_string(job.status));
+  out += ",\"stage\":";
+  append_json_string(out, job.stage);
+  out += ",\"stage_progress\":";
+  append_json_number(out, job.stage_progress);
+  out += ",\"overall_progress\":";
+  append_json_number(out, job.overall_progress);
+  out += ",\"eta_seconds\":";
+  append_optional(out, job.eta_seconds);
+  out += ",\"error\":";
+  append_json_string(out, job.error);
+  out += ",\"attempts\":" + std::to_string(job.attempts);
+  out += ",\"created_at\":";
+  append_json_number(out, job.created_at);
+  out += ",\"started_at\":";
+  append_optional(out, job.started_at);
+  out += ",\"finished_at\":";
+  append_optional(out, job.finished_at);
+  out += ",\"updated_at\":";
+  append_json_number(out, job.updated_at);
+  out += '}';
+  return out;
+}
+
+void add_job_routes(Router& router, Services& services, worker::JobQueue& queue) {
+  using V = http::verb;
+  router.add({V::post, "/api/generation-jobs/generate/", "/api/generation-jobs/generate/",
+              RouteKind::plain, create_handler(services, queue)});
+  router.add({V::get, "/api/generation-jobs/", "/api/generation-jobs/", RouteKind::plain,
+              list_handler(services)});
+  router.add({V::get, "/api/generation-jobs/{id}/", "/api/generation-jobs/{id}/", RouteKind::plain,
+              get_handler(services)});
+  router.add({V::delete_, "/api/generation-jobs/{id}/cancel/", "/api/generation-jobs/{id}/cancel/",
+              RouteKind::plain, cancel_handler(services, queue)});
+}
+
+}  // namespace headway::server

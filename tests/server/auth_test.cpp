@@ -1,0 +1,396 @@
+// Authentication and ownership (issue 6, docs/auth.md) against the real
+// `headway serve`, a real redis-server and a real job table: SQLite and
+// PostgreSQL (one private cluster for this program).
+#include <gtest/gtest.h>
+
+#include <boost/json.hpp>
+#include <chrono>
+#include <fstream>
+#include <iterator>
+#include <memory>
+#include <regex>
+#include <set>
+
+#include "auth/accounts.hpp"
+#include "auth/crypto.hpp"
+#include "core/uuid.hpp"
+#include "server_fixture.hpp"
+#include "support/postgres_server.hpp"
+
+namespace headway::test {
+namespace {
+
+namespace json = boost::json;
+using Headers = std::vector<std::pair<std::string, std::string>>;
+
+double now_seconds() {
+  return std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
+}
+
+PostgresServer& postgres() {
+  static auto server = std::make_unique<PostgresServer>();
+  return *server;
+}
+
+// A job-table URL for a fresh database of the given backend ("" = SQLite).
+std::string fresh_db(const std::string& backend) {
+  static int counter = 0;
+  if (backend == "sqlite")
+    return {};
+  return postgres().create_database("auth_" + std::to_string(++counter));
+}
+
+HttpResponse send(int port, const std::string& method, const std::string& path,
+                  const Headers& headers = {}, const std::string& body = "") {
+  std::string request =
+      method + " " + path + " HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n";
+  for (const auto& [name, value] : headers)
+    request += name + ": " + value + "\r\n";
+  if (!body.empty() || method != "GET")
+    request += "Content-Length: " + std::to_string(body.size()) + "\r\n";
+  return http_request(port, request + "\r\n" + body);
+}
+
+Headers bearer(const std::string& token) {
+  return {{"Authorization", "Bearer " + token}};
+}
+
+// The status a stream or WebSocket route answers with (the head only).
+int stream_status(int port, const std::string& path, Headers headers, bool websocket) {
+  if (websocket) {
+    headers.emplace_back("Upgrade", "websocket");
+    headers.emplace_back("Connection", "Upgrade");
+    headers.emplace_back("Sec-WebSocket-Key", "dGhlIHNhbXBsZSBub25jZQ==");
+    headers.emplace_back("Sec-WebSocket-Version", "13");
+  }
+  SseClient client(port, path, headers);
+  return client.status();
+}
+
+struct Login {
+  int status = 0;
+  std::string cookie;  // "headway_session=..."
+  std::string csrf;
+  HttpResponse response;
+};
+
+Login login(int port, const std::string& user, const std::string& password,
+            const Headers& extra = {}) {
+  Headers headers{{"Content-Type", "application/json"}};
+  headers.insert(headers.end(), extra.begin(), extra.end());
+  Login result;
+  result.response = send(port, "POST", "/api/auth/login/", headers,
+                         "{\"username\":\"" + user + "\",\"password\":\"" + password + "\"}");
+  result.status = result.response.status;
+  if (result.status == 200) {
+    const auto& set_cookie = result.response.headers.at("set-cookie");
+    result.cookie = set_cookie.substr(0, set_cookie.find(';'));
+    result.csrf =
+        json::parse(result.response.body).as_object().at("csrf_token").as_string().c_str();
+  }
+  return result;
+}
+
+// Two users, their jobs and every kind of credential, on one server.
+class AuthWorld {
+ public:
+  explicit AuthWorld(const std::string& backend, std::vector<std::string> args = {})
+      : serve(redis, std::move(args), ServeOptions{fresh_db(backend)}) {
+    store = open_store(serve.db_url());
+    auto& accounts = store->auth();
+    for (const char* name : {"alice", "bob"}) {
+      if (!auth::create_user(accounts, name, store::Role::user, std::string(name) + "-password"))
+        throw std::runtime_error("cannot create a user");
+    }
+    alice = auth::issue_token(accounts, "alice", std::nullopt, now_seconds())->secret;
+    bob = auth::issue_token(accounts, "bob", std::nullopt, now_seconds())->secret;
+    expired = auth::issue_token(accounts, "alice", now_seconds() - 10, now_seconds() - 100)->secret;
+    auto to_revoke = auth::issue_token(accounts, "alice", std::nullopt, now_seconds());
+    revoked = to_revoke->secret;
+    (void)accounts.revoke_token(to_revoke->token.id, now_seconds());
+    job_a = add_job("alice");
+    job_b = add_job("bob");
+  }
+
+  std::string add_job(const std::string& owner) {
+    auto job = make_job(make_uuid());
+    job.owner = owner;
+    if (!store->create_job(job))
+      throw std::runtime_error("cannot create a job");
+    writer.write(make_record(job.id, 1));
+    return job.id;
+  }
+
+  std::string stream_token(const std::string& token, const std::string& job_id) {
+    auto response =
+        send(serve.port(), "POST", "/api/generation/stream-token/" + job_id + "/", bearer(token));
+    if (response.status != 200)
+      throw std::runtime_error("stream-token: " + std::to_string(response.status));
+    return json::parse(response.body).as_object().at("token").as_string().c_str();
+  }
+
+  RedisServer redis;
+  ServeProcess serve;
+  RecordWriter writer{redis};
+  std::unique_ptr<store::JobStore> store;
+  std::string alice, bob, expired, revoked, job_a, job_b;
+};
+
+class AuthMatrixTest : public ::testing::TestWithParam<std::string> {};
+
+TEST_P(AuthMatrixTest, EveryJobEndpointAnswersOnlyItsOwnerOrAnAdmin) {
+  AuthWorld world(GetParam());
+  const int port = world.serve.port();
+  const std::string& a = world.job_a;
+  const std::string good_stream = world.stream_token(world.alice, a);
+  std::string tampered = good_stream;
+  tampered.back() = tampered.back() == 'A' ? 'B' : 'A';
+  const std::string other_job_stream = world.stream_token(world.bob, world.job_b);
+
+  struct Column {
+    std::string name;
+    Headers headers;
+    std::string query;  // ?token=...
+  };
+  const std::vector<Column> columns = {
+      {"no credentials", {}, ""},
+      {"bad token", bearer("hw_not-a-real-token"), ""},
+      {"expired token", bearer(world.expired), ""},
+      {"revoked token", bearer(world.revoked), ""},
+      {"tampered stream token", {}, "?token=" + tampered},
+      {"stream token for another job", {}, "?token=" + other_job_stream},
+      {"valid stream token", {}, "?token=" + good_stream},
+      {"other user", bearer(world.bob), ""},
+      {"owner", bearer(world.alice), ""},
+      {"admin", bearer(world.serve.token()), ""},
+  };
+  //                               none bad  exp  rev  tamp other stok  user owner admin
+  const std::vector<int> stream = {401, 401, 401, 401, 401, 401, 200, 404, 200, 200};
+  const std::vector<int> ws = {401, 401, 401, 401, 401, 401, 101, 404, 101, 101};
+  const std::vector<int> plain = {401, 401, 401, 401, 401, 401, 401, 404, 200, 200};
+
+  for (std::size_t i = 0; i < columns.size(); ++i) {
+    const auto& c = columns[i];
+    SCOPED_TRACE(c.name);
+    EXPECT_EQ(stream_status(port, "/api/generation/stream/" + a + "/" + c.query, c.headers, false),
+              stream[i]);
+    EXPECT_EQ(stream_status(port, "/api/generation/ws/" + a + "/" + c.query, c.headers, true),
+              ws[i]);
+    EXPECT_EQ(send(port, "GET", "/api/generation/progress/" + a + "/" + c.query, c.headers).status,
+              plain[i]);
+    EXPECT_EQ(send(port, "GET", "/api/generation-jobs/" + a + "/" + c.query, c.headers).status,
+              plain[i]);
+    // Cancelling changes the job: the owner and the admin each cancel their own copy.
+    const std::string target = plain[i] == 200 ? world.add_job("alice") : a;
+    EXPECT_EQ(
+        send(port, "DELETE", "/api/generation-jobs/" + target + "/cancel/" + c.query, c.headers)
+            .status,
+        plain[i]);
+    EXPECT_EQ(send(port, "GET", "/api/generation-jobs/" + c.query, c.headers).status,
+              plain[i] == 404 ? 200 : plain[i]);  // another user lists their own jobs
+  }
+
+  // The list holds only the caller's jobs, all of them for an admin.
+  auto ids = [&](const std::string& token) {
+    std::set<std::string> out;
+    auto body = json::parse(send(port, "GET", "/api/generation-jobs/", bearer(token)).body);
+    for (const auto& job : body.as_object().at("results").as_array())
+      out.insert(job.as_object().at("id").as_string().c_str());
+    return out;
+  };
+  EXPECT_TRUE(ids(world.alice).contains(a));
+  EXPECT_FALSE(ids(world.alice).contains(world.job_b));
+  EXPECT_FALSE(ids(world.bob).contains(a));
+  EXPECT_TRUE(ids(world.serve.token()).contains(a) &&
+              ids(world.serve.token()).contains(world.job_b));
+
+  // Someone else's job and a job that does not exist look exactly alike.
+  const std::string unknown = make_uuid();
+  auto theirs = send(port, "GET", "/api/generation/progress/" + a + "/", bearer(world.bob)).body;
+  auto missing =
+      send(port, "GET", "/api/generation/progress/" + unknown + "/", bearer(world.bob)).body;
+  EXPECT_EQ(std::regex_replace(theirs, std::regex(a), "ID"),
+            std::regex_replace(missing, std::regex(unknown), "ID"));
+
+  // A job created through the API belongs to its creator.
+  auto created =
+      send(port, "POST", "/api/generation-jobs/generate/",
+           {{"Authorization", "Bearer " + world.bob}, {"Content-Type", "application/json"}},
+           "{\"type\":\"external\",\"params\":{}}");
+  ASSERT_EQ(created.status, 201) << created.body;
+  EXPECT_EQ(json::parse(created.body).as_object().at("owner").as_string(), "bob");
+  EXPECT_EQ(send(port, "POST", "/api/generation-jobs/generate/",
+                 {{"Content-Type", "application/json"}}, "{\"type\":\"external\",\"params\":{}}")
+                .status,
+            401);
+}
+
+TEST_P(AuthMatrixTest, SessionsNeedTheCsrfHeaderToChangeStateAndEndAtLogout) {
+  AuthWorld world(GetParam());
+  const int port = world.serve.port();
+  EXPECT_EQ(login(port, "alice", "wrong-password").status, 401);
+  auto session = login(port, "alice", "alice-password");
+  ASSERT_EQ(session.status, 200) << session.response.body;
+  const auto& set_cookie = session.response.headers.at("set-cookie");
+  EXPECT_NE(set_cookie.find("HttpOnly"), std::string::npos);
+  EXPECT_NE(set_cookie.find("SameSite=Lax"), std::string::npos);
+  EXPECT_NE(set_cookie.find("Path=/"), std::string::npos);
+  EXPECT_EQ(set_cookie.find("Secure"), std::string::npos);  // plain HTTP, no trusted proxy
+  EXPECT_EQ(json::parse(session.response.body).as_object().at("user").as_string(), "alice");
+
+  // The store holds only hashes of the session id and of API tokens.
+  auto& accounts = world.store->auth();
+  const std::string session_id = session.cookie.substr(session.cookie.find('=') + 1);
+  EXPECT_FALSE(accounts.find_session(session_id, now_seconds()));
+  EXPECT_TRUE(accounts.find_session(auth::sha256_hex(session_id), now_seconds()));
+  EXPECT_FALSE(accounts.find_token(world.alice));
+  EXPECT_TRUE(accounts.find_token(auth::sha256_hex(world.alice)));
+
+  const Headers cookie{{"Cookie", session.cookie}};
+  auto me = send(port, "GET", "/api/auth/me/", cookie);
+  ASSERT_EQ(me.status, 200);
+  EXPECT_EQ(json::parse(me.body).as_object().at("csrf_token").as_string(), session.csrf);
+  EXPECT_EQ(send(port, "GET", "/api/generation/progress/" + world.job_a + "/", cookie).status, 200);
+  EXPECT_EQ(stream_status(port, "/api/generation/stream/" + world.job_a + "/", cookie, false), 200);
+
+  const std::string token_path = "/api/generation/stream-token/" + world.job_a + "/";
+  EXPECT_EQ(send(port, "POST", token_path, cookie).status, 403);
+  Headers wrong = cookie;
+  wrong.emplace_back("X-CSRF-Token", "not-the-token");
+  EXPECT_EQ(send(port, "POST", token_path, wrong).status, 403);
+  Headers right = cookie;
+  right.emplace_back("X-CSRF-Token", session.csrf);
+  auto issued = send(port, "POST", token_path, right);
+  ASSERT_EQ(issued.status, 200);
+  const double expires_at =
+      json::parse(issued.body).as_object().at("expires_at").to_number<double>();
+  EXPECT_NEAR(expires_at - now_seconds(), 300, 5);
+  EXPECT_EQ(send(port, "DELETE", "/api/generation-jobs/" + world.job_a + "/cancel/", cookie).status,
+            403);
+  EXPECT_EQ(send(port, "POST", token_path, bearer(world.alice)).status, 200);  // exempt
+
+  EXPECT_EQ(send(port, "POST", "/api/auth/logout/", cookie).status, 403);
+  auto out = send(port, "POST", "/api/auth/logout/", right);
+  ASSERT_EQ(out.status, 200);
+  EXPECT_NE(out.headers.at("set-cookie").find("Max-Age=0"), std::string::npos);
+  EXPECT_EQ(send(port, "GET", "/api/auth/me/", cookie).status, 401);
+  EXPECT_EQ(send(port, "GET", "/api/generation/progress/" + world.job_a + "/", cookie).status, 401);
+  EXPECT_EQ(send(port, "GET", "/api/auth/me/").status, 401);
+}
+
+TEST_P(AuthMatrixTest, InitAdminCreatesTheFirstAdminOnceAndRefusesToStartWithoutUsers) {
+  RedisServer redis;
+  const std::string db = fresh_db(GetParam());
+  {
+    TempDir dir;
+    auto argv =
+        std::vector<std::string>{std::getenv("HEADWAY_BIN"),
+                                 "serve",
+                                 "--listen",
+                                 "127.0.0.1:" + std::to_string(free_loopback_port()),
+                                 "--redis",
+                                 redis.url(),
+                                 "--db",
+                                 db.empty() ? "sqlite://" + (dir.path() / "j.db").string() : db};
+    auto process = ChildProcess::spawn(argv, dir.path() / "serve.log");
+    EXPECT_NE(process.wait(), 0);
+    std::ifstream in(dir.path() / "serve.log");
+    std::string log((std::istreambuf_iterator<char>(in)), {});
+    EXPECT_NE(log.find("there are no users"), std::string::npos) << log;
+  }
+  ServeProcess first(redis, {"--init-admin", "root"}, ServeOptions{db, false});
+  std::smatch match;
+  const std::string log = first.log();
+  ASSERT_TRUE(
+      std::regex_search(log, match, std::regex("created admin 'root' with password (\\S+)")))
+      << log;
+  const std::string password = match[1];
+  auto session = login(first.port(), "root", password);
+  ASSERT_EQ(session.status, 200);
+  EXPECT_EQ(json::parse(session.response.body).as_object().at("role").as_string(), "admin");
+  EXPECT_EQ(first.terminate(), 0);
+  ServeProcess again(redis, {"--init-admin", "root"}, ServeOptions{first.db_url(), false});
+  EXPECT_EQ(again.log().find("created admin"), std::string::npos);
+  EXPECT_EQ(login(again.port(), "root", password).status, 200);
+}
+
+INSTANTIATE_TEST_SUITE_P(Backends, AuthMatrixTest, ::testing::Values("sqlite", "postgres"),
+                         [](const auto& info) { return info.param; });
+
+TEST(AuthTest, InsecureNoAuthOpensEverythingAndSaysSo) {
+  RedisServer redis;
+  ServeProcess serve(redis, {"--insecure-no-auth"}, ServeOptions{{}, false});
+  RecordWriter writer(redis);
+  const std::string job = make_uuid();
+  writer.write(make_record(job, 1));
+  EXPECT_EQ(stream_status(serve.port(), "/api/generation/stream/" + job + "/", {}, false), 200);
+  EXPECT_EQ(http_get(serve.port(), "/api/generation/progress/" + job + "/").status, 200);
+  auto health = json::parse(http_get(serve.port(), "/api/generation/health/").body);
+  EXPECT_EQ(health.as_object().at("auth").as_string(), "disabled (insecure)");
+  EXPECT_NE(serve.log().find("AUTHENTICATION IS OFF"), std::string::npos);
+  auto me = http_get(serve.port(), "/api/auth/me/");
+  EXPECT_EQ(me.status, 200);
+}
+
+TEST(AuthTest, FailedLoginsAreLimitedPerUserAndPerAddress) {
+  AuthWorld world("sqlite", {"--trust-proxy"});
+  const int port = world.serve.port();
+  auto from = [](const std::string& address) { return Headers{{"X-Forwarded-For", address}}; };
+  // Per user: five failures from five addresses, then even the right password waits.
+  for (int i = 0; i < 5; ++i)
+    EXPECT_EQ(login(port, "alice", "wrong", from("10.0.0." + std::to_string(i))).status, 401);
+  auto limited = login(port, "alice", "alice-password", from("10.0.1.1"));
+  EXPECT_EQ(limited.status, 429);
+  EXPECT_GE(std::stoi(limited.response.headers.at("retry-after")), 1);
+  EXPECT_EQ(login(port, "bob", "bob-password", from("10.0.1.1")).status, 200);
+  // Per address: five failures for five names, then that address waits.
+  for (int i = 0; i < 5; ++i)
+    EXPECT_EQ(login(port, "nobody" + std::to_string(i), "wrong", from("10.0.2.2")).status, 401);
+  EXPECT_EQ(login(port, "bob", "bob-password", from("10.0.2.2")).status, 429);
+  const std::string log = world.serve.log();
+  EXPECT_NE(log.find("login failed for user \"alice\" from 10.0.0.1"), std::string::npos);
+  EXPECT_EQ(log.find("alice-password"), std::string::npos);
+  EXPECT_EQ(log.find("wrong"), std::string::npos);
+}
+
+TEST(AuthTest, CorsAllowsOnlyListedOriginsAndStreamTokensWorkFromThem) {
+  AuthWorld world("sqlite", {"--cors-origins", "https://app.example"});
+  const int port = world.serve.port();
+  const Headers preflight{{"Origin", "https://app.example"},
+                          {"Access-Control-Request-Method", "POST"}};
+  auto allowed =
+      send(port, "OPTIONS", "/api/generation/stream-token/" + world.job_a + "/", preflight);
+  EXPECT_EQ(allowed.status, 204);
+  EXPECT_EQ(allowed.headers.at("access-control-allow-origin"), "https://app.example");
+  EXPECT_EQ(allowed.headers.at("access-control-allow-credentials"), "true");
+  auto refused =
+      send(port, "OPTIONS", "/api/auth/me/",
+           {{"Origin", "https://evil.example"}, {"Access-Control-Request-Method", "GET"}});
+  EXPECT_EQ(refused.status, 403);
+  EXPECT_FALSE(refused.headers.contains("access-control-allow-origin"));
+  auto other = send(port, "GET", "/api/auth/me/", {{"Origin", "https://evil.example"}});
+  EXPECT_FALSE(other.headers.contains("access-control-allow-origin"));
+
+  const std::string token = world.stream_token(world.alice, world.job_a);
+  SseClient stream(port, "/api/generation/stream/" + world.job_a + "/?token=" + token,
+                   {{"Origin", "https://app.example"}});
+  ASSERT_EQ(stream.status(), 200);
+  EXPECT_EQ(stream.headers().at("access-control-allow-origin"), "https://app.example");
+  EXPECT_EQ(stream.next()->event, "connected");
+  // A WebSocket from a page on an unlisted origin is refused even with a cookie.
+  auto session = login(port, "alice", "alice-password");
+  EXPECT_EQ(stream_status(port, "/api/generation/ws/" + world.job_a + "/",
+                          {{"Cookie", session.cookie}, {"Origin", "https://evil.example"}}, true),
+            403);
+}
+
+TEST(AuthTest, MetricsCanBeKeptBehindAToken) {
+  RedisServer redis;
+  ServeProcess serve(redis, {"--metrics-token", "metrics-secret"});
+  EXPECT_EQ(http_get(serve.port(), "/metrics").status, 401);
+  EXPECT_EQ(http_get(serve.port(), "/metrics", bearer("metrics-secret")).status, 200);
+  EXPECT_EQ(http_get(serve.port(), "/api/generation/health/").status, 200);
+}
+
+}  // namespace
+}  // namespace headway::test
