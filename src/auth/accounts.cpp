@@ -13,10 +13,13 @@ namespace {
 using store::Error;
 using store::ErrorCode;
 
-Error invalid(std::string message) { return Error{ErrorCode::invalid_argument, std::move(message)}; }
+Error invalid(std::string message) {
+  return Error{ErrorCode::invalid_argument, std::move(message)};
+}
 
 bool valid_name(std::string_view name) {
-  if (name.empty() || name.size() > 64) return false;
+  if (name.empty() || name.size() > 64)
+    return false;
   for (char c : name) {
     if (!std::isalnum(static_cast<unsigned char>(c)) && c != '.' && c != '_' && c != '@' &&
         c != '-') {
@@ -26,7 +29,9 @@ bool valid_name(std::string_view name) {
   return true;
 }
 
-Error rejected() { return Error{ErrorCode::not_found, "invalid credentials"}; }
+Error rejected() {
+  return Error{ErrorCode::not_found, "invalid credentials"};
+}
 
 }  // namespace
 
@@ -57,14 +62,16 @@ Result<void> change_password(AuthStore& store, std::string_view name, std::strin
 Result<User> check_password(AuthStore& store, std::string_view name, std::string_view password) {
   auto user = store.get_user(name);
   if (!user) {
-    if (user.error().code != ErrorCode::not_found) return user.error();
+    if (user.error().code != ErrorCode::not_found)
+      return user.error();
     // Spend the same time as a real check, so timing does not reveal which
     // user names exist.
     static const std::string decoy = hash_password("decoy password");
     verify_password(password, decoy);
     return rejected();
   }
-  if (!verify_password(password, user->password_hash)) return rejected();
+  if (!verify_password(password, user->password_hash))
+    return rejected();
   return user;
 }
 
@@ -77,19 +84,22 @@ Result<IssuedToken> issue_token(AuthStore& store, std::string_view user,
   issued.token.created_at = now;
   issued.token.expires_at = expires_at;
   auto stored = store.create_token(issued.token, sha256_hex(issued.secret));
-  if (!stored) return stored.error();
+  if (!stored)
+    return stored.error();
   issued.token = *stored;
   return issued;
 }
 
 Result<User> authenticate_token(AuthStore& store, std::string_view secret, double now) {
-  if (!secret.starts_with(kTokenPrefix)) return rejected();
+  if (!secret.starts_with(kTokenPrefix))
+    return rejected();
   auto found = store.find_token(sha256_hex(secret));
   if (!found) {
     return found.error().code == ErrorCode::not_found ? rejected() : found.error();
   }
   const ApiToken& token = found->second;
-  if (token.revoked_at || (token.expires_at && *token.expires_at <= now)) return rejected();
+  if (token.revoked_at || (token.expires_at && *token.expires_at <= now))
+    return rejected();
   return found->first;
 }
 
@@ -121,6 +131,8 @@ std::optional<double> parse_duration_seconds(std::string_view text) {
   return static_cast<double>(amount) * unit;
 }
 
-std::string generate_password() { return random_token(16); }
+std::string generate_password() {
+  return random_token(16);
+}
 
 }  // namespace headway::auth

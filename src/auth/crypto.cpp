@@ -47,13 +47,17 @@ bool constant_time_equal(std::string_view a, std::string_view b) {
 
 std::string base64url_encode(std::string_view bytes) {
   std::vector<unsigned char> out(4 * ((bytes.size() + 2) / 3) + 1);
-  const int length = EVP_EncodeBlock(out.data(), reinterpret_cast<const unsigned char*>(bytes.data()),
-                                     static_cast<int>(bytes.size()));
+  const int length =
+      EVP_EncodeBlock(out.data(), reinterpret_cast<const unsigned char*>(bytes.data()),
+                      static_cast<int>(bytes.size()));
   std::string text(reinterpret_cast<const char*>(out.data()), static_cast<std::size_t>(length));
-  while (!text.empty() && text.back() == '=') text.pop_back();
+  while (!text.empty() && text.back() == '=')
+    text.pop_back();
   for (char& c : text) {
-    if (c == '+') c = '-';
-    if (c == '/') c = '_';
+    if (c == '+')
+      c = '-';
+    if (c == '/')
+      c = '_';
   }
   return text;
 }
@@ -61,17 +65,23 @@ std::string base64url_encode(std::string_view bytes) {
 std::string base64url_decode(std::string_view text) {
   std::string padded(text);
   for (char& c : padded) {
-    if (c == '-') c = '+';
-    else if (c == '_') c = '/';
-    else if (c == '+' || c == '/' || c == '=') return {};
+    if (c == '-')
+      c = '+';
+    else if (c == '_')
+      c = '/';
+    else if (c == '+' || c == '/' || c == '=')
+      return {};
   }
   const std::size_t padding = (4 - padded.size() % 4) % 4;
-  if (padding == 3) return {};
+  if (padding == 3)
+    return {};
   padded.append(padding, '=');
   std::vector<unsigned char> out(3 * padded.size() / 4 + 1);
-  const int length = EVP_DecodeBlock(out.data(), reinterpret_cast<const unsigned char*>(padded.data()),
-                                     static_cast<int>(padded.size()));
-  if (length < 0) return {};
+  const int length =
+      EVP_DecodeBlock(out.data(), reinterpret_cast<const unsigned char*>(padded.data()),
+                      static_cast<int>(padded.size()));
+  if (length < 0)
+    return {};
   // EVP_DecodeBlock counts the padding as zero bytes.
   return std::string(reinterpret_cast<const char*>(out.data()),
                      static_cast<std::size_t>(length) - padding);

@@ -44,7 +44,8 @@ std::vector<std::string_view> split(std::string_view text, char separator) {
   while (true) {
     const auto end = text.find(separator, start);
     parts.push_back(text.substr(start, end - start));
-    if (end == std::string_view::npos) return parts;
+    if (end == std::string_view::npos)
+      return parts;
     start = end + 1;
   }
 }
@@ -64,7 +65,8 @@ std::string hash_password(std::string_view password, ScryptCost cost) {
 
 bool verify_password(std::string_view password, std::string_view encoded) {
   const auto parts = split(encoded, '$');
-  if (parts.size() != 4 || parts[0] != "scrypt") return false;
+  if (parts.size() != 4 || parts[0] != "scrypt")
+    return false;
   const auto params = split(parts[1], ',');
   ScryptCost cost;
   if (params.size() != 3 || !parse_int_field(params[0], "ln", cost.log2_n) ||
@@ -73,7 +75,8 @@ bool verify_password(std::string_view password, std::string_view encoded) {
   }
   const std::string salt = base64url_decode(parts[2]);
   const std::string expected = base64url_decode(parts[3]);
-  if (salt.empty() || expected.size() != kHashBytes) return false;
+  if (salt.empty() || expected.size() != kHashBytes)
+    return false;
   std::string actual;
   return derive(password, salt, cost, actual) && constant_time_equal(actual, expected);
 }

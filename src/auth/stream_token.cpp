@@ -9,7 +9,8 @@
 namespace headway::auth {
 
 StreamTokenSigner::StreamTokenSigner(std::string key) : key_(std::move(key)) {
-  if (key_.size() < 32) throw std::invalid_argument("stream token key must be at least 32 bytes");
+  if (key_.size() < 32)
+    throw std::invalid_argument("stream token key must be at least 32 bytes");
 }
 
 std::string StreamTokenSigner::signature(std::string_view job_id, std::string_view user,
@@ -29,7 +30,8 @@ std::optional<std::string> StreamTokenSigner::verify(std::string_view token,
                                                      std::string_view job_id, double now) const {
   const auto first = token.find('.');
   const auto second = first == std::string_view::npos ? first : token.find('.', first + 1);
-  if (second == std::string_view::npos) return std::nullopt;
+  if (second == std::string_view::npos)
+    return std::nullopt;
   const std::string_view expiry = token.substr(0, first);
   const std::string user = base64url_decode(token.substr(first + 1, second - first - 1));
   const std::string_view given = token.substr(second + 1);
@@ -38,8 +40,10 @@ std::optional<std::string> StreamTokenSigner::verify(std::string_view token,
   if (ec != std::errc{} || end != expiry.data() + expiry.size() || user.empty()) {
     return std::nullopt;
   }
-  if (!constant_time_equal(given, signature(job_id, user, expiry))) return std::nullopt;
-  if (static_cast<double>(expires_at) <= now) return std::nullopt;
+  if (!constant_time_equal(given, signature(job_id, user, expiry)))
+    return std::nullopt;
+  if (static_cast<double>(expires_at) <= now)
+    return std::nullopt;
   return user;
 }
 

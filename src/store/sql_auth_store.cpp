@@ -11,8 +11,10 @@ Error invalid(std::string message) {
 }
 
 std::optional<double> optional_real(const SqlValue& value) {
-  if (const auto* d = std::get_if<double>(&value)) return *d;
-  if (const auto* n = std::get_if<std::int64_t>(&value)) return static_cast<double>(*n);
+  if (const auto* d = std::get_if<double>(&value))
+    return *d;
+  if (const auto* n = std::get_if<std::int64_t>(&value))
+    return static_cast<double>(*n);
   return std::nullopt;
 }
 
@@ -51,11 +53,15 @@ ApiToken row_to_token(const SqlRow& row, std::size_t first = 0) {
 
 }  // namespace
 
-const char* to_string(Role role) { return role == Role::admin ? "admin" : "user"; }
+const char* to_string(Role role) {
+  return role == Role::admin ? "admin" : "user";
+}
 
 std::optional<Role> parse_role(std::string_view text) {
-  if (text == "admin") return Role::admin;
-  if (text == "user") return Role::user;
+  if (text == "admin")
+    return Role::admin;
+  if (text == "user")
+    return Role::user;
   return std::nullopt;
 }
 
@@ -65,9 +71,11 @@ Result<User> SqlJobStore::create_user(const User& user) {
     if (user.name.empty() || user.name.size() > 128) {
       return invalid("user name must be 1 to 128 characters");
     }
-    if (user.password_hash.empty()) return invalid("password hash must not be empty");
+    if (user.password_hash.empty())
+      return invalid("password hash must not be empty");
     User stored = user;
-    if (stored.created_at <= 0) stored.created_at = clock_->now();
+    if (stored.created_at <= 0)
+      stored.created_at = clock_->now();
     const std::array params{SqlParam::of(stored.name), SqlParam::of(to_string(stored.role)),
                             SqlParam::of(stored.password_hash), SqlParam::of(stored.created_at)};
     auto inserted = connection_->execute(
@@ -88,8 +96,10 @@ Result<User> SqlJobStore::get_user(std::string_view name) {
     const std::array params{SqlParam::of(name)};
     auto rows = connection_->query(
         std::string("SELECT ") + kUserColumns + " FROM users u WHERE u.name = ?", params);
-    if (!rows) return rows.error();
-    if (rows->empty()) return Error{ErrorCode::not_found, "no user '" + std::string(name) + "'"};
+    if (!rows)
+      return rows.error();
+    if (rows->empty())
+      return Error{ErrorCode::not_found, "no user '" + std::string(name) + "'"};
     return row_to_user(rows->front());
   });
 }
@@ -98,9 +108,11 @@ Result<std::int64_t> SqlJobStore::count_users() {
   std::lock_guard lock(mutex_);
   return guarded([&]() -> Result<std::int64_t> {
     auto rows = connection_->query("SELECT COUNT(*) FROM users", {});
-    if (!rows) return rows.error();
+    if (!rows)
+      return rows.error();
     const auto* count = std::get_if<std::int64_t>(&rows->at(0).at(0));
-    if (!count) return Error{ErrorCode::internal, "users: unexpected count"};
+    if (!count)
+      return Error{ErrorCode::internal, "users: unexpected count"};
     return *count;
   });
 }
@@ -108,15 +120,20 @@ Result<std::int64_t> SqlJobStore::count_users() {
 Result<void> SqlJobStore::set_password_hash(std::string_view name, std::string_view hash) {
   std::lock_guard lock(mutex_);
   return guarded([&]() -> Result<void> {
-    if (hash.empty()) return invalid("password hash must not be empty");
+    if (hash.empty())
+      return invalid("password hash must not be empty");
     const std::array params{SqlParam::of(hash), SqlParam::of(name)};
-    auto changed = connection_->execute("UPDATE users SET password_hash = ? WHERE name = ?", params);
-    if (!changed) return changed.error();
-    if (*changed == 0) return Error{ErrorCode::not_found, "no user '" + std::string(name) + "'"};
+    auto changed =
+        connection_->execute("UPDATE users SET password_hash = ? WHERE name = ?", params);
+    if (!changed)
+      return changed.error();
+    if (*changed == 0)
+      return Error{ErrorCode::not_found, "no user '" + std::string(name) + "'"};
     // A new password ends every browser session of the user.
     const std::array user{SqlParam::of(name)};
     auto ended = connection_->execute("DELETE FROM sessions WHERE user_name = ?", user);
-    if (!ended) return ended.error();
+    if (!ended)
+      return ended.error();
     return {};
   });
 }
@@ -126,8 +143,10 @@ Result<void> SqlJobStore::remove_user(std::string_view name) {
   return guarded([&]() -> Result<void> {
     const std::array params{SqlParam::of(name)};
     auto changed = connection_->execute("DELETE FROM users WHERE name = ?", params);
-    if (!changed) return changed.error();
-    if (*changed == 0) return Error{ErrorCode::not_found, "no user '" + std::string(name) + "'"};
+    if (!changed)
+      return changed.error();
+    if (*changed == 0)
+      return Error{ErrorCode::not_found, "no user '" + std::string(name) + "'"};
     return {};
   });
 }
@@ -135,9 +154,11 @@ Result<void> SqlJobStore::remove_user(std::string_view name) {
 Result<ApiToken> SqlJobStore::create_token(const ApiToken& token, std::string_view token_hash) {
   std::lock_guard lock(mutex_);
   return guarded([&]() -> Result<ApiToken> {
-    if (token.id.empty() || token_hash.empty()) return invalid("token id and hash are required");
+    if (token.id.empty() || token_hash.empty())
+      return invalid("token id and hash are required");
     ApiToken stored = token;
-    if (stored.created_at <= 0) stored.created_at = clock_->now();
+    if (stored.created_at <= 0)
+      stored.created_at = clock_->now();
     // Inserting through a SELECT on users makes an unknown user a plain
     // "no row inserted" on both engines.
     const std::array params{SqlParam::of(stored.id), SqlParam::of(token_hash),
@@ -147,8 +168,10 @@ Result<ApiToken> SqlJobStore::create_token(const ApiToken& token, std::string_vi
         "INSERT INTO api_tokens (id, user_name, token_hash, created_at, expires_at) "
         "SELECT ?, name, ?, ?, ? FROM users WHERE name = ?",
         params);
-    if (!inserted) return inserted.error();
-    if (*inserted == 0) return Error{ErrorCode::not_found, "no user '" + stored.user + "'"};
+    if (!inserted)
+      return inserted.error();
+    if (*inserted == 0)
+      return Error{ErrorCode::not_found, "no user '" + stored.user + "'"};
     return stored;
   });
 }
@@ -161,10 +184,13 @@ Result<std::pair<User, ApiToken>> SqlJobStore::find_token(std::string_view token
                                        " FROM api_tokens t JOIN users u ON u.name = t.user_name"
                                        " WHERE t.token_hash = ?",
                                    params);
-    if (!rows) return rows.error();
-    if (rows->empty()) return Error{ErrorCode::not_found, "unknown token"};
+    if (!rows)
+      return rows.error();
+    if (rows->empty())
+      return Error{ErrorCode::not_found, "unknown token"};
     auto user = row_to_user(rows->front());
-    if (!user) return user.error();
+    if (!user)
+      return user.error();
     return std::pair{std::move(*user), row_to_token(rows->front(), 4)};
   });
 }
@@ -175,12 +201,16 @@ Result<bool> SqlJobStore::revoke_token(std::string_view id, double now) {
     const std::array params{SqlParam::of(now), SqlParam::of(id)};
     auto changed = connection_->execute(
         "UPDATE api_tokens SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL", params);
-    if (!changed) return changed.error();
-    if (*changed == 1) return true;
+    if (!changed)
+      return changed.error();
+    if (*changed == 1)
+      return true;
     const std::array exists_params{SqlParam::of(id)};
     auto rows = connection_->query("SELECT 1 FROM api_tokens WHERE id = ?", exists_params);
-    if (!rows) return rows.error();
-    if (rows->empty()) return Error{ErrorCode::not_found, "no token '" + std::string(id) + "'"};
+    if (!rows)
+      return rows.error();
+    if (rows->empty())
+      return Error{ErrorCode::not_found, "no token '" + std::string(id) + "'"};
     return false;
   });
 }
@@ -193,9 +223,11 @@ Result<std::vector<ApiToken>> SqlJobStore::list_tokens(std::string_view user) {
                                        " FROM api_tokens t WHERE t.user_name = ?"
                                        " ORDER BY t.created_at, t.id",
                                    params);
-    if (!rows) return rows.error();
+    if (!rows)
+      return rows.error();
     std::vector<ApiToken> tokens;
-    for (const auto& row : *rows) tokens.push_back(row_to_token(row));
+    for (const auto& row : *rows)
+      tokens.push_back(row_to_token(row));
     return tokens;
   });
 }
@@ -210,7 +242,8 @@ Result<void> SqlJobStore::create_session(std::string_view id_hash, const Session
         "INSERT INTO sessions (id_hash, user_name, csrf_token, created_at, expires_at) "
         "VALUES (?, ?, ?, ?, ?)",
         params);
-    if (!inserted) return inserted.error();
+    if (!inserted)
+      return inserted.error();
     return {};
   });
 }
@@ -224,10 +257,13 @@ Result<std::pair<User, Session>> SqlJobStore::find_session(std::string_view id_h
                                        " JOIN users u ON u.name = s.user_name"
                                        " WHERE s.id_hash = ? AND s.expires_at > ?",
                                    params);
-    if (!rows) return rows.error();
-    if (rows->empty()) return Error{ErrorCode::not_found, "no such session"};
+    if (!rows)
+      return rows.error();
+    if (rows->empty())
+      return Error{ErrorCode::not_found, "no such session"};
     auto user = row_to_user(rows->front());
-    if (!user) return user.error();
+    if (!user)
+      return user.error();
     Session session{user->name, text(rows->front().at(4)),
                     optional_real(rows->front().at(5)).value_or(0)};
     return std::pair{std::move(*user), std::move(session)};
@@ -239,7 +275,8 @@ Result<void> SqlJobStore::delete_session(std::string_view id_hash) {
   return guarded([&]() -> Result<void> {
     const std::array params{SqlParam::of(id_hash)};
     auto deleted = connection_->execute("DELETE FROM sessions WHERE id_hash = ?", params);
-    if (!deleted) return deleted.error();
+    if (!deleted)
+      return deleted.error();
     return {};
   });
 }
@@ -250,11 +287,14 @@ Result<std::string> SqlJobStore::setting_or_insert(std::string_view name, std::s
     const std::array params{SqlParam::of(name), SqlParam::of(value)};
     auto inserted = connection_->execute(
         "INSERT INTO settings (name, value) VALUES (?, ?) ON CONFLICT (name) DO NOTHING", params);
-    if (!inserted) return inserted.error();
+    if (!inserted)
+      return inserted.error();
     const std::array key{SqlParam::of(name)};
     auto rows = connection_->query("SELECT value FROM settings WHERE name = ?", key);
-    if (!rows) return rows.error();
-    if (rows->empty()) return Error{ErrorCode::internal, "setting vanished after insert"};
+    if (!rows)
+      return rows.error();
+    if (rows->empty())
+      return Error{ErrorCode::internal, "setting vanished after insert"};
     return text(rows->front().at(0));
   });
 }

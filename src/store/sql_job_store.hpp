@@ -1,7 +1,7 @@
 #pragma once
 
-#include <memory>
 #include <exception>
+#include <memory>
 #include <mutex>
 #include <string>
 

@@ -43,7 +43,8 @@ TEST(PasswordTest, MalformedHashesNeverVerify) {
 
 TEST(CryptoTest, RandomTokensAreLongAndDistinct) {
   std::set<std::string> seen;
-  for (int i = 0; i < 100; ++i) seen.insert(random_token());
+  for (int i = 0; i < 100; ++i)
+    seen.insert(random_token());
   EXPECT_EQ(seen.size(), 100u);
   EXPECT_EQ(seen.begin()->size(), 43u);  // 32 bytes in unpadded base64url
 }
