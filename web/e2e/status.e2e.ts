@@ -109,6 +109,15 @@ describe('status page', () => {
     expect(stagesSeen.length).toBeGreaterThanOrEqual(4);
     for (let i = 1; i < values.length; i += 1) expect(values[i]!).toBeGreaterThanOrEqual(values[i - 1]!);
     expect(new Set(values).size).toBeGreaterThan(10);
+    // The bar eases into 100 over 600 ms after the card appears: await that.
+    await page.waitForFunction(
+      () =>
+        Number(
+          document.querySelector('[aria-label="Overall progress"]')?.getAttribute('aria-valuenow'),
+        ) === 100,
+      undefined,
+      { timeout: 5_000 },
+    );
     expect(await overallValue(page)).toBe(100);
 
     await page.waitForURL(/\/admin\/timetables\/$/, { timeout: 5_000 });
