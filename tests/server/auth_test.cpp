@@ -15,7 +15,7 @@
 #include "auth/crypto.hpp"
 #include "core/uuid.hpp"
 #include "server_fixture.hpp"
-#include "support/postgres_server.hpp"
+#include "support/test_databases.hpp"
 
 namespace headway::test {
 namespace {
@@ -25,19 +25,6 @@ using Headers = std::vector<std::pair<std::string, std::string>>;
 
 double now_seconds() {
   return std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
-}
-
-PostgresServer& postgres() {
-  static auto server = std::make_unique<PostgresServer>();
-  return *server;
-}
-
-// A job-table URL for a fresh database of the given backend ("" = SQLite).
-std::string fresh_db(const std::string& backend) {
-  static int counter = 0;
-  if (backend == "sqlite")
-    return {};
-  return postgres().create_database("auth_" + std::to_string(++counter));
 }
 
 HttpResponse send(int port, const std::string& method, const std::string& path,
@@ -95,7 +82,7 @@ Login login(int port, const std::string& user, const std::string& password,
 class AuthWorld {
  public:
   explicit AuthWorld(const std::string& backend, std::vector<std::string> args = {})
-      : serve(redis, std::move(args), ServeOptions{fresh_db(backend)}) {
+      : serve(redis, std::move(args), ServeOptions{fresh_database(backend)}) {
     store = open_store(serve.db_url());
     auto& accounts = store->auth();
     for (const char* name : {"alice", "bob"}) {
@@ -280,7 +267,7 @@ TEST_P(AuthMatrixTest, SessionsNeedTheCsrfHeaderToChangeStateAndEndAtLogout) {
 
 TEST_P(AuthMatrixTest, InitAdminCreatesTheFirstAdminOnceAndRefusesToStartWithoutUsers) {
   RedisServer redis;
-  const std::string db = fresh_db(GetParam());
+  const std::string db = fresh_database(GetParam());
   {
     TempDir dir;
     auto argv =
@@ -314,8 +301,7 @@ TEST_P(AuthMatrixTest, InitAdminCreatesTheFirstAdminOnceAndRefusesToStartWithout
   EXPECT_EQ(login(again.port(), "root", password).status, 200);
 }
 
-INSTANTIATE_TEST_SUITE_P(Backends, AuthMatrixTest, ::testing::Values("sqlite", "postgres"),
-                         [](const auto& info) { return info.param; });
+INSTANTIATE_TEST_SUITE_P(Backends, AuthMatrixTest, database_backends(), DatabaseBackendName());
 
 TEST(AuthTest, InsecureNoAuthOpensEverythingAndSaysSo) {
   RedisServer redis;

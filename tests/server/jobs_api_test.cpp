@@ -1,5 +1,6 @@
 // The job API (issue 4) end to end: the real `headway serve` and real
-// `headway worker` processes against a real redis-server and a SQLite file.
+// `headway worker` processes against a real redis-server and a job table on
+// SQLite and on PostgreSQL.
 // Every wait is bounded (the SSE client's read timeout, `eventually`); none
 // is a sleep standing in for synchronization.
 #include <gtest/gtest.h>
@@ -10,6 +11,7 @@
 
 #include "core/uuid.hpp"
 #include "server_fixture.hpp"
+#include "support/test_databases.hpp"
 
 namespace headway::test {
 namespace {
@@ -94,7 +96,7 @@ StreamLog read_until_done(SseClient& client, std::chrono::seconds limit = 60s) {
       client, [](const StreamLog&) { return false; }, limit);
 }
 
-class JobsApiTest : public ::testing::Test {
+class JobsApiTest : public ::testing::TestWithParam<std::string> {
  protected:
   ~JobsApiTest() override {
     for (auto& worker : workers_) {
@@ -138,11 +140,11 @@ class JobsApiTest : public ::testing::Test {
   }
 
   RedisServer redis_;
-  ServeProcess serve_{redis_};
+  ServeProcess serve_{redis_, {}, ServeOptions{fresh_database(GetParam())}};
   std::vector<ChildProcess> workers_;
 };
 
-TEST_F(JobsApiTest, CreateAnswers201WithTheQueuedJobRow) {
+TEST_P(JobsApiTest, CreateAnswers201WithTheQueuedJobRow) {
   auto response = create(R"({"type":"timetable","params":{"duration_s":2,"clusters":12}})");
   ASSERT_EQ(response.status, 201) << response.body;
   EXPECT_EQ(response.headers.at("content-type"), "application/json");
@@ -170,7 +172,7 @@ TEST_F(JobsApiTest, CreateAnswers201WithTheQueuedJobRow) {
 
 // Also: a stream opened while the job is queued and no worker runs sees
 // `queued`, then every stage once a worker starts.
-TEST_F(JobsApiTest, JobCreatedByPostRunsEveryStageInOrderAndCompletes) {
+TEST_P(JobsApiTest, JobCreatedByPostRunsEveryStageInOrderAndCompletes) {
   const auto id = create_id(R"({"type":"timetable","params":{"duration_s":2}})");
   SseClient stream(serve_.port(), stream_path(id), serve_.auth());
   ASSERT_EQ(stream.status(), 200);
@@ -205,7 +207,7 @@ TEST_F(JobsApiTest, JobCreatedByPostRunsEveryStageInOrderAndCompletes) {
   EXPECT_NE(text(body_of(late), "detail").find("completed"), std::string::npos);
 }
 
-TEST_F(JobsApiTest, WithAWorkerRunningAWatcherSeesEveryStageAndDone) {
+TEST_P(JobsApiTest, WithAWorkerRunningAWatcherSeesEveryStageAndDone) {
   start_worker();
   const auto id = create_id(R"({"type":"timetable","params":{"duration_s":2}})");
   SseClient stream(serve_.port(), stream_path(id), serve_.auth());
@@ -217,7 +219,7 @@ TEST_F(JobsApiTest, WithAWorkerRunningAWatcherSeesEveryStageAndDone) {
   EXPECT_EQ(log.stages(), kStages);
 }
 
-TEST_F(JobsApiTest, CancelWhileQueuedEndsTheStreamAndTheJobNeverRuns) {
+TEST_P(JobsApiTest, CancelWhileQueuedEndsTheStreamAndTheJobNeverRuns) {
   const auto id = create_id(R"({"type":"timetable","params":{"duration_s":2}})");
   SseClient stream(serve_.port(), stream_path(id), serve_.auth());
   auto connected = stream.next();
@@ -239,7 +241,7 @@ TEST_F(JobsApiTest, CancelWhileQueuedEndsTheStreamAndTheJobNeverRuns) {
   EXPECT_TRUE(row.at("started_at").is_null());
 }
 
-TEST_F(JobsApiTest, CancelWhileRunningStopsTheJobAndEndsTheStreamCancelled) {
+TEST_P(JobsApiTest, CancelWhileRunningStopsTheJobAndEndsTheStreamCancelled) {
   start_worker();
   const auto id = create_id(R"({"type":"timetable","params":{"duration_s":120}})");
   SseClient stream(serve_.port(), stream_path(id), serve_.auth());
@@ -261,7 +263,7 @@ TEST_F(JobsApiTest, CancelWhileRunningStopsTheJobAndEndsTheStreamCancelled) {
   EXPECT_EQ(text(body_of(again), "status"), "already_cancelled");
 }
 
-TEST_F(JobsApiTest, ListIsNewestFirstPaginatedAndFilteredByStatus) {
+TEST_P(JobsApiTest, ListIsNewestFirstPaginatedAndFilteredByStatus) {
   std::vector<std::string> ids;
   for (int i = 0; i < 5; ++i)
     ids.push_back(create_id(R"({"type":"timetable","params":{"duration_s":1}})"));
@@ -302,7 +304,7 @@ TEST_F(JobsApiTest, ListIsNewestFirstPaginatedAndFilteredByStatus) {
   }
 }
 
-TEST_F(JobsApiTest, BadRequestsAreAnsweredWithTheFieldAndAMessageForPeople) {
+TEST_P(JobsApiTest, BadRequestsAreAnsweredWithTheFieldAndAMessageForPeople) {
   const std::vector<std::pair<std::string, std::string>> cases = {
       {R"({"type":"teleport","params":{}})", "type"},
       {R"({"params":{}})", "type"},
@@ -336,7 +338,7 @@ TEST_F(JobsApiTest, BadRequestsAreAnsweredWithTheFieldAndAMessageForPeople) {
   EXPECT_EQ(anonymous.status, 401);
 }
 
-TEST_F(JobsApiTest, JobIdsAreCheckedBeforeAnythingElse) {
+TEST_P(JobsApiTest, JobIdsAreCheckedBeforeAnythingElse) {
   EXPECT_EQ(get("/api/generation-jobs/not-a-uuid/").status, 400);
   EXPECT_EQ(cancel("not-a-uuid").status, 400);
   const auto unknown = make_uuid();
@@ -353,6 +355,8 @@ TEST_F(JobsApiTest, JobIdsAreCheckedBeforeAnythingElse) {
 }
 
 // `headway serve --config` validates `command` jobs as the workers will.
+INSTANTIATE_TEST_SUITE_P(Backends, JobsApiTest, database_backends(), DatabaseBackendName());
+
 TEST(JobsApiConfigTest, CommandJobsAreValidatedWithTheWorkersConfiguration) {
   RedisServer redis;
   TempDir dir;

@@ -1,5 +1,6 @@
 // The server's side of the queue (enqueue_job, cancel_job) against a real
-// redis-server and a SQLite job table, with no worker running.
+// redis-server and a job table on SQLite and on PostgreSQL, with no worker
+// running.
 #include "worker/worker_fixture.hpp"
 
 #include "redis/keys.hpp"
@@ -19,7 +20,7 @@ class JobQueueTest : public WorkerFixture {
   }
 };
 
-TEST_F(JobQueueTest, EnqueueInsertsTheRowWritesTheQueuedRecordAndQueuesTheJob) {
+TEST_P(JobQueueTest, EnqueueInsertsTheRowWritesTheQueuedRecordAndQueuesTheJob) {
   const std::string id = enqueue("timetable", R"({"clusters": 12, "duration_s": 2})");
   ASSERT_FALSE(id.empty());
 
@@ -44,7 +45,7 @@ TEST_F(JobQueueTest, EnqueueInsertsTheRowWritesTheQueuedRecordAndQueuesTheJob) {
   EXPECT_EQ(events(id).size(), 1u);
 }
 
-TEST_F(JobQueueTest, ExternalJobsGetARowAndARecordButNoQueueEntry) {
+TEST_P(JobQueueTest, ExternalJobsGetARowAndARecordButNoQueueEntry) {
   const std::string id = enqueue("external", R"({"source": "nightly.sh"})");
   ASSERT_FALSE(id.empty());
   EXPECT_EQ(row(id).status, JobStatus::queued);
@@ -52,7 +53,7 @@ TEST_F(JobQueueTest, ExternalJobsGetARowAndARecordButNoQueueEntry) {
   EXPECT_EQ(queue_length(), 0);
 }
 
-TEST_F(JobQueueTest, BadRequestsAreRejectedNamingTheFieldAndLeaveNothingBehind) {
+TEST_P(JobQueueTest, BadRequestsAreRejectedNamingTheFieldAndLeaveNothingBehind) {
   auto unknown = worker::enqueue_job(*connection_, *store_, catalog_,
                                      {.owner = "alice", .type = "teleport", .params_json = "{}"});
   ASSERT_FALSE(unknown);
@@ -73,7 +74,7 @@ TEST_F(JobQueueTest, BadRequestsAreRejectedNamingTheFieldAndLeaveNothingBehind) 
   EXPECT_EQ(queue_length(), 0);
 }
 
-TEST_F(JobQueueTest, ATakenIdIsAConflict) {
+TEST_P(JobQueueTest, ATakenIdIsAConflict) {
   const std::string id = enqueue("timetable", "{}");
   auto again = worker::enqueue_job(*connection_, *store_, catalog_,
                                    {.owner = "bob", .type = "timetable", .id = id});
@@ -81,7 +82,7 @@ TEST_F(JobQueueTest, ATakenIdIsAConflict) {
   EXPECT_EQ(again.error().code, JobError::Code::conflict);
 }
 
-TEST_F(JobQueueTest, CancellingAQueuedJobEndsItsRecordAndRowAndIsIdempotent) {
+TEST_P(JobQueueTest, CancellingAQueuedJobEndsItsRecordAndRowAndIsIdempotent) {
   const std::string id = enqueue("timetable", "{}");
   auto cancelled = cancel(id);
   ASSERT_TRUE(cancelled) << cancelled.error().message;
@@ -107,7 +108,7 @@ TEST_F(JobQueueTest, CancellingAQueuedJobEndsItsRecordAndRowAndIsIdempotent) {
   EXPECT_EQ(record(id).at("seq").as_int64(), 2);
 }
 
-TEST_F(JobQueueTest, CancellingARunningJobOnlyRaisesTheFlag) {
+TEST_P(JobQueueTest, CancellingARunningJobOnlyRaisesTheFlag) {
   const std::string id = enqueue("timetable", "{}");
   ASSERT_TRUE(store_->set_status({.job_id = id, .status = JobStatus::running}));
   auto cancelled = cancel(id);
@@ -118,7 +119,7 @@ TEST_F(JobQueueTest, CancellingARunningJobOnlyRaisesTheFlag) {
   EXPECT_EQ(record_status(id), "queued");
 }
 
-TEST_F(JobQueueTest, CancellingAFinishedJobIsAConflictAndUnknownJobsAreNotFound) {
+TEST_P(JobQueueTest, CancellingAFinishedJobIsAConflictAndUnknownJobsAreNotFound) {
   const std::string id = enqueue("timetable", "{}");
   ASSERT_TRUE(store_->set_status({.job_id = id, .status = JobStatus::completed}));
   auto finished = cancel(id);
@@ -135,7 +136,7 @@ TEST_F(JobQueueTest, CancellingAFinishedJobIsAConflictAndUnknownJobsAreNotFound)
   EXPECT_EQ(malformed.error().code, JobError::Code::bad_request);
 }
 
-TEST_F(JobQueueTest, WhenRedisIsDownEnqueueIsUnavailableAndTheRowIsNotLeftQueued) {
+TEST_P(JobQueueTest, WhenRedisIsDownEnqueueIsUnavailableAndTheRowIsNotLeftQueued) {
   redis_.stop();
   auto job =
       worker::enqueue_job(*connection_, *store_, catalog_, {.owner = "alice", .type = "timetable"});
@@ -148,7 +149,7 @@ TEST_F(JobQueueTest, WhenRedisIsDownEnqueueIsUnavailableAndTheRowIsNotLeftQueued
   EXPECT_NE(page->jobs[0].error.find("could not be queued"), std::string::npos);
 }
 
-TEST_F(JobQueueTest, TheJobQueueClassReconnectsAfterRedisComesBack) {
+TEST_P(JobQueueTest, TheJobQueueClassReconnectsAfterRedisComesBack) {
   redis::Endpoint endpoint{"127.0.0.1", redis_.port(), {}, {}, {}, 0};
   worker::JobQueue queue(endpoint, *store_, catalog_);
   ASSERT_TRUE(queue.enqueue({.owner = "alice", .type = "timetable"}));
@@ -159,6 +160,8 @@ TEST_F(JobQueueTest, TheJobQueueClassReconnectsAfterRedisComesBack) {
   ASSERT_TRUE(job) << job.error().message;
   EXPECT_EQ(record_status(job->id), "queued");
 }
+
+INSTANTIATE_TEST_SUITE_P(Backends, JobQueueTest, database_backends(), DatabaseBackendName());
 
 }  // namespace
 }  // namespace headway::test

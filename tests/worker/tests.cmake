@@ -1,6 +1,6 @@
 # The worker (src/worker): validation and parsing in isolation, then the queue
 # library and real `headway worker` processes against a real redis-server and
-# SQLite files.
+# SQLite files and a real PostgreSQL.
 headway_add_test(worker_unit_test LABEL unit
   SOURCES worker/worker_unit_test.cpp
   LIBS headway_worker)

@@ -10,7 +10,9 @@ namespace headway::test {
 namespace json = boost::json;
 
 WorkerFixture::WorkerFixture() {
-  db_url_ = "sqlite://" + (dir_.path() / "jobs.db").string();
+  db_url_ = fresh_database(GetParam());
+  if (db_url_.empty())
+    db_url_ = "sqlite://" + (dir_.path() / "jobs.db").string();
   auto opened = store::open_job_store(db_url_);
   if (!opened)
     throw std::runtime_error("cannot open the job table: " + opened.error().message);

@@ -12,14 +12,16 @@
 #include "store/job_store.hpp"
 #include "support/process.hpp"
 #include "support/redis_server.hpp"
+#include "support/test_databases.hpp"
 #include "worker/job_queue.hpp"
 
 namespace headway::test {
 
-// A private redis-server, a SQLite job table in a temp dir, the queue library
-// over them, and `headway worker` processes started on demand. Every wait is
-// a bounded poll of Redis or the table (`eventually`), never a sleep.
-class WorkerFixture : public ::testing::Test {
+// A private redis-server, a job table (the parameter: a SQLite file in a temp
+// dir or a fresh PostgreSQL database, see database_backends()), the queue
+// library over them, and `headway worker` processes started on demand. Every
+// wait is a bounded poll of Redis or the table (`eventually`), never a sleep.
+class WorkerFixture : public ::testing::TestWithParam<std::string> {
  protected:
   WorkerFixture();
   ~WorkerFixture() override;

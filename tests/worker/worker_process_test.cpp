@@ -1,5 +1,5 @@
-// Real `headway worker` processes against a real redis-server and a SQLite
-// job table: the reference job end to end, queued and running cancellation,
+// Real `headway worker` processes against a real redis-server and a job
+// table on SQLite and on PostgreSQL: the reference job end to end, queued and running cancellation,
 // a killed worker's job taken over, two workers sharing a queue, command
 // jobs, and shutdown on SIGTERM.
 #include <signal.h>
@@ -104,7 +104,7 @@ class WorkerProcessTest : public WorkerFixture {
   }
 };
 
-TEST_F(WorkerProcessTest, ATimetableJobQueuedBeforeAnyWorkerRunsAllFiveStagesOnceOneStarts) {
+TEST_P(WorkerProcessTest, ATimetableJobQueuedBeforeAnyWorkerRunsAllFiveStagesOnceOneStarts) {
   const std::string id = enqueue("timetable", R"({"duration_s": 2, "seed": 7})");
   ChannelListener listener(redis_, id);
   // No worker yet: the job waits as queued, in the table and in Redis.
@@ -165,7 +165,7 @@ TEST_F(WorkerProcessTest, ATimetableJobQueuedBeforeAnyWorkerRunsAllFiveStagesOnc
   EXPECT_EQ(logged.back().at("status"), "completed");
 }
 
-TEST_F(WorkerProcessTest, AFailingStageEndsTheJobFailedWithTheReason) {
+TEST_P(WorkerProcessTest, AFailingStageEndsTheJobFailedWithTheReason) {
   auto worker = start_worker();
   const std::string id = enqueue("timetable", R"({"duration_s": 1, "fail_at": "ga_optimization"})");
   ASSERT_TRUE(await_status(id, "failed"));
@@ -176,7 +176,7 @@ TEST_F(WorkerProcessTest, AFailingStageEndsTheJobFailedWithTheReason) {
   EXPECT_NE(row(id).error.find("ga_optimization"), std::string::npos);
 }
 
-TEST_F(WorkerProcessTest, AJobCancelledWhileQueuedNeverRuns) {
+TEST_P(WorkerProcessTest, AJobCancelledWhileQueuedNeverRuns) {
   const std::string cancelled = enqueue("timetable", R"({"duration_s": 1})");
   auto outcome = cancel(cancelled);
   ASSERT_TRUE(outcome);
@@ -194,7 +194,7 @@ TEST_F(WorkerProcessTest, AJobCancelledWhileQueuedNeverRuns) {
   EXPECT_TRUE(eventually([&] { return pending_entries() == 0; }));
 }
 
-TEST_F(WorkerProcessTest, AJobCancelledWhileRunningEndsCancelled) {
+TEST_P(WorkerProcessTest, AJobCancelledWhileRunningEndsCancelled) {
   auto worker = start_worker();
   const std::string id = enqueue("timetable", R"({"duration_s": 120})");
   ASSERT_TRUE(await_status(id, "running"));
@@ -210,7 +210,7 @@ TEST_F(WorkerProcessTest, AJobCancelledWhileRunningEndsCancelled) {
   EXPECT_EQ(*again, worker::CancelOutcome::already_cancelled);
 }
 
-TEST_F(WorkerProcessTest, AJobOfAKilledWorkerIsFinishedByAnotherWithAttemptTwo) {
+TEST_P(WorkerProcessTest, AJobOfAKilledWorkerIsFinishedByAnotherWithAttemptTwo) {
   auto first = start_worker({"--reclaim-idle", "1"});
   const std::string id = enqueue("timetable", R"({"duration_s": 3})");
   ASSERT_TRUE(eventually([&] { return stage_of(id) == "cpsat_solving"; }, 60s));
@@ -231,7 +231,7 @@ TEST_F(WorkerProcessTest, AJobOfAKilledWorkerIsFinishedByAnotherWithAttemptTwo) 
   EXPECT_EQ(starts, 2);
 }
 
-TEST_F(WorkerProcessTest, WithOneAttemptAKilledWorkersJobFailsAsWorkerLost) {
+TEST_P(WorkerProcessTest, WithOneAttemptAKilledWorkersJobFailsAsWorkerLost) {
   auto first = start_worker({"--reclaim-idle", "1", "--max-attempts", "1"});
   const std::string id = enqueue("timetable", R"({"duration_s": 30})");
   ASSERT_TRUE(await_status(id, "running"));
@@ -247,7 +247,7 @@ TEST_F(WorkerProcessTest, WithOneAttemptAKilledWorkersJobFailsAsWorkerLost) {
   EXPECT_TRUE(eventually([&] { return pending_entries() == 0; }));
 }
 
-TEST_F(WorkerProcessTest, TwoWorkersOnOneQueueRunEachJobExactlyOnce) {
+TEST_P(WorkerProcessTest, TwoWorkersOnOneQueueRunEachJobExactlyOnce) {
   auto first = start_worker({"--concurrency", "2", "--reclaim-idle", "1"});
   auto second = start_worker({"--concurrency", "2", "--reclaim-idle", "1"});
   std::vector<std::string> ids;
@@ -264,7 +264,7 @@ TEST_F(WorkerProcessTest, TwoWorkersOnOneQueueRunEachJobExactlyOnce) {
   }
 }
 
-TEST_F(WorkerProcessTest, AnEntryWhoseLeaseAnotherWorkerHoldsIsLeftAloneUntilTheLeaseIsGone) {
+TEST_P(WorkerProcessTest, AnEntryWhoseLeaseAnotherWorkerHoldsIsLeftAloneUntilTheLeaseIsGone) {
   const std::string id = enqueue("timetable", R"({"duration_s": 0.2})");
   // As if another, live worker were running it.
   redis_.command({"SET", worker::keys::lease(id), "someone-else", "EX", "600"});
@@ -278,7 +278,7 @@ TEST_F(WorkerProcessTest, AnEntryWhoseLeaseAnotherWorkerHoldsIsLeftAloneUntilThe
   EXPECT_EQ(record(id).at("attempt").as_int64(), 1);
 }
 
-TEST_F(WorkerProcessTest, SigtermLetsRunningJobsFinishWithinTheGracePeriod) {
+TEST_P(WorkerProcessTest, SigtermLetsRunningJobsFinishWithinTheGracePeriod) {
   auto worker = start_worker({"--grace", "60"});
   const std::string id = enqueue("timetable", R"({"duration_s": 2})");
   ASSERT_TRUE(await_status(id, "running"));
@@ -287,7 +287,7 @@ TEST_F(WorkerProcessTest, SigtermLetsRunningJobsFinishWithinTheGracePeriod) {
   EXPECT_EQ(record_status(id), "completed");
 }
 
-TEST_F(WorkerProcessTest, SigtermFailsJobsStillRunningAfterTheGracePeriod) {
+TEST_P(WorkerProcessTest, SigtermFailsJobsStillRunningAfterTheGracePeriod) {
   auto worker = start_worker({"--grace", "0.3"});
   const std::string id = enqueue("timetable", R"({"duration_s": 300})");
   ASSERT_TRUE(await_status(id, "running"));
@@ -299,7 +299,7 @@ TEST_F(WorkerProcessTest, SigtermFailsJobsStillRunningAfterTheGracePeriod) {
   EXPECT_EQ(pending_entries(), 0);
 }
 
-TEST_F(WorkerProcessTest, ACommandJobReportsItsProgressLinesAndCompletes) {
+TEST_P(WorkerProcessTest, ACommandJobReportsItsProgressLinesAndCompletes) {
   const auto script = write_script("steps.sh", R"(
 echo "starting $1 $2"
 echo "headway: stage fetch"
@@ -331,7 +331,7 @@ exit 0
   ASSERT_TRUE(eventually([&] { return row(id).status == JobStatus::completed; }));
 }
 
-TEST_F(WorkerProcessTest, AFailingCommandFailsTheJobWithTheTailOfItsStderr) {
+TEST_P(WorkerProcessTest, AFailingCommandFailsTheJobWithTheTailOfItsStderr) {
   const auto script = write_script("broken.sh", R"(
 echo "headway: progress 1/4"
 echo "warming up" >&2
@@ -349,7 +349,7 @@ exit 3
   EXPECT_NE(row(id).error.find("disk quota exceeded"), std::string::npos);
 }
 
-TEST_F(WorkerProcessTest, ACancelledCommandIsTerminatedAndEndsCancelled) {
+TEST_P(WorkerProcessTest, ACancelledCommandIsTerminatedAndEndsCancelled) {
   // Announces itself, then waits for its signal.
   const auto script = write_script("forever.sh", R"(
 trap 'echo "terminated" > ")" + path("terminated").string() +
@@ -371,7 +371,7 @@ while true; do sleep 0.05; done
   EXPECT_TRUE(std::filesystem::exists(path("terminated")));
 }
 
-TEST_F(WorkerProcessTest, ACommandIgnoringSigtermIsKilledAfterItsGracePeriod) {
+TEST_P(WorkerProcessTest, ACommandIgnoringSigtermIsKilledAfterItsGracePeriod) {
   const auto script = write_script("stubborn.sh", R"(
 trap '' TERM
 echo "headway: progress 1/100"
@@ -388,6 +388,8 @@ while true; do sleep 0.05; done
   ASSERT_TRUE(cancel(id));
   ASSERT_TRUE(await_status(id, "cancelled", 20s));
 }
+
+INSTANTIATE_TEST_SUITE_P(Backends, WorkerProcessTest, database_backends(), DatabaseBackendName());
 
 }  // namespace
 }  // namespace headway::test
