@@ -73,6 +73,11 @@ JobResult<CommandSpec> command_from_config(std::string_view name, const json::va
         return config_error(here, "must be a non-negative number of seconds");
       spec.stop_grace =
           std::chrono::milliseconds(static_cast<std::int64_t>(value.to_number<double>() * 1000.0));
+    } else if (key == "timeout_s") {
+      if (!value.is_number() || value.to_number<double>() <= 0)
+        return config_error(here, "must be a positive number of seconds");
+      spec.timeout =
+          std::chrono::milliseconds(static_cast<std::int64_t>(value.to_number<double>() * 1000.0));
     } else if (key != "help") {
       return config_error(here, "unknown key");
     }

@@ -3,6 +3,7 @@
 #include <chrono>
 #include <filesystem>
 #include <map>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -23,6 +24,8 @@ struct CommandSpec {
   StagePlan plan = StagePlan::from_weights({{"run", 100}});
   // Between SIGTERM and SIGKILL when the job is cancelled or the worker stops it.
   std::chrono::milliseconds stop_grace{5000};
+  // A run longer than this is stopped like a cancel and the job fails; none: no limit.
+  std::optional<std::chrono::milliseconds> timeout;
 };
 
 // The worker configuration file: the allow-list of commands. A plain value.

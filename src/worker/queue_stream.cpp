@@ -42,6 +42,21 @@ std::vector<QueueEntry> parse_entries(const redisReply* list) {
   return entries;
 }
 
+// XINFO CONSUMERS gives each consumer as a flat field/value list.
+constexpr std::string_view kRemoveIdleConsumers = R"lua(
+local removed = {}
+for _, consumer in ipairs(redis.call('XINFO', 'CONSUMERS', KEYS[1], ARGV[1])) do
+  local info = {}
+  for i = 1, #consumer, 2 do info[consumer[i]] = consumer[i + 1] end
+  if (ARGV[3] == '' or info['name'] == ARGV[3]) and info['pending'] == 0
+      and info['idle'] > tonumber(ARGV[2]) then
+    redis.call('XGROUP', 'DELCONSUMER', KEYS[1], ARGV[1], info['name'])
+    removed[#removed + 1] = info['name']
+  end
+end
+return removed
+)lua";
+
 }  // namespace
 
 JobResult<void> ensure_consumer_group(redis::Connection& redis) {
@@ -106,6 +121,22 @@ JobResult<void> finish_entry(redis::Connection& redis, std::string_view entry_id
   if (!removed.ok() || removed.is_error_reply())
     return redis_error("delete the queue entry", removed);
   return {};
+}
+
+JobResult<std::vector<std::string>> remove_idle_consumers(redis::Connection& redis,
+                                                          std::chrono::milliseconds min_idle,
+                                                          std::string_view only) {
+  auto result = redis.command({"EVAL", kRemoveIdleConsumers, "1", redis::keys::kJobsQueue,
+                               keys::kWorkersGroup, std::to_string(min_idle.count()), only});
+  if (!result.ok() || result.is_error_reply())
+    return redis_error("remove idle consumers", result);
+  std::vector<std::string> removed;
+  const redisReply* reply = result.reply.get();
+  if (reply->type == REDIS_REPLY_ARRAY) {
+    for (std::size_t i = 0; i < reply->elements; ++i)
+      removed.emplace_back(text_of(reply->element[i]));
+  }
+  return removed;
 }
 
 }  // namespace headway::worker

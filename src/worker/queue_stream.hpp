@@ -44,4 +44,14 @@ JobResult<void> touch_entry(redis::Connection& redis, std::string_view consumer,
 // again, and deleting it keeps jobs:queue from growing without bound.
 JobResult<void> finish_entry(redis::Connection& redis, std::string_view entry_id);
 
+// Removes the group's consumers that hold no pending entry and have not read
+// for longer than `min_idle`: workers that stopped or died. Without this every
+// worker process ever started would stay listed in the group. One script, so a
+// consumer cannot be handed an entry between the check and its removal (which
+// would drop the entry from the pending list). A non-empty `only` limits it to
+// that consumer. Returns the names removed.
+JobResult<std::vector<std::string>> remove_idle_consumers(redis::Connection& redis,
+                                                          std::chrono::milliseconds min_idle,
+                                                          std::string_view only = {});
+
 }  // namespace headway::worker

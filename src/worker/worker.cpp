@@ -88,8 +88,20 @@ JobResult<void> Worker::run() {
   fetch_loop();
   shut_down();
   heartbeat.join();
+  leave_group();
   spdlog::info("worker {}: stopped", consumer_);
   return {};
+}
+
+void Worker::leave_group() {
+  std::string error;
+  const auto endpoint = *redis::parse_redis_url(options_.redis_url, error);
+  auto redis = redis::Connection::open(
+      endpoint, {std::chrono::milliseconds(2000), std::chrono::milliseconds(2000)}, error);
+  // Entries still pending (a job that could not be failed cleanly) keep the
+  // consumer listed until another worker reclaims them.
+  if (redis)
+    (void)remove_idle_consumers(*redis, std::chrono::milliseconds(-1), consumer_);
 }
 
 void Worker::fetch_loop() {
@@ -155,14 +167,29 @@ JobResult<std::vector<QueueEntry>> Worker::next_entries(redis::Connection& redis
     if (!claimed)
       return claimed;
     // A scan of the pending list may take several calls; the next starts later.
-    if (scan.cursor == "0-0")
+    if (scan.cursor == "0-0") {
       scan.next_at = now + scan.every;
+      forget_dead_consumers(redis);
+    }
     if (!claimed->empty()) {
       spdlog::info("worker {}: reclaimed {} idle job(s)", consumer_, claimed->size());
       return claimed;
     }
   }
   return read_new_entries(redis, consumer_, free_slots, options_.block);
+}
+
+void Worker::forget_dead_consumers(redis::Connection& redis) {
+  // A live worker reads at least every `block`, or holds pending entries.
+  const auto min_idle = std::max(options_.reclaim_idle, options_.block * 4);
+  auto removed = remove_idle_consumers(redis, min_idle);
+  if (!removed) {
+    spdlog::warn("worker {}: {}", consumer_, removed.error().message);
+    return;
+  }
+  for (const auto& name : *removed)
+    spdlog::info("worker {}: removed consumer {} (no pending jobs, idle over {} ms)", consumer_,
+                 name, min_idle.count());
 }
 
 void Worker::dispatch(std::vector<QueueEntry> entries) {

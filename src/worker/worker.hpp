@@ -55,6 +55,10 @@ class Worker {
   JobResult<std::vector<QueueEntry>> next_entries(redis::Connection& redis, int free_slots,
                                                   ReclaimScan& scan);
   void heartbeat_loop();
+  // Drops consumers of stopped or dead workers from the group.
+  void forget_dead_consumers(redis::Connection& redis);
+  // On a clean stop: this worker's consumer leaves the group if it holds nothing.
+  void leave_group();
   void dispatch(std::vector<QueueEntry> entries);
   void reap_finished();
   std::size_t running_count();

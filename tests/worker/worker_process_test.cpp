@@ -83,6 +83,22 @@ class WorkerProcessTest : public WorkerFixture {
       return 0;
     return pending.reply->element[0]->element[3]->integer;
   }
+  // The consumer names the group lists.
+  std::set<std::string> consumers() const {
+    std::set<std::string> names;
+    auto info = redis_.command(
+        {"XINFO", "CONSUMERS", redis::keys::kJobsQueue, worker::keys::kWorkersGroup});
+    if (!info.ok() || info.reply->type != REDIS_REPLY_ARRAY)
+      return names;
+    for (std::size_t i = 0; i < info.reply->elements; ++i) {
+      const redisReply* fields = info.reply->element[i];
+      for (std::size_t f = 0; f + 1 < fields->elements; f += 2) {
+        if (std::string_view(fields->element[f]->str) == "name")
+          names.emplace(fields->element[f + 1]->str, fields->element[f + 1]->len);
+      }
+    }
+    return names;
+  }
   std::string stage_of(const std::string& job_id) const {
     auto stored = record(job_id);
     return stored.contains("stage") ? std::string(stored.at("stage").as_string()) : "";
@@ -387,6 +403,51 @@ while true; do sleep 0.05; done
   }));
   ASSERT_TRUE(cancel(id));
   ASSERT_TRUE(await_status(id, "cancelled", 20s));
+}
+
+TEST_P(WorkerProcessTest, ACommandRunningPastItsTimeoutIsStoppedAndFailsSayingSo) {
+  const auto script = write_script("slow.sh", R"(
+echo "headway: progress 1/100"
+echo "still indexing" >&2
+while true; do sleep 0.05; done
+)");
+  const auto config = command_config(script, R"(, "timeout_s": 0.5, "stop_grace_s": 0.2)");
+  auto worker = start_worker({"--config", config});
+  const std::string id = enqueue("command", R"({"command": "script"})");
+  ASSERT_TRUE(await_status(id, "failed"));
+  const std::string error = error_of(record(id));
+  EXPECT_NE(error.find("script: timed out after 0.5 s"), std::string::npos) << error;
+  EXPECT_NE(error.find("still indexing"), std::string::npos) << error;
+  ASSERT_TRUE(eventually([&] { return row(id).status == JobStatus::failed; }));
+}
+
+TEST_P(WorkerProcessTest, ConsumersOfKilledAndStoppedWorkersLeaveTheGroup) {
+  // Redis lists a consumer once it was handed an entry.
+  const std::vector<std::string> flags = {"--reclaim-idle", "1", "--max-attempts", "1"};
+  auto killed = start_worker(flags);
+  const std::string id = enqueue("timetable", R"({"duration_s": 30})");
+  ASSERT_TRUE(await_status(id, "running"));
+  const auto listed = consumers();
+  ASSERT_EQ(listed.size(), 1u);
+  const std::string killed_name = *listed.begin();
+  killed.signal(SIGKILL);
+  killed.wait();
+
+  auto stopped = start_worker(flags);
+  ASSERT_TRUE(await_status(id, "failed"));
+  // The job moved to the second worker, so the first holds nothing and reads
+  // nothing any more: a later scan drops it.
+  ASSERT_TRUE(eventually(
+      [&] {
+        const auto now = consumers();
+        return now.size() == 1 && !now.contains(killed_name);
+      },
+      60s))
+      << worker_logs();
+  stopped.signal(SIGTERM);
+  EXPECT_EQ(stopped.wait(60s), 0);
+  EXPECT_TRUE(consumers().empty());
+  EXPECT_NE(worker_logs().find("removed consumer " + killed_name), std::string::npos);
 }
 
 INSTANTIATE_TEST_SUITE_P(Backends, WorkerProcessTest, database_backends(), DatabaseBackendName());

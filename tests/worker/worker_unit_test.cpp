@@ -23,7 +23,8 @@ constexpr const char* kConfig = R"({
         "target": {"type": "string", "required": true}
       },
       "stages": [{"name": "fetch", "weight": 30}, {"name": "build", "weight": 70}],
-      "stop_grace_s": 0.5
+      "stop_grace_s": 0.5,
+      "timeout_s": 90
     }
   }
 })";
@@ -114,6 +115,7 @@ TEST(CommandConfigTest, ArgumentsFollowTheDeclaredOrderWithFlags) {
   const auto catalog = catalog_with_commands();
   const auto& spec = catalog.config().commands.at("report");
   EXPECT_EQ(spec.stop_grace, std::chrono::milliseconds(500));
+  EXPECT_EQ(spec.timeout, std::chrono::milliseconds(90'000));
   auto job = catalog.validate_json(
       "command", R"({"command": "report", "args": {"target": "a b", "verbose": true}})");
   ASSERT_TRUE(job);
@@ -132,6 +134,9 @@ TEST(CommandConfigTest, MistakesInTheFileNameTheKey) {
       {R"({"commands": {"x": {"path": "/bin/true", "params": {"n": {"type": "float"}}}}})",
        "cfg.commands.x.params.n"},
       {R"({"commands": {"x": {"path": "/bin/true", "shell": true}}})", "cfg.commands.x.shell"},
+      {R"({"commands": {"x": {"path": "/bin/true", "timeout_s": 0}}})", "cfg.commands.x.timeout_s"},
+      {R"({"commands": {"x": {"path": "/bin/true", "timeout_s": "1h"}}})",
+       "cfg.commands.x.timeout_s"},
       {R"({"workers": 3})", "cfg.workers"},
   };
   for (const auto& [text, field] : cases) {

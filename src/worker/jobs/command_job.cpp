@@ -4,6 +4,8 @@
 #include <signal.h>
 #include <unistd.h>
 
+#include <spdlog/fmt/fmt.h>
+
 #include <chrono>
 
 #include "core/progress_record.hpp"
@@ -162,7 +164,9 @@ JobOutcome run_command_job(const WorkerConfig& config, JobContext& context) {
     if (auto parsed = parse_progress_line(line))
       apply_line(tracker, *parsed);
   };
+  const auto started_at = std::chrono::steady_clock::now();
   std::optional<std::chrono::steady_clock::time_point> terminated_at;
+  bool timed_out = false;
   bool killed = false;
   std::optional<int> status;
   auto read_output = [&] {
@@ -176,6 +180,12 @@ JobOutcome run_command_job(const WorkerConfig& config, JobContext& context) {
     }
   };
   while (!status) {
+    if (!terminated_at && spec.timeout &&
+        std::chrono::steady_clock::now() - started_at >= *spec.timeout) {
+      process.signal_group(SIGTERM);
+      terminated_at = std::chrono::steady_clock::now();
+      timed_out = true;
+    }
     if (!terminated_at && context.stop_requested()) {
       process.signal_group(SIGTERM);
       terminated_at = std::chrono::steady_clock::now();
@@ -197,11 +207,14 @@ JobOutcome run_command_job(const WorkerConfig& config, JobContext& context) {
   // open cannot keep a finished job running.
   read_output();
   lines.finish(on_line);
-  if (terminated_at)
+  if (terminated_at && !timed_out)
     return JobOutcome::stopped();
-  if (WIFEXITED(*status) && WEXITSTATUS(*status) == 0)
+  if (!timed_out && WIFEXITED(*status) && WEXITSTATUS(*status) == 0)
     return JobOutcome::completed();
-  std::string error = spec.name + ": " + describe_wait_status(*status);
+  std::string error = spec.name + ": " +
+                      (timed_out ? fmt::format("timed out after {:g} s",
+                                               static_cast<double>(spec.timeout->count()) / 1000.0)
+                                 : describe_wait_status(*status));
   if (const std::string tail = stderr_tail.text(); !tail.empty())
     error += ": " + tail;
   return JobOutcome::failed(error);
