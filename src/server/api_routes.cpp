@@ -134,7 +134,7 @@ Handler health_handler(Services& services) {
     const bool pubsub_ok = services.pubsub.connected();
     auto ping =
         co_await run_blocking(services.db_pool, [&services] { return services.store.ping(); });
-    const bool db_ok = ping.ok();
+    const bool db_ok = ping.has_value();
     const bool healthy = redis_ok && pubsub_ok && db_ok;
     std::string body = "{\"status\":\"";
     body += healthy ? "healthy" : "unhealthy";

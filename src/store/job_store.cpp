@@ -3,12 +3,14 @@
 #include <cctype>
 #include <chrono>
 #include <exception>
+#include <stdexcept>
 
 #include "store/migrate.hpp"
 #include "store/sql_job_store.hpp"
 #include "store/store_url.hpp"
 
 namespace headway::store {
+
 const char* to_string(ErrorCode code) {
   switch (code) {
     case ErrorCode::invalid_argument:
@@ -27,6 +29,11 @@ const char* to_string(ErrorCode code) {
       return "internal";
   }
   return "internal";
+}
+
+void throw_exception_from_error(const Error& error, const boost::source_location&) {
+  throw std::runtime_error(std::string("store result read as a value: ") + to_string(error.code) +
+                           ": " + error.message);
 }
 
 namespace {

@@ -1,10 +1,7 @@
 #pragma once
 
-#include <optional>
-#include <stdexcept>
+#include <boost/system/result.hpp>
 #include <string>
-#include <utility>
-#include <variant>
 
 namespace headway::store {
 
@@ -28,51 +25,14 @@ struct Error {
 
 // A value or an Error. The store's interface returns these instead of throwing,
 // so a dead database is an ordinary outcome for the server and the worker.
-// Reading value() of a failed Result is a programming error and throws
-// std::logic_error. operator bool tests success, not the value: with a
-// Result<bool>, write `if (r && *r)`. Not thread-safe (a plain value type).
+// Reading value() of a failed Result throws std::runtime_error with the
+// message (a programming error); operator* does not check. operator bool tests
+// success, not the value: with a Result<bool>, write `if (r && *r)`.
 template <typename T>
-class [[nodiscard]] Result {
- public:
-  Result(T value) : state_(std::move(value)) {}
-  Result(Error error) : state_(std::move(error)) {}
+using Result = boost::system::result<T, Error>;
 
-  bool ok() const { return state_.index() == 0; }
-  explicit operator bool() const { return ok(); }
-
-  T& value() & { return check(), std::get<0>(state_); }
-  const T& value() const& { return check(), std::get<0>(state_); }
-  T&& value() && { return check(), std::get<0>(std::move(state_)); }
-  T& operator*() & { return value(); }
-  const T& operator*() const& { return value(); }
-  T* operator->() { return &value(); }
-  const T* operator->() const { return &value(); }
-
-  // Only valid when !ok().
-  const Error& error() const { return std::get<1>(state_); }
-
- private:
-  void check() const {
-    if (!ok()) {
-      throw std::logic_error("Result::value() called on an error: " + error().message);
-    }
-  }
-  std::variant<T, Error> state_;
-};
-
-template <>
-class [[nodiscard]] Result<void> {
- public:
-  Result() = default;
-  Result(Error error) : error_(std::move(error)) {}
-
-  bool ok() const { return !error_.has_value(); }
-  explicit operator bool() const { return ok(); }
-  // Only valid when !ok().
-  const Error& error() const { return *error_; }
-
- private:
-  std::optional<Error> error_;
-};
+// Found by argument-dependent lookup when value() meets an Error.
+[[noreturn]] void throw_exception_from_error(const Error& error,
+                                             const boost::source_location& location);
 
 }  // namespace headway::store

@@ -1,5 +1,7 @@
 #include "worker/job_error.hpp"
 
+#include <stdexcept>
+
 namespace headway::worker {
 
 const char* to_string(JobError::Code code) {
@@ -16,6 +18,11 @@ const char* to_string(JobError::Code code) {
       return "internal";
   }
   return "internal";
+}
+
+void throw_exception_from_error(const JobError& error, const boost::source_location&) {
+  throw std::runtime_error(std::string("job result read as a value: ") + to_string(error.code) +
+                           ": " + error.message);
 }
 
 }  // namespace headway::worker

@@ -1,10 +1,8 @@
 #pragma once
 
-#include <optional>
-#include <stdexcept>
+#include <boost/system/result.hpp>
 #include <string>
 #include <utility>
-#include <variant>
 
 namespace headway::worker {
 
@@ -27,48 +25,14 @@ struct JobError {
 const char* to_string(JobError::Code code);
 
 // A value or a JobError; errors cross module lines as values, never as
-// exceptions. Reading value() of a failed result is a programming error and
-// throws std::logic_error. Not thread-safe (a plain value type).
+// exceptions. Reading value() of a failed result throws std::runtime_error
+// with the message (a programming error); operator* does not check.
 template <typename T>
-class [[nodiscard]] JobResult {
- public:
-  JobResult(T value) : state_(std::move(value)) {}
-  JobResult(JobError error) : state_(std::move(error)) {}
+using JobResult = boost::system::result<T, JobError>;
 
-  bool ok() const { return state_.index() == 0; }
-  explicit operator bool() const { return ok(); }
-  T& value() & { return check(), std::get<0>(state_); }
-  const T& value() const& { return check(), std::get<0>(state_); }
-  T&& value() && { return check(), std::get<0>(std::move(state_)); }
-  T& operator*() & { return value(); }
-  const T& operator*() const& { return value(); }
-  T* operator->() { return &value(); }
-  const T* operator->() const { return &value(); }
-  // Only valid when !ok().
-  const JobError& error() const { return std::get<1>(state_); }
-
- private:
-  void check() const {
-    if (!ok())
-      throw std::logic_error("JobResult::value() called on an error: " + error().message);
-  }
-  std::variant<T, JobError> state_;
-};
-
-// Success without a value, or a JobError.
-template <>
-class [[nodiscard]] JobResult<void> {
- public:
-  JobResult() = default;
-  JobResult(JobError error) : error_(std::move(error)) {}
-  bool ok() const { return !error_.has_value(); }
-  explicit operator bool() const { return ok(); }
-  // Only valid when !ok().
-  const JobError& error() const { return *error_; }
-
- private:
-  std::optional<JobError> error_;
-};
+// Found by argument-dependent lookup when value() meets a JobError.
+[[noreturn]] void throw_exception_from_error(const JobError& error,
+                                             const boost::source_location& location);
 
 inline JobError bad_request(std::string field, std::string message) {
   return {JobError::Code::bad_request, std::move(field), std::move(message)};

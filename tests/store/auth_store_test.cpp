@@ -21,7 +21,7 @@ class AuthStoreTest : public ::testing::Test {
   void SetUp() override {
     ASSERT_EQ(setup_error(), "");
     auto opened = open_job_store(Backend::fresh_url(), StoreOptions{.clock = clock_});
-    ASSERT_TRUE(opened.ok()) << opened.error().message;
+    ASSERT_TRUE(opened.has_value()) << opened.error().message;
     store_ = std::move(*opened);
   }
 
@@ -33,7 +33,7 @@ class AuthStoreTest : public ::testing::Test {
     user.role = role;
     user.password_hash = "scrypt$hash-of-" + name;
     auto created = auth().create_user(user);
-    EXPECT_TRUE(created.ok()) << created.error().message;
+    EXPECT_TRUE(created.has_value()) << created.error().message;
     return created ? *created : User{};
   }
 
@@ -42,7 +42,7 @@ class AuthStoreTest : public ::testing::Test {
     token.id = id;
     token.user = user;
     auto created = auth().create_token(token, hash);
-    EXPECT_TRUE(created.ok()) << created.error().message;
+    EXPECT_TRUE(created.has_value()) << created.error().message;
     return created ? *created : ApiToken{};
   }
 
@@ -55,7 +55,7 @@ TYPED_TEST_SUITE(AuthStoreTest, Backends, BackendNames);
 TYPED_TEST(AuthStoreTest, UsersAreCreatedOnceAndReadBack) {
   this->add_user("alice", Role::admin);
   auto alice = this->auth().get_user("alice");
-  ASSERT_TRUE(alice.ok());
+  ASSERT_TRUE(alice.has_value());
   EXPECT_EQ(alice->role, Role::admin);
   EXPECT_EQ(alice->password_hash, "scrypt$hash-of-alice");
   EXPECT_GT(alice->created_at, 0);
@@ -63,7 +63,7 @@ TYPED_TEST(AuthStoreTest, UsersAreCreatedOnceAndReadBack) {
   again.name = "alice";
   again.password_hash = "x";
   auto duplicate = this->auth().create_user(again);
-  ASSERT_FALSE(duplicate.ok());
+  ASSERT_FALSE(duplicate.has_value());
   EXPECT_EQ(duplicate.error().code, ErrorCode::already_exists);
   EXPECT_EQ(this->auth().get_user("bob").error().code, ErrorCode::not_found);
   EXPECT_EQ(*this->auth().count_users(), 1);
@@ -71,9 +71,10 @@ TYPED_TEST(AuthStoreTest, UsersAreCreatedOnceAndReadBack) {
 
 TYPED_TEST(AuthStoreTest, ANewPasswordEndsTheUsersSessions) {
   this->add_user("alice");
-  ASSERT_TRUE(this->auth().create_session("session-hash", Session{"alice", "csrf", 1e12}).ok());
-  ASSERT_TRUE(this->auth().find_session("session-hash", 1).ok());
-  ASSERT_TRUE(this->auth().set_password_hash("alice", "scrypt$new").ok());
+  ASSERT_TRUE(
+      this->auth().create_session("session-hash", Session{"alice", "csrf", 1e12}).has_value());
+  ASSERT_TRUE(this->auth().find_session("session-hash", 1).has_value());
+  ASSERT_TRUE(this->auth().set_password_hash("alice", "scrypt$new").has_value());
   EXPECT_EQ(this->auth().get_user("alice")->password_hash, "scrypt$new");
   EXPECT_EQ(this->auth().find_session("session-hash", 1).error().code, ErrorCode::not_found);
   EXPECT_EQ(this->auth().set_password_hash("nobody", "x").error().code, ErrorCode::not_found);
@@ -83,7 +84,7 @@ TYPED_TEST(AuthStoreTest, TokensAreFoundByHashWithTheirUser) {
   this->add_user("alice");
   this->add_token("tok1", "alice", "hash1");
   auto found = this->auth().find_token("hash1");
-  ASSERT_TRUE(found.ok()) << found.error().message;
+  ASSERT_TRUE(found.has_value()) << found.error().message;
   EXPECT_EQ(found->first.name, "alice");
   EXPECT_EQ(found->second.id, "tok1");
   EXPECT_FALSE(found->second.revoked_at.has_value());
@@ -115,7 +116,7 @@ TYPED_TEST(AuthStoreTest, TokensAreListedPerUserInCreationOrder) {
   this->add_token("a2", "alice", "h2");
   this->add_token("b1", "bob", "h3");
   auto tokens = this->auth().list_tokens("alice");
-  ASSERT_TRUE(tokens.ok());
+  ASSERT_TRUE(tokens.has_value());
   ASSERT_EQ(tokens->size(), 2u);
   EXPECT_EQ((*tokens)[0].id, "a1");
   EXPECT_EQ((*tokens)[1].id, "a2");
@@ -124,8 +125,8 @@ TYPED_TEST(AuthStoreTest, TokensAreListedPerUserInCreationOrder) {
 TYPED_TEST(AuthStoreTest, RemovingAUserRemovesTheirTokensAndSessions) {
   this->add_user("alice");
   this->add_token("a1", "alice", "h1");
-  ASSERT_TRUE(this->auth().create_session("s1", Session{"alice", "csrf", 1e12}).ok());
-  ASSERT_TRUE(this->auth().remove_user("alice").ok());
+  ASSERT_TRUE(this->auth().create_session("s1", Session{"alice", "csrf", 1e12}).has_value());
+  ASSERT_TRUE(this->auth().remove_user("alice").has_value());
   EXPECT_EQ(this->auth().find_token("h1").error().code, ErrorCode::not_found);
   EXPECT_EQ(this->auth().find_session("s1", 1).error().code, ErrorCode::not_found);
   EXPECT_EQ(this->auth().remove_user("alice").error().code, ErrorCode::not_found);
@@ -133,12 +134,12 @@ TYPED_TEST(AuthStoreTest, RemovingAUserRemovesTheirTokensAndSessions) {
 
 TYPED_TEST(AuthStoreTest, ExpiredSessionsAreNotFound) {
   this->add_user("alice");
-  ASSERT_TRUE(this->auth().create_session("s1", Session{"alice", "csrf-1", 1000}).ok());
+  ASSERT_TRUE(this->auth().create_session("s1", Session{"alice", "csrf-1", 1000}).has_value());
   auto live = this->auth().find_session("s1", 999);
-  ASSERT_TRUE(live.ok());
+  ASSERT_TRUE(live.has_value());
   EXPECT_EQ(live->second.csrf_token, "csrf-1");
   EXPECT_EQ(this->auth().find_session("s1", 1000).error().code, ErrorCode::not_found);
-  ASSERT_TRUE(this->auth().delete_session("s1").ok());
+  ASSERT_TRUE(this->auth().delete_session("s1").has_value());
   EXPECT_EQ(this->auth().find_session("s1", 1).error().code, ErrorCode::not_found);
 }
 

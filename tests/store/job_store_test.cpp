@@ -45,7 +45,7 @@ class JobStoreTest : public ::testing::Test {
 
   std::unique_ptr<JobStore> open() {
     auto store = open_job_store(url_, StoreOptions{.clock = clock_});
-    EXPECT_TRUE(store.ok()) << store.error().message;
+    EXPECT_TRUE(store.has_value()) << store.error().message;
     return store ? std::move(*store) : nullptr;
   }
 
@@ -61,7 +61,7 @@ class JobStoreTest : public ::testing::Test {
 
   Job create(int n, const std::string& owner = "alice", double created_at = 0) {
     auto created = store_->create_job(make_job(n, owner, created_at));
-    EXPECT_TRUE(created.ok()) << created.error().message;
+    EXPECT_TRUE(created.has_value()) << created.error().message;
     return created ? *created : Job{};
   }
 
@@ -82,7 +82,7 @@ class JobStoreTest : public ::testing::Test {
 
   Job fetch(int n) {
     auto job = store_->get_job(uuid(n));
-    EXPECT_TRUE(job.ok()) << job.error().message;
+    EXPECT_TRUE(job.has_value()) << job.error().message;
     return job ? *job : Job{};
   }
 
@@ -96,7 +96,7 @@ TYPED_TEST_SUITE(JobStoreTest, Backends, BackendNames);
 TYPED_TEST(JobStoreTest, MigrationsApplyOnceAndReopeningChangesNothing) {
   const auto latest = static_cast<std::int64_t>(job_store_migrations().size());
   auto version = this->store_->schema_version();
-  ASSERT_TRUE(version.ok()) << version.error().message;
+  ASSERT_TRUE(version.has_value()) << version.error().message;
   EXPECT_EQ(*version, latest);
   this->create(1);
 
@@ -108,7 +108,7 @@ TYPED_TEST(JobStoreTest, MigrationsApplyOnceAndReopeningChangesNothing) {
 
   EXPECT_EQ(count_rows(this->url_, "schema_migrations"), latest);
   EXPECT_EQ(*reopened->schema_version(), latest);
-  EXPECT_TRUE(reopened->get_job(uuid(1)).ok());
+  EXPECT_TRUE(reopened->get_job(uuid(1)).has_value());
 }
 
 TYPED_TEST(JobStoreTest, AMigrationAddedLaterRunsOnceOnAnExistingDatabase) {
@@ -120,7 +120,7 @@ TYPED_TEST(JobStoreTest, AMigrationAddedLaterRunsOnceOnAnExistingDatabase) {
 
   for (int run = 0; run < 2; ++run) {
     auto version = migrate(*connection, migrations, 5000);
-    ASSERT_TRUE(version.ok()) << version.error().message;
+    ASSERT_TRUE(version.has_value()) << version.error().message;
     EXPECT_EQ(*version, next);
   }
   EXPECT_EQ(count_rows(this->url_, "schema_migrations"), next);
@@ -134,11 +134,11 @@ TYPED_TEST(JobStoreTest, AFailingMigrationLeavesThePreviousVersionIntact) {
   auto connection = raw_connection(this->url_);
 
   auto version = migrate(*connection, migrations, 5000);
-  ASSERT_FALSE(version.ok());
+  ASSERT_FALSE(version.has_value());
   EXPECT_EQ(version.error().code, ErrorCode::schema);
   EXPECT_NE(version.error().message.find("broken"), std::string::npos);
   EXPECT_EQ(*this->store_->schema_version(), latest);
-  EXPECT_FALSE(connection->query("SELECT COUNT(*) FROM half", {}).ok());
+  EXPECT_FALSE(connection->query("SELECT COUNT(*) FROM half", {}).has_value());
 }
 
 TYPED_TEST(JobStoreTest, ADatabaseMigratedByANewerBuildIsRefused) {
@@ -147,10 +147,10 @@ TYPED_TEST(JobStoreTest, ADatabaseMigratedByANewerBuildIsRefused) {
   ASSERT_TRUE(connection
                   ->execute_script("INSERT INTO schema_migrations (version, name, applied_at) "
                                    "VALUES (999, 'from the future', 0)")
-                  .ok());
+                  .has_value());
 
   auto store = open_job_store(this->url_);
-  ASSERT_FALSE(store.ok());
+  ASSERT_FALSE(store.has_value());
   EXPECT_EQ(store.error().code, ErrorCode::schema);
   EXPECT_NE(store.error().message.find("999"), std::string::npos) << store.error().message;
 }
@@ -170,11 +170,11 @@ TYPED_TEST(JobStoreTest, ACreatedJobReadsBackWithEveryField) {
   job.updated_at = 1700000002.25;
   job.last_seq = 7;
   auto created = this->store_->create_job(job);
-  ASSERT_TRUE(created.ok()) << created.error().message;
+  ASSERT_TRUE(created.has_value()) << created.error().message;
   EXPECT_EQ(created->id, "abcdef01-2345-4678-9abc-def012345678");
 
   auto read = this->store_->get_job("abcdef01-2345-4678-9ABC-def012345678");
-  ASSERT_TRUE(read.ok()) << read.error().message;
+  ASSERT_TRUE(read.has_value()) << read.error().message;
   EXPECT_EQ(read->id, "abcdef01-2345-4678-9abc-def012345678");
   EXPECT_EQ(read->owner, "alice");
   EXPECT_EQ(read->type, "timetable");
@@ -198,7 +198,7 @@ TYPED_TEST(JobStoreTest, ANewJobTakesItsTimesFromTheStoreClock) {
   Job job = this->make_job(1);
   job.created_at = 0;
   auto created = this->store_->create_job(job);
-  ASSERT_TRUE(created.ok()) << created.error().message;
+  ASSERT_TRUE(created.has_value()) << created.error().message;
   const Job read = this->fetch(1);
   EXPECT_EQ(read.created_at, 1234.5);
   EXPECT_EQ(read.updated_at, 1234.5);
@@ -209,7 +209,7 @@ TYPED_TEST(JobStoreTest, ANewJobTakesItsTimesFromTheStoreClock) {
 TYPED_TEST(JobStoreTest, CreatingAJobWithATakenIdFailsWithAlreadyExists) {
   this->create(1);
   auto again = this->store_->create_job(this->make_job(1, "mallory"));
-  ASSERT_FALSE(again.ok());
+  ASSERT_FALSE(again.has_value());
   EXPECT_EQ(again.error().code, ErrorCode::already_exists);
   EXPECT_EQ(this->fetch(1).owner, "alice");
 }
@@ -219,16 +219,16 @@ TYPED_TEST(JobStoreTest, MalformedInputsAreClearErrorsNotCrashes) {
            "", "not-a-uuid", "'; DROP TABLE jobs; --", "00000000-0000-4000-8000-00000000000g",
            "00000000000040008000000000000001", std::string(10000, 'a')}) {
     auto job = this->store_->get_job(bad);
-    ASSERT_FALSE(job.ok()) << bad;
+    ASSERT_FALSE(job.has_value()) << bad;
     EXPECT_EQ(job.error().code, ErrorCode::invalid_argument);
     EXPECT_NE(job.error().message.find("UUID"), std::string::npos) << job.error().message;
   }
   auto missing = this->store_->get_job(uuid(404));
-  ASSERT_FALSE(missing.ok());
+  ASSERT_FALSE(missing.has_value());
   EXPECT_EQ(missing.error().code, ErrorCode::not_found);
 
   auto expect_invalid = [](const auto& result, const char* what) {
-    ASSERT_FALSE(result.ok()) << what;
+    ASSERT_FALSE(result.has_value()) << what;
     EXPECT_EQ(result.error().code, ErrorCode::invalid_argument) << what;
   };
   Job job = this->make_job(1);
@@ -259,7 +259,7 @@ TYPED_TEST(JobStoreTest, MalformedInputsAreClearErrorsNotCrashes) {
   expect_invalid(this->store_->list_jobs({.offset = -1}), "offset");
 
   EXPECT_EQ(count_rows(this->url_, "jobs"), 1);
-  EXPECT_TRUE(this->store_->ping().ok());
+  EXPECT_TRUE(this->store_->ping().has_value());
 }
 
 TYPED_TEST(JobStoreTest, ListingIsNewestFirstAndFiltersByOwnerAndStatus) {
@@ -278,26 +278,26 @@ TYPED_TEST(JobStoreTest, ListingIsNewestFirstAndFiltersByOwnerAndStatus) {
     return out;
   };
   auto all = this->store_->list_jobs({});
-  ASSERT_TRUE(all.ok()) << all.error().message;
+  ASSERT_TRUE(all.has_value()) << all.error().message;
   EXPECT_EQ(ids(*all), (std::vector{uuid(4), uuid(3), uuid(2), uuid(1)}));
   EXPECT_EQ(all->total, 4);
 
   auto alices = this->store_->list_jobs({.owner = "alice"});
-  ASSERT_TRUE(alices.ok());
+  ASSERT_TRUE(alices.has_value());
   EXPECT_EQ(ids(*alices), (std::vector{uuid(4), uuid(3), uuid(1)}));
   EXPECT_EQ(alices->total, 3);
 
   auto queued = this->store_->list_jobs({.owner = "alice", .status = JobStatus::queued});
-  ASSERT_TRUE(queued.ok());
+  ASSERT_TRUE(queued.has_value());
   EXPECT_EQ(ids(*queued), (std::vector{uuid(4), uuid(1)}));
   EXPECT_EQ(queued->total, 2);
 
   auto cancelled = this->store_->list_jobs({.status = JobStatus::cancelled});
-  ASSERT_TRUE(cancelled.ok());
+  ASSERT_TRUE(cancelled.has_value());
   EXPECT_EQ(ids(*cancelled), (std::vector{uuid(3)}));
 
   auto nobody = this->store_->list_jobs({.owner = "carol"});
-  ASSERT_TRUE(nobody.ok());
+  ASSERT_TRUE(nobody.has_value());
   EXPECT_TRUE(nobody->jobs.empty());
   EXPECT_EQ(nobody->total, 0);
 }
@@ -311,7 +311,7 @@ TYPED_TEST(JobStoreTest, PagesCoverEveryJobOnceAndReportTheTotal) {
   std::vector<std::string> seen;
   for (std::int64_t offset = 0; offset < 9; offset += 3) {
     auto page = this->store_->list_jobs({.owner = "alice", .limit = 3, .offset = offset});
-    ASSERT_TRUE(page.ok()) << page.error().message;
+    ASSERT_TRUE(page.has_value()) << page.error().message;
     EXPECT_EQ(page->total, 7);
     EXPECT_EQ(page->jobs.size(), offset < 6 ? 3u : 1u);
     for (const Job& job : page->jobs) {
@@ -325,7 +325,7 @@ TYPED_TEST(JobStoreTest, PagesCoverEveryJobOnceAndReportTheTotal) {
   EXPECT_EQ(seen, expected);
 
   auto past_the_end = this->store_->list_jobs({.owner = "alice", .limit = 3, .offset = 30});
-  ASSERT_TRUE(past_the_end.ok());
+  ASSERT_TRUE(past_the_end.has_value());
   EXPECT_TRUE(past_the_end->jobs.empty());
   EXPECT_EQ(past_the_end->total, 7);
 }
@@ -335,7 +335,7 @@ TYPED_TEST(JobStoreTest, ARecordAppliesOnlyWhenItsSeqIsNewer) {
   ProgressUpdate second = this->record(1, 2);
   second.overall_progress = 20;
   auto outcome = this->store_->apply_record(second);
-  ASSERT_TRUE(outcome.ok()) << outcome.error().message;
+  ASSERT_TRUE(outcome.has_value()) << outcome.error().message;
   EXPECT_EQ(*outcome, ApplyOutcome::applied);
 
   // The same record delivered again, and an older one arriving late.
@@ -370,7 +370,7 @@ TYPED_TEST(JobStoreTest, ARecordAppliesOnlyWhenItsSeqIsNewer) {
 
 TYPED_TEST(JobStoreTest, ARecordForAnUnknownJobIsReportedNotStored) {
   auto outcome = this->store_->apply_record(this->record(42, 1));
-  ASSERT_TRUE(outcome.ok()) << outcome.error().message;
+  ASSERT_TRUE(outcome.has_value()) << outcome.error().message;
   EXPECT_EQ(*outcome, ApplyOutcome::unknown_job);
   EXPECT_EQ(count_rows(this->url_, "jobs"), 0);
 }
@@ -424,7 +424,7 @@ TYPED_TEST(JobStoreTest, SetStatusChangesOnlyARowInAnAllowedStatus) {
   const StatusChange cancel_if_queued{
       .job_id = uuid(1), .status = JobStatus::cancelled, .only_if_status_in = {JobStatus::queued}};
   auto changed = this->store_->set_status(cancel_if_queued);
-  ASSERT_TRUE(changed.ok()) << changed.error().message;
+  ASSERT_TRUE(changed.has_value()) << changed.error().message;
   EXPECT_TRUE(*changed);
   Job job = this->fetch(1);
   EXPECT_EQ(job.status, JobStatus::cancelled);
@@ -472,9 +472,10 @@ TYPED_TEST(JobStoreTest, CallsFromSeveralThreadsAreSerializedSafely) {
     threads.emplace_back([&, t] {
       for (int i = 0; i < kJobsEach; ++i) {
         const int n = t * 1000 + i;
-        if (!this->store_->create_job(this->make_job(n)).ok() ||
-            !this->store_->apply_record(this->record(n, 1)).ok() ||
-            !this->store_->get_job(uuid(n)).ok() || !this->store_->list_jobs({}).ok()) {
+        if (!this->store_->create_job(this->make_job(n)).has_value() ||
+            !this->store_->apply_record(this->record(n, 1)).has_value() ||
+            !this->store_->get_job(uuid(n)).has_value() ||
+            !this->store_->list_jobs({}).has_value()) {
           ++failures;
         }
       }
@@ -488,7 +489,7 @@ TYPED_TEST(JobStoreTest, CallsFromSeveralThreadsAreSerializedSafely) {
 }
 
 TYPED_TEST(JobStoreTest, PingAnswersOnAHealthyDatabase) {
-  EXPECT_TRUE(this->store_->ping().ok());
+  EXPECT_TRUE(this->store_->ping().has_value());
 }
 
 // Engine-specific behaviour.
@@ -497,20 +498,20 @@ using SqliteStoreTest = JobStoreTest<SqliteBackend>;
 
 TEST_F(SqliteStoreTest, TheDatabaseFileRunsInWalMode) {
   auto rows = raw_connection(url_)->query("PRAGMA journal_mode", {});
-  ASSERT_TRUE(rows.ok());
+  ASSERT_TRUE(rows.has_value());
   EXPECT_EQ(std::get<std::string>(rows->at(0).at(0)), "wal");
 }
 
 TEST_F(SqliteStoreTest, AnInMemoryStoreWorksForTests) {
   auto store = open_job_store(":memory:");
-  ASSERT_TRUE(store.ok()) << store.error().message;
-  ASSERT_TRUE((*store)->create_job(make_job(1)).ok());
-  EXPECT_TRUE((*store)->get_job(uuid(1)).ok());
+  ASSERT_TRUE(store.has_value()) << store.error().message;
+  ASSERT_TRUE((*store)->create_job(make_job(1)).has_value());
+  EXPECT_TRUE((*store)->get_job(uuid(1)).has_value());
 }
 
 TEST_F(SqliteStoreTest, AnUnopenablePathIsAnErrorNotACrash) {
   auto store = open_job_store("sqlite:///nonexistent-headway-dir/sub/jobs.db");
-  ASSERT_FALSE(store.ok());
+  ASSERT_FALSE(store.has_value());
   EXPECT_EQ(store.error().code, ErrorCode::unavailable);
 }
 
@@ -521,7 +522,7 @@ TEST_F(PostgresStoreTest, AStoppedServerGivesErrorsAndTheStoreRecoversAfterResta
   PostgresBackend::server->stop();
 
   auto expect_unavailable = [](const auto& result, const char* what) {
-    ASSERT_FALSE(result.ok()) << what;
+    ASSERT_FALSE(result.has_value()) << what;
     EXPECT_EQ(result.error().code, ErrorCode::unavailable)
         << what << ": " << result.error().message;
   };
@@ -537,16 +538,16 @@ TEST_F(PostgresStoreTest, AStoppedServerGivesErrorsAndTheStoreRecoversAfterResta
   }
 
   PostgresBackend::server->start();
-  ASSERT_TRUE(store_->ping().ok());
+  ASSERT_TRUE(store_->ping().has_value());
   EXPECT_EQ(store_->apply_record(record(1, 1)).value(), ApplyOutcome::applied);
   EXPECT_EQ(fetch(1).last_seq, 1);
-  EXPECT_TRUE(store_->create_job(make_job(2)).ok());
+  EXPECT_TRUE(store_->create_job(make_job(2)).has_value());
 }
 
 TEST_F(PostgresStoreTest, OpeningAnUnreachableServerFailsWithUnavailable) {
   auto store = open_job_store("postgres://headway:secret@127.0.0.1:1/nothing",
                               {.postgres_connect_timeout_s = 2});
-  ASSERT_FALSE(store.ok());
+  ASSERT_FALSE(store.has_value());
   EXPECT_EQ(store.error().code, ErrorCode::unavailable);
   EXPECT_EQ(store.error().message.find("secret"), std::string::npos) << store.error().message;
 }

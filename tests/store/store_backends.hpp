@@ -70,17 +70,17 @@ struct PostgresBackend {
 // A connection beside the store, for looking at and tampering with tables.
 inline std::unique_ptr<SqlConnection> raw_connection(const std::string& url) {
   auto location = parse_store_url(url);
-  EXPECT_TRUE(location.ok());
+  EXPECT_TRUE(location.has_value());
   auto connection = location->engine == StoreLocation::Engine::postgres
                         ? open_postgres_connection(location->target, 5)
                         : open_sqlite_connection(location->target, 5000);
-  EXPECT_TRUE(connection.ok()) << connection.error().message;
+  EXPECT_TRUE(connection.has_value()) << connection.error().message;
   return std::move(*connection);
 }
 
 inline std::int64_t count_rows(const std::string& url, const std::string& table) {
   auto rows = raw_connection(url)->query("SELECT COUNT(*) FROM " + table, {});
-  EXPECT_TRUE(rows.ok()) << rows.error().message;
+  EXPECT_TRUE(rows.has_value()) << rows.error().message;
   return std::get<std::int64_t>(rows->at(0).at(0));
 }
 

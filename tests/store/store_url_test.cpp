@@ -10,7 +10,7 @@ using Engine = StoreLocation::Engine;
 
 void expect_location(std::string_view url, Engine engine, const std::string& target) {
   auto location = parse_store_url(url);
-  ASSERT_TRUE(location.ok()) << url << ": " << location.error().message;
+  ASSERT_TRUE(location.has_value()) << url << ": " << location.error().message;
   EXPECT_EQ(location->engine, engine) << url;
   EXPECT_EQ(location->target, target) << url;
 }
@@ -33,7 +33,7 @@ TEST(StoreUrlTest, PostgresUrisArePassedToLibpqUnchanged) {
 TEST(StoreUrlTest, UnknownSchemesAndEmptyUrlsAreRejected) {
   for (std::string_view url : {"", "mysql://db/x", "sqlite://", "http://x"}) {
     auto location = parse_store_url(url);
-    ASSERT_FALSE(location.ok()) << url;
+    ASSERT_FALSE(location.has_value()) << url;
     EXPECT_EQ(location.error().code, ErrorCode::invalid_argument);
   }
 }
