@@ -6,20 +6,17 @@
 namespace headway::eta {
 
 void StagedPaceEstimator::restart_at(double elapsed, double percent) {
-  origin_t_ = elapsed;
+  // The work from the checkpoint on is the work just done again, so the
+  // windows' paces and the candidates' scores stay: they are the best evidence
+  // there is for it, and the estimate never goes blank. What starts again is
+  // what is measured from a point in time: the stage pace, and the filed
+  // forecasts, whose elapsed times would span the lost work.
   origin_p_ = percent;
   stage_t_ = elapsed;
   stage_p_ = percent;
   moved_t_ = elapsed;
   moved_p_ = percent;
-  short_ = {};
-  recent_ = {};
-  typical_step_ = 0;
-  stage_fresh_ = true;
-  // Scores earned before the checkpoint judged paces that no longer apply.
-  squared_error_ = {};
   scored_p_ = percent;
-  error_weight_ = 0;
   filed_.fill(Filed{});
 }
 
@@ -27,15 +24,13 @@ void StagedPaceEstimator::observe(double elapsed, double overall_percent, std::s
   const bool new_stage = !started_ || stage != stage_;
   if (!started_) {
     // The job started at elapsed 0 even if its first report came later, so the
-    // restart origin stays at (0, 0).
+    // scoring origin stays at 0 %.
     started_ = true;
     moved_t_ = elapsed;
     moved_p_ = overall_percent;
     scored_p_ = overall_percent;
     stage_.assign(stage);
   } else if (overall_percent < moved_p_) {
-    // Resumed from an earlier checkpoint: time spent before it says nothing
-    // about the speed of the work still to do from here.
     restart_at(elapsed, overall_percent);
   }
   if (stage != stage_) {
@@ -70,6 +65,7 @@ void StagedPaceEstimator::observe(double elapsed, double overall_percent, std::s
     typical_step_ = typical_step_ == 0 ? step : 0.8 * typical_step_ + 0.2 * step;
     moved_t_ = elapsed;
     moved_p_ = overall_percent;
+    progressed_ += step;
 
     // Everything below runs only when a whole percent is crossed (at most 101
     // times per run of progress), so the logs and exps it needs stay off the
@@ -125,8 +121,7 @@ void StagedPaceEstimator::score_filed() {
 
 std::optional<StagedPaceEstimator::LogPaces> StagedPaceEstimator::candidates(
     double now_elapsed) const {
-  if (short_.percent <= 0 || recent_.percent <= 0 || moved_p_ - origin_p_ <= kMinProgressPercent ||
-      now_elapsed <= origin_t_) {
+  if (short_.seconds <= 0 || recent_.seconds <= 0 || progressed_ <= kMinProgressPercent) {
     return std::nullopt;
   }
   // The silence since the last progress is evidence of a slowdown only beyond
@@ -138,12 +133,16 @@ std::optional<StagedPaceEstimator::LogPaces> StagedPaceEstimator::candidates(
   LogPaces out;
   out[0] = std::log(window_pace(short_));
   out[1] = std::log(window_pace(recent_));
-  // Until the stage has made progress, its pace is unknown; the short window
-  // (mostly the new stage already) stands in.
+  // The stage pace treats the silence like the windows do; counting it in full
+  // against the progress so far would raise the ETA on every heartbeat in the
+  // middle of an ordinary step. Until the stage has made progress, its pace is
+  // unknown; the short window (mostly the new stage already) stands in.
   const double stage_percent = moved_p_ - stage_p_;
-  out[2] = stage_percent > 0 && now_elapsed > stage_t_
-               ? std::log((now_elapsed - stage_t_) / stage_percent)
-               : out[0];
+  const double stage_pace =
+      stage_percent > 0 ? std::max((moved_t_ - stage_t_) / stage_percent,
+                                   (now_elapsed - stage_t_) / (stage_percent + typical_step_))
+                        : 0.0;
+  out[2] = stage_pace > 0 ? std::log(stage_pace) : out[0];
   return out;
 }
 

@@ -41,7 +41,9 @@ namespace headway::eta {
 // is clamped before it enters the windows; it still counts in the stage pace.
 // Time since the last progress counts as a possible slowdown once it exceeds
 // what a typical step takes, so a stall raises the ETA smoothly. Progress going
-// down is a restart: all state starts again from that report.
+// down is a restart from a checkpoint: the work ahead is the work just done, so
+// the windows and the scores carry on and the estimate does not go blank; the
+// stage pace and the filed forecasts start again from that report.
 //
 // observe() is O(1) and allocation-free except when a stage name longer than
 // the small-string buffer first appears (a restart clears the fixed-size score
@@ -76,7 +78,7 @@ class StagedPaceEstimator final : public EtaEstimator {
   // fixed in size, so they weigh more as the remaining time gets shorter.
   static constexpr double kLogVarianceAtStart = 0.05;
   static constexpr double kLogVarianceAtEnd = 0.25;
-  // No estimate until progress has moved this far (percent) since the start.
+  // No estimate until progress has moved this far (percent) in total.
   static constexpr double kMinProgressPercent = 0.5;
 
   static constexpr std::size_t kCandidates = 3;
@@ -112,14 +114,16 @@ class StagedPaceEstimator final : public EtaEstimator {
 
   bool started_ = false;
   std::string stage_;
-  // Origin of the current restart, and of the current stage.
-  double origin_t_ = 0;
+  // Progress at the start or the last restart (scoring looks no further back),
+  // and where and when the current stage began.
   double origin_p_ = 0;
   double stage_t_ = 0;
   double stage_p_ = 0;
   // Last report that advanced progress.
   double moved_t_ = 0;
   double moved_p_ = 0;
+  // Progress advanced in total, over all restarts.
+  double progressed_ = 0;
   Window short_;
   Window recent_;
   // Typical percent per progress report, for judging a silence.

@@ -78,21 +78,62 @@ TEST(StagedEtaTest, StallRaisesTheEtaSmoothlyWithoutExploding) {
   EXPECT_LT(previous, 10 * 600.0);
 }
 
-TEST(StagedEtaTest, RestartBelowThePreviousProgressGivesASaneEstimate) {
+TEST(StagedEtaTest, RestartFromACheckpointKeepsEstimatingAtThePaceAlreadySeen) {
   auto estimator = make("staged");
   feed_constant_rate(*estimator, 1.0, 60.0);
   estimator->observe(61.0, 30.0, "processing");  // resumed from a checkpoint
+  // The work from 30 % on is the work already done once at 1 %/s: 70 s left,
+  // with no blank while the resumed run proves itself again.
   const auto right_after = estimator->estimate(61.0);
-  if (right_after) {
-    EXPECT_TRUE(std::isfinite(*right_after) && *right_after >= 0);
-  }
+  ASSERT_TRUE(right_after.has_value());
+  EXPECT_NEAR(*right_after, shrink_at(30.0) * 70.0, 1.0);
+  ASSERT_TRUE(estimator->display_percent(61.0).has_value());
   for (int k = 1; k <= 10; ++k)
     estimator->observe(61.0 + k, 30.0 + k, "processing");
   const auto eta = estimator->estimate(71.0);
   ASSERT_TRUE(eta.has_value());
-  // 60 % left at 1 %/s is 60 s; time spent before the restart must not count.
-  EXPECT_GT(*eta, 30.0);
-  EXPECT_LT(*eta, 90.0);
+  // 60 % left at 1 %/s; the lost work and the time it took do not count.
+  EXPECT_NEAR(*eta, shrink_at(40.0) * 60.0, 1.0);
+}
+
+TEST(StagedEtaTest, RestartIntoAnEarlierStageFollowsThatStagesNewPace) {
+  auto estimator = make("staged");
+  double t = 0;
+  for (int k = 1; k <= 40; ++k)
+    estimator->observe(t += 1.0, k, "first");  // 1 %/s
+  for (int k = 41; k <= 60; ++k)
+    estimator->observe(t += 4.0, k, "second");  // 0.25 %/s
+  estimator->observe(t += 5.0, 35.0, "first");  // back to a checkpoint in "first"
+  ASSERT_TRUE(estimator->estimate(t).has_value());
+  for (int k = 36; k <= 40; ++k)
+    estimator->observe(t += 1.0, k, "first");
+  const double eta = *estimator->estimate(t);
+  EXPECT_TRUE(std::isfinite(eta));
+  // 60 % left: 60 s at the first stage's pace, 240 s at the second's.
+  EXPECT_GT(eta, 40.0);
+  EXPECT_LT(eta, 240.0);
+}
+
+TEST(StagedEtaTest, HeartbeatsWithinAnOrdinaryStepLetTheEtaCountDown) {
+  // 1 % every 10 s with a heartbeat (same progress) every 2 s in between:
+  // silence shorter than a typical step is no evidence of a slowdown.
+  auto estimator = make("staged");
+  double t = 0;
+  for (int k = 0; k <= 50; ++k) {
+    if (k > 0) {
+      for (int beat = 1; beat <= 4; ++beat)
+        estimator->observe(t + 2.0 * beat, k - 1, "processing");
+      t += 10.0;
+    }
+    estimator->observe(t, k, "processing");
+  }
+  double previous = *estimator->estimate(t);
+  for (int beat = 1; beat <= 4; ++beat) {
+    estimator->observe(t + 2.0 * beat, 50.0, "processing");
+    const double eta = *estimator->estimate(t + 2.0 * beat);
+    EXPECT_NEAR(eta, previous - 2.0 * shrink_at(50.0), 0.01) << beat;
+    previous = eta;
+  }
 }
 
 TEST(StagedEtaTest, NewStageTakesOverTheForecastWithinAFewPercent) {
