@@ -9,6 +9,7 @@
 #include "core/uuid.hpp"
 #include "headway/tracker.hpp"
 #include "redis/keys.hpp"
+#include "support/channel_listener.hpp"
 #include "support/redis_server.hpp"
 
 namespace headway {
@@ -28,43 +29,6 @@ class TrackerRedisTest : public ::testing::Test {
 
   test::RedisServer redis_;
   const std::string job_id_ = make_uuid();
-};
-
-// Collects what is published on a job's channel until a terminal record.
-class ChannelListener {
- public:
-  ChannelListener(const test::RedisServer& redis, const std::string& job_id)
-      : connection_(redis.connect()) {
-    auto subscribed = connection_->command({"SUBSCRIBE", redis::keys::record(job_id)});
-    EXPECT_TRUE(subscribed.ok() && !subscribed.is_error_reply());
-    thread_ = std::thread([this] {
-      // Bounded: each read gives up after the connection's command timeout,
-      // and at most 10,000 messages are read.
-      for (int i = 0; i < 10'000; ++i) {
-        auto message = connection_->read_reply();
-        if (!message.ok())
-          return;
-        const redisReply* reply = message.reply.get();
-        if (reply->type != REDIS_REPLY_ARRAY || reply->elements != 3)
-          continue;
-        auto record = json::parse(std::string_view(reply->element[2]->str, reply->element[2]->len))
-                          .as_object();
-        const std::string status(record.at("status").as_string());
-        records_.push_back(std::move(record));
-        if (status == "completed" || status == "failed" || status == "cancelled")
-          return;
-      }
-    });
-  }
-  std::vector<json::object> wait() {
-    thread_.join();
-    return std::move(records_);
-  }
-
- private:
-  std::unique_ptr<redis::Connection> connection_;
-  std::vector<json::object> records_;
-  std::thread thread_;
 };
 
 TEST_F(TrackerRedisTest, WritesTheWholeRecordWithATtl) {
@@ -89,7 +53,7 @@ TEST_F(TrackerRedisTest, WritesTheWholeRecordWithATtl) {
 }
 
 TEST_F(TrackerRedisTest, ASubscriberReceivesEveryStageBoundaryAndTheTerminalRecordInOrder) {
-  ChannelListener listener(redis_, job_id_);
+  test::ChannelListener listener(redis_, job_id_);
   const auto plan = StagePlan::reference();
   {
     Tracker tracker(config(), job_id_, plan);
