@@ -7,21 +7,11 @@
 
 #include "auth/accounts.hpp"
 #include "auth/crypto.hpp"
+#include "headway/clock.hpp"
 #include "server/blocking.hpp"
 
 namespace headway::server {
 namespace {
-
-double unix_now() {
-  return std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
-}
-
-std::string_view header(const Request& request, std::string_view name) {
-  auto it = request.find(beast::string_view(name.data(), name.size()));
-  if (it == request.end())
-    return {};
-  return std::string_view(it->value().data(), it->value().size());
-}
 
 std::string_view trim(std::string_view text) {
   while (!text.empty() && (text.front() == ' ' || text.front() == '\t'))
@@ -117,8 +107,8 @@ awaitable<Identity> Authenticator::identify(const Request& request, bool stream_
   Identity identity;
   identity.auth_disabled = disabled();
   auto& accounts = store_.auth();
-  const double now = unix_now();
-  const auto authorization = header(request, "Authorization");
+  const double now = system_clock()->now();
+  const auto authorization = header_value(request, "Authorization");
   if (!authorization.empty()) {
     // A bearer token is the whole answer: a bad one is not rescued by a cookie.
     identity.via = Identity::Via::bearer;
@@ -221,7 +211,7 @@ awaitable<AuthDecision> Authenticator::authorize(const Identity& identity,
     co_return unavailable();
   std::optional<Caller> caller = identity.caller;
   if (!caller && !identity.stream_token.empty()) {
-    auto user = signer_.verify(identity.stream_token, job_id, unix_now());
+    auto user = signer_.verify(identity.stream_token, job_id, system_clock()->now());
     if (!user)
       co_return unauthorized("the stream token is invalid, expired, or for another job");
     bool store_down = false;
@@ -347,7 +337,7 @@ std::optional<Response> check_csrf(const RequestContext& context) {
   if (!is_state_changing(context.request.method()) ||
       request_path(context.request) == "/api/auth/login/")
     return std::nullopt;
-  const auto sent = header(context.request, "X-CSRF-Token");
+  const auto sent = header_value(context.request, "X-CSRF-Token");
   if (!sent.empty() && auth::constant_time_equal(sent, identity.csrf_token))
     return std::nullopt;
   return error_response(context.request, http::status::forbidden, "csrf_failed",

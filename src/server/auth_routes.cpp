@@ -10,6 +10,7 @@
 #include "auth/crypto.hpp"
 #include "core/progress_record.hpp"
 #include "core/uuid.hpp"
+#include "headway/clock.hpp"
 #include "server/auth.hpp"
 #include "server/blocking.hpp"
 
@@ -18,22 +19,11 @@ namespace {
 
 namespace json = boost::json;
 
-double unix_now() {
-  return std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
-}
-
-std::string_view header(const Request& request, std::string_view name) {
-  auto it = request.find(beast::string_view(name.data(), name.size()));
-  if (it == request.end())
-    return {};
-  return std::string_view(it->value().data(), it->value().size());
-}
-
 // The client's address for rate limiting: the socket's peer, or with
 // --trust-proxy the last X-Forwarded-For hop (the one our proxy added).
 std::string client_address(const RequestContext& context, bool trust_proxy) {
   if (trust_proxy) {
-    auto forwarded = header(context.request, "X-Forwarded-For");
+    auto forwarded = header_value(context.request, "X-Forwarded-For");
     if (!forwarded.empty()) {
       const auto comma = forwarded.rfind(',');
       auto last = comma == std::string_view::npos ? forwarded : forwarded.substr(comma + 1);
@@ -51,7 +41,7 @@ std::string client_address(const RequestContext& context, bool trust_proxy) {
 // never terminates: so only a trusted proxy saying so makes it Secure.
 std::string cookie_attributes(const ServerConfig& config, const Request& request) {
   std::string attributes = "; Path=/; HttpOnly; SameSite=Lax";
-  if (config.trust_proxy && header(request, "X-Forwarded-Proto") == "https")
+  if (config.trust_proxy && header_value(request, "X-Forwarded-Proto") == "https")
     attributes += "; Secure";
   return attributes;
 }
@@ -94,7 +84,7 @@ Handler login_handler(Services& services) {
     auto& authenticator = services.auth;
     // JSON only: a cross-site HTML form cannot send it, so no one can sign a
     // visitor in to an account of theirs behind their back.
-    if (!header(request, "Content-Type").starts_with("application/json")) {
+    if (!header_value(request, "Content-Type").starts_with("application/json")) {
       co_return error_response(request, http::status::unsupported_media_type,
                                "unsupported_media_type",
                                "send {\"username\":..,\"password\":..} as application/json");
@@ -108,7 +98,7 @@ Handler login_handler(Services& services) {
     std::string quoted_user;
     append_json_string(quoted_user, login->username);  // safe to log, whatever it holds
     const double wait =
-        authenticator.login_limiter().retry_after(login->username, address, unix_now());
+        authenticator.login_limiter().retry_after(login->username, address, system_clock()->now());
     if (wait > 0) {
       spdlog::warn("login refused (rate limit) for user {} from {}", quoted_user, address);
       auto response = error_response(request, http::status::too_many_requests, "too_many_attempts",
@@ -126,7 +116,7 @@ Handler login_handler(Services& services) {
         co_return error_response(request, http::status::service_unavailable, "unavailable",
                                  "the account database cannot be reached");
       }
-      authenticator.login_limiter().record_failure(login->username, address, unix_now());
+      authenticator.login_limiter().record_failure(login->username, address, system_clock()->now());
       spdlog::warn("login failed for user {} from {}", quoted_user, address);
       co_return error_response(request, http::status::unauthorized, "invalid_credentials",
                                "wrong user name or password");
@@ -138,7 +128,7 @@ Handler login_handler(Services& services) {
     session.user = user->name;
     session.csrf_token = auth::random_token(32);
     const auto ttl = std::chrono::duration_cast<std::chrono::seconds>(services.config.session_ttl);
-    session.expires_at = unix_now() + static_cast<double>(ttl.count());
+    session.expires_at = system_clock()->now() + static_cast<double>(ttl.count());
     auto created =
         co_await run_blocking(authenticator.db_pool(), [&accounts, &session_hash, &session] {
           return accounts.create_session(session_hash, session);
@@ -214,7 +204,7 @@ Handler stream_token_handler(Services& services) {
     const auto caller = caller_of(context);
     const std::string user = caller ? caller->name : "anonymous";
     const auto ttl = std::chrono::duration<double>(services.config.stream_token_ttl).count();
-    const double expires_at = std::floor(unix_now() + ttl);
+    const double expires_at = std::floor(system_clock()->now() + ttl);
     std::string body = "{\"token\":";
     append_json_string(body, services.auth.stream_tokens().issue(job_id, user, expires_at));
     body += ",\"expires_at\":" + std::to_string(static_cast<std::int64_t>(expires_at)) + "}";

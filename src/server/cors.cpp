@@ -6,10 +6,7 @@ namespace headway::server {
 namespace {
 
 std::string_view origin_of(const Request& request) {
-  auto it = request.find(http::field::origin);
-  if (it == request.end())
-    return {};
-  return std::string_view(it->value().data(), it->value().size());
+  return header_value(request, "Origin");
 }
 
 constexpr std::string_view kAllowHeaders =

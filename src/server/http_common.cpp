@@ -4,6 +4,13 @@
 
 namespace headway::server {
 
+std::string_view header_value(const Request& request, std::string_view name) {
+  auto it = request.find(beast::string_view(name.data(), name.size()));
+  if (it == request.end())
+    return {};
+  return std::string_view(it->value().data(), it->value().size());
+}
+
 Response json_response(const Request& request, http::status status, std::string body) {
   Response response(status, request.version());
   response.set(http::field::content_type, "application/json");

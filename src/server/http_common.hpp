@@ -18,6 +18,9 @@ Response error_response(const Request& request, http::status status, std::string
 // The same for when there is no parsed request (431, 413, 503 at the door).
 Response error_response(http::status status, std::string_view error, std::string_view detail);
 
+// A header's value; empty when the request does not have it.
+std::string_view header_value(const Request& request, std::string_view name);
+
 // The request target without its query string.
 std::string_view request_path(const Request& request);
 

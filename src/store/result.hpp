@@ -2,6 +2,7 @@
 
 #include <boost/system/result.hpp>
 #include <string>
+#include <utility>
 
 namespace headway::store {
 
@@ -22,6 +23,10 @@ struct Error {
   ErrorCode code = ErrorCode::internal;
   std::string message;
 };
+
+inline Error invalid_argument(std::string message) {
+  return {ErrorCode::invalid_argument, std::move(message)};
+}
 
 // A value or an Error. The store's interface returns these instead of throwing,
 // so a dead database is an ordinary outcome for the server and the worker.

@@ -6,10 +6,6 @@
 namespace headway::store {
 namespace {
 
-Error invalid(std::string message) {
-  return Error{ErrorCode::invalid_argument, std::move(message)};
-}
-
 std::optional<double> optional_real(const SqlValue& value) {
   if (const auto* d = std::get_if<double>(&value))
     return *d;
@@ -69,10 +65,10 @@ Result<User> SqlJobStore::create_user(const User& user) {
   std::lock_guard lock(mutex_);
   return guarded([&]() -> Result<User> {
     if (user.name.empty() || user.name.size() > 128) {
-      return invalid("user name must be 1 to 128 characters");
+      return invalid_argument("user name must be 1 to 128 characters");
     }
     if (user.password_hash.empty())
-      return invalid("password hash must not be empty");
+      return invalid_argument("password hash must not be empty");
     User stored = user;
     if (stored.created_at <= 0)
       stored.created_at = clock_->now();
@@ -121,7 +117,7 @@ Result<void> SqlJobStore::set_password_hash(std::string_view name, std::string_v
   std::lock_guard lock(mutex_);
   return guarded([&]() -> Result<void> {
     if (hash.empty())
-      return invalid("password hash must not be empty");
+      return invalid_argument("password hash must not be empty");
     const std::array params{SqlParam::of(hash), SqlParam::of(name)};
     auto changed =
         connection_->execute("UPDATE users SET password_hash = ? WHERE name = ?", params);
@@ -155,7 +151,7 @@ Result<ApiToken> SqlJobStore::create_token(const ApiToken& token, std::string_vi
   std::lock_guard lock(mutex_);
   return guarded([&]() -> Result<ApiToken> {
     if (token.id.empty() || token_hash.empty())
-      return invalid("token id and hash are required");
+      return invalid_argument("token id and hash are required");
     ApiToken stored = token;
     if (stored.created_at <= 0)
       stored.created_at = clock_->now();

@@ -15,10 +15,6 @@ constexpr const char* kJobColumns =
     "id, owner, type, params, status, stage, stage_progress, overall_progress, eta_seconds, "
     "error, attempts, created_at, started_at, finished_at, updated_at, last_seq";
 
-Error invalid(std::string message) {
-  return Error{ErrorCode::invalid_argument, std::move(message)};
-}
-
 std::string lowercase(std::string_view text) {
   std::string out(text);
   for (char& c : out) {
@@ -29,22 +25,23 @@ std::string lowercase(std::string_view text) {
 
 Result<std::string> normalized_id(std::string_view id) {
   if (!is_uuid(id)) {
-    return invalid("job id '" + std::string(id.substr(0, 64)) +
-                   "' is not a UUID (expected 8-4-4-4-12 hexadecimal digits)");
+    return invalid_argument("job id '" + std::string(id.substr(0, 64)) +
+                            "' is not a UUID (expected 8-4-4-4-12 hexadecimal digits)");
   }
   return lowercase(id);
 }
 
 Result<void> check_progress(const char* field, double value) {
   if (!std::isfinite(value) || value < 0 || value > 100) {
-    return invalid(std::string(field) + " must be between 0 and 100");
+    return invalid_argument(std::string(field) + " must be between 0 and 100");
   }
   return {};
 }
 
 Result<void> check_time(const char* field, std::optional<double> value) {
   if (value && (!std::isfinite(*value) || *value < 0)) {
-    return invalid(std::string(field) + " must be a finite, non-negative number of seconds");
+    return invalid_argument(std::string(field) +
+                            " must be a finite, non-negative number of seconds");
   }
   return {};
 }
@@ -185,15 +182,15 @@ Result<Job> SqlJobStore::create_job_locked(const Job& input) {
     return id.error();
   }
   if (input.owner.empty()) {
-    return invalid("job owner must not be empty");
+    return invalid_argument("job owner must not be empty");
   }
   if (input.type.empty()) {
-    return invalid("job type must not be empty");
+    return invalid_argument("job type must not be empty");
   }
   boost::system::error_code json_error;
   boost::json::parse(input.params, json_error);
   if (json_error) {
-    return invalid("job params are not valid JSON: " + json_error.message());
+    return invalid_argument("job params are not valid JSON: " + json_error.message());
   }
   for (auto check :
        {check_progress("stage_progress", input.stage_progress),
@@ -206,7 +203,7 @@ Result<Job> SqlJobStore::create_job_locked(const Job& input) {
     }
   }
   if (input.attempts < 0 || input.last_seq < 0) {
-    return invalid("attempts and last_seq must not be negative");
+    return invalid_argument("attempts and last_seq must not be negative");
   }
 
   Job job = input;
@@ -267,10 +264,10 @@ Result<Job> SqlJobStore::get_job_locked(std::string_view raw_id) {
 
 Result<JobPage> SqlJobStore::list_jobs_locked(const JobQuery& query) {
   if (query.limit < 1 || query.limit > kMaxListLimit) {
-    return invalid("limit must be between 1 and " + std::to_string(kMaxListLimit));
+    return invalid_argument("limit must be between 1 and " + std::to_string(kMaxListLimit));
   }
   if (query.offset < 0) {
-    return invalid("offset must not be negative");
+    return invalid_argument("offset must not be negative");
   }
   std::string where;
   std::vector<SqlParam> params;
@@ -317,10 +314,10 @@ Result<ApplyOutcome> SqlJobStore::apply_record_locked(const ProgressUpdate& upda
     return id.error();
   }
   if (update.seq < 1) {
-    return invalid("seq must be at least 1");
+    return invalid_argument("seq must be at least 1");
   }
   if (update.attempt < 0) {
-    return invalid("attempt must not be negative");
+    return invalid_argument("attempt must not be negative");
   }
   for (auto check :
        {check_progress("stage_progress", update.stage_progress),
@@ -382,7 +379,7 @@ Result<bool> SqlJobStore::set_status_locked(const StatusChange& change) {
     return id.error();
   }
   if (change.seq && *change.seq < 1) {
-    return invalid("seq must be at least 1");
+    return invalid_argument("seq must be at least 1");
   }
   const double now = clock_->now();
   const bool terminal = is_terminal(change.status);

@@ -41,10 +41,6 @@ std::string text(const json::object& object, const char* key) {
   return std::string(object.at(key).as_string());
 }
 
-std::string stream_path(const std::string& job_id) {
-  return "/api/generation/stream/" + job_id + "/";
-}
-
 // What one SSE stream showed until `done` (or until `limit` passed).
 struct StreamLog {
   std::vector<json::object> records;
@@ -186,7 +182,12 @@ TEST_P(JobsApiTest, JobCreatedByPostRunsEveryStageInOrderAndCompletes) {
   start_worker();
   auto log = read_until_done(stream);
   ASSERT_EQ(log.done_status, "completed") << worker_log();
-  EXPECT_EQ(log.statuses(), (std::vector<std::string>{"initializing", "running", "completed"}));
+  // `initializing` is followed at once by the first stage; a stream holds only
+  // the newest pending record, so on a busy machine the two may arrive as one.
+  auto statuses = log.statuses();
+  if (!statuses.empty() && statuses.front() == "initializing")
+    statuses.erase(statuses.begin());
+  EXPECT_EQ(statuses, (std::vector<std::string>{"running", "completed"}));
   EXPECT_EQ(log.stages(), kStages);
   EXPECT_EQ(log.records.back().at("overall_progress").to_number<double>(), 100);
   EXPECT_TRUE(stream.closed());

@@ -15,10 +15,6 @@ namespace {
 
 namespace json = boost::json;
 
-std::string stream_path(const std::string& job_id) {
-  return "/api/generation/stream/" + job_id + "/";
-}
-
 store::ProgressUpdate table_update(const std::string& job_id, std::int64_t seq, JobStatus status,
                                    double overall) {
   store::ProgressUpdate update;

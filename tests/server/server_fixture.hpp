@@ -18,6 +18,11 @@ namespace headway::test {
 
 using namespace std::chrono_literals;
 
+// The SSE stream of one job.
+inline std::string stream_path(const std::string& job_id) {
+  return "/api/generation/stream/" + job_id + "/";
+}
+
 struct ServeOptions {
   std::string db_url{};    // empty: a private SQLite file
   bool seed_admin = true;  // add the admin "tester" with an API token first

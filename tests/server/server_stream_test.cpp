@@ -15,10 +15,6 @@ namespace {
 
 namespace json = boost::json;
 
-std::string stream_path(const std::string& job_id) {
-  return "/api/generation/stream/" + job_id + "/";
-}
-
 std::int64_t seq_of(const SseEvent& event) {
   return json::parse(event.data).as_object().at("seq").as_int64();
 }

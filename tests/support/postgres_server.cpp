@@ -1,12 +1,9 @@
 #include "support/postgres_server.hpp"
 
-#include <arpa/inet.h>
 #include <fcntl.h>
 #include <grp.h>
 #include <libpq-fe.h>
-#include <netinet/in.h>
 #include <pwd.h>
-#include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -21,6 +18,8 @@
 #include <sstream>
 #include <stdexcept>
 #include <thread>
+
+#include "support/process.hpp"
 
 namespace headway::test {
 namespace {
@@ -74,25 +73,6 @@ fs::path find_bindir() {
   }
   std::sort(candidates.begin(), candidates.end());
   return candidates.back().second;
-}
-
-int free_loopback_port() {
-  const int fd = socket(AF_INET, SOCK_STREAM, 0);
-  if (fd < 0) {
-    throw std::runtime_error("socket() failed");
-  }
-  sockaddr_in address{};
-  address.sin_family = AF_INET;
-  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  address.sin_port = 0;
-  socklen_t length = sizeof address;
-  if (bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof address) != 0 ||
-      getsockname(fd, reinterpret_cast<sockaddr*>(&address), &length) != 0) {
-    close(fd);
-    throw std::runtime_error("could not find a free loopback port");
-  }
-  close(fd);
-  return ntohs(address.sin_port);
 }
 
 std::string tail_of(const fs::path& file, std::size_t max_chars = 4000) {
