@@ -113,22 +113,32 @@ bool fail(std::string* error, std::string message) {
   return false;
 }
 
-bool read_record(const json::object& o, ProgressRecord& r, std::string* error) {
+// The required fields; what makes a record valid.
+bool read_key(const json::object& o, RecordKey& key, std::string* error) {
   const auto* id = o.if_contains("job_id");
   if (!id || !id->is_string())
     return fail(error, "job_id missing or not a string");
-  r.job_id = std::string(id->get_string());
   const auto* status = o.if_contains("status");
   if (!status || !status->is_string())
     return fail(error, "status missing or not a string");
   auto parsed = parse_job_status(std::string_view(status->get_string()));
   if (!parsed)
     return fail(error, "unknown status '" + std::string(status->get_string()) + "'");
-  r.status = *parsed;
+  key.status = *parsed;
   auto seq = integer_of(o.if_contains("seq"));
   if (!seq || *seq < 0)
     return fail(error, "seq missing or not a non-negative integer");
-  r.seq = *seq;
+  key.seq = *seq;
+  return true;
+}
+
+bool read_record(const json::object& o, ProgressRecord& r, std::string* error) {
+  RecordKey key;
+  if (!read_key(o, key, error))
+    return false;
+  r.job_id = std::string(o.at("job_id").get_string());
+  r.status = key.status;
+  r.seq = key.seq;
   if (const auto* stage = o.if_contains("stage"); stage && stage->is_string()) {
     r.stage = std::string(stage->get_string());
   }
@@ -174,6 +184,19 @@ std::optional<ProgressRecord> parse_progress_record(std::string_view text, std::
   if (!read_record(value.get_object(), record, error))
     return std::nullopt;
   return record;
+}
+
+std::optional<RecordKey> parse_record_key(std::string_view text) {
+  // Records are small: parsed into stack memory, with no allocation unless
+  // one is unusually large.
+  unsigned char buffer[4096];
+  json::monotonic_resource memory(buffer, sizeof buffer);
+  boost::system::error_code ec;
+  json::value value = json::parse(json::string_view(text.data(), text.size()), ec, &memory);
+  RecordKey key;
+  if (ec || !value.is_object() || !read_key(value.get_object(), key, nullptr))
+    return std::nullopt;
+  return key;
 }
 
 }  // namespace headway

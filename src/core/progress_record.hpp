@@ -41,6 +41,16 @@ std::string to_json(const ProgressRecord& record);
 std::optional<ProgressRecord> parse_progress_record(std::string_view json,
                                                     std::string* error = nullptr);
 
+// What identifies a record's place in its job's history.
+struct RecordKey {
+  std::int64_t seq = 0;
+  JobStatus status = JobStatus::initializing;
+};
+// Whether `json` is a valid record (the same test as parse_progress_record)
+// and its seq and status, without building the record: for relays that pass
+// the text on unchanged.
+std::optional<RecordKey> parse_record_key(std::string_view json);
+
 // Appends `value` as a JSON number: the shortest text that reads back exactly.
 // (Boost.JSON 1.81 prints doubles in exponent form, e.g. 5E1, which is valid
 // but unfriendly to people reading records in redis-cli.)

@@ -92,14 +92,15 @@ Handler stream_handler(Services& services, bool websocket) {
     }
     if (co_await job_exists(services, job_id) == Existence::unknown)
       co_return unknown_job(context.request, job_id);
-    auto* connection = context.connection;
+    auto& connection = *context.connection;
+    const std::int64_t resume_after = last_event_id(context.request);
     if (websocket) {
-      co_await serve_websocket(services, *connection, context.stream, context.request, job_id,
-                               last_event_id(context.request));
+      co_await start_websocket(services, connection, context.stream, context.request, job_id,
+                               resume_after);
     } else {
       std::string cors = cors_header_lines(services.config, context.request);
-      co_await serve_sse(services, *connection, context.stream, job_id,
-                         last_event_id(context.request), std::move(cors));
+      start_sse(services, connection, context.stream.release_socket(), std::move(job_id),
+                resume_after, std::move(cors));
     }
     co_return std::nullopt;
   };
@@ -121,7 +122,7 @@ Handler progress_handler(Services& services) {
                                  "neither Redis nor the job table can answer now");
       }
     }
-    co_return json_response(context.request, http::status::ok, *read.update->json);
+    co_return json_response(context.request, http::status::ok, read.update->json());
   };
 }
 

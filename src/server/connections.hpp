@@ -5,6 +5,7 @@
 #include <list>
 #include <memory>
 #include <mutex>
+#include <utility>
 
 #include "server/asio_types.hpp"
 
@@ -39,18 +40,26 @@ class Connections {
   std::atomic<bool> draining_{false};
 };
 
-// Registers a connection for its lifetime.
+// Registers a connection for its lifetime. Moving it hands the registration
+// to whoever takes the connection over (a stream); the moved-from guard then
+// does nothing.
 class ConnectionGuard {
  public:
   ConnectionGuard(Connections& connections, asio::any_io_executor executor)
-      : connections_(connections), handle_(connections.add(std::move(executor))) {}
-  ~ConnectionGuard() { connections_.remove(handle_); }
+      : connections_(&connections), handle_(connections.add(std::move(executor))) {}
+  ConnectionGuard(ConnectionGuard&& other) noexcept
+      : connections_(std::exchange(other.connections_, nullptr)), handle_(other.handle_) {}
+  ~ConnectionGuard() {
+    if (connections_ != nullptr)
+      connections_->remove(handle_);
+  }
   ConnectionGuard(const ConnectionGuard&) = delete;
   ConnectionGuard& operator=(const ConnectionGuard&) = delete;
-  void on_drain(std::function<void()> f) { connections_.set_on_drain(handle_, std::move(f)); }
+  ConnectionGuard& operator=(ConnectionGuard&&) = delete;
+  void on_drain(std::function<void()> f) { connections_->set_on_drain(handle_, std::move(f)); }
 
  private:
-  Connections& connections_;
+  Connections* connections_;
   Connections::Handle handle_;
 };
 

@@ -8,10 +8,29 @@
 namespace headway::server {
 
 struct Fanout::Topic {
-  explicit Topic(std::string id) : job_id(std::move(id)) {}
+  // The topic's streams that run on one I/O thread: a record reaches them
+  // through one hand-over to that thread, not one per stream. `members`
+  // changes only on that thread (streams join and leave from their own
+  // thread), under the topic's mutex; so that thread may read it without the
+  // mutex, and the two threads' shares are written at the same time.
+  struct Shard {
+    const asio::execution_context* context = nullptr;
+    asio::any_io_executor executor;
+    std::vector<std::shared_ptr<StreamMailbox>> members;
+  };
+
+  Topic(std::string id, std::size_t home_index) : job_id(std::move(id)), home(home_index) {}
+  bool has_members() const {
+    return std::any_of(shards.begin(), shards.end(),
+                       [](const auto& shard) { return !shard->members.empty(); });
+  }
+
   const std::string job_id;
-  std::mutex mutex;  // guards everything below
-  std::vector<std::shared_ptr<StreamMailbox>> members;
+  const std::size_t home;  // the pub/sub connection that carries its channel
+  std::mutex mutex;        // guards everything below (see Shard for its members)
+  // At most one per I/O thread and never removed, so a Shard* stays valid for
+  // the topic's life.
+  std::vector<std::unique_ptr<Shard>> shards;
   bool subscribed = false;        // Redis acknowledged our SUBSCRIBE
   bool key_missing = false;       // the last snapshot found no usable record
   bool fallback_running = false;  // a fallback_loop is alive for this topic
@@ -43,6 +62,30 @@ void Fanout::stop() {
   });
 }
 
+std::size_t Fanout::add_home(const asio::execution_context& context, Subscriber& subscriber) {
+  homes_.emplace_back(&context, &subscriber);
+  return homes_.size() - 1;
+}
+
+std::size_t Fanout::home_of(const StreamMailbox& mailbox) const {
+  const auto* context = &asio::query(mailbox.executor(), asio::execution::context);
+  for (std::size_t i = 0; i < homes_.size(); ++i) {
+    if (homes_[i].context == context)
+      return i;
+  }
+  return 0;
+}
+
+void Fanout::subscribe(std::size_t home, const std::string& job_id) {
+  if (home < homes_.size())
+    homes_[home].subscriber->subscribe(job_id);
+}
+
+void Fanout::unsubscribe(std::size_t home, const std::string& job_id) {
+  if (home < homes_.size())
+    homes_[home].subscriber->unsubscribe(job_id);
+}
+
 std::shared_ptr<Fanout::Topic> Fanout::join(const std::string& job_id,
                                             std::shared_ptr<StreamMailbox> mailbox) {
   std::shared_ptr<Topic> topic;
@@ -51,21 +94,27 @@ std::shared_ptr<Fanout::Topic> Fanout::join(const std::string& job_id,
     std::lock_guard lock(mutex_);
     auto& slot = topics_[job_id];
     if (!slot) {
-      slot = std::make_shared<Topic>(job_id);
+      slot = std::make_shared<Topic>(job_id, home_of(*mailbox));
       created = true;
       // Under the lock, so subscribe/unsubscribe requests keep their order.
-      if (subscriber_)
-        subscriber_->subscribe(job_id);
+      subscribe(slot->home, job_id);
     }
     topic = slot;
   }
   bool read_now = false;
   {
     std::lock_guard lock(topic->mutex);
-    topic->members.push_back(mailbox);
+    const auto* context = &asio::query(mailbox->executor(), asio::execution::context);
+    auto shard = std::find_if(topic->shards.begin(), topic->shards.end(),
+                              [context](const auto& s) { return s->context == context; });
+    if (shard == topic->shards.end()) {
+      shard = topic->shards.insert(topic->shards.end(), std::make_unique<Topic::Shard>(Topic::Shard{
+                                                            context, mailbox->executor(), {}}));
+    }
+    (*shard)->members.push_back(mailbox);
     // A subscribed topic (or one that cannot be subscribed now) reads a
     // snapshot for the newcomer; otherwise the acknowledgement will.
-    read_now = topic->subscribed || !pubsub_up_.load();
+    read_now = topic->subscribed || !home_up(topic->home);
   }
   if (read_now)
     refresh(topic, created ? nullptr : mailbox);
@@ -78,14 +127,14 @@ void Fanout::leave(const std::shared_ptr<Topic>& topic,
   bool empty = false;
   {
     std::lock_guard topic_lock(topic->mutex);
-    std::erase(topic->members, mailbox);
-    empty = topic->members.empty();
+    for (auto& shard : topic->shards)
+      std::erase(shard->members, mailbox);
+    empty = !topic->has_members();
   }
   auto it = topics_.find(topic->job_id);
   if (empty && it != topics_.end() && it->second == topic) {
     topics_.erase(it);
-    if (subscriber_)
-      subscriber_->unsubscribe(topic->job_id);
+    unsubscribe(topic->home, topic->job_id);
   }
 }
 
@@ -98,23 +147,49 @@ void Fanout::deliver(std::string_view channel, std::string_view payload) {
   std::shared_ptr<Topic> topic;
   {
     std::lock_guard lock(mutex_);
-    auto it = topics_.find(std::string(job_of_channel(channel)));
+    auto it = topics_.find(job_of_channel(channel));
     if (it == topics_.end())
       return;
     topic = it->second;
   }
-  std::lock_guard lock(topic->mutex);
-  topic->key_missing = false;
-  for (const auto& member : topic->members)
-    member->offer(*update);
+  {
+    std::lock_guard lock(topic->mutex);
+    topic->key_missing = false;
+  }
+  offer_to_members(topic, *update);
 }
 
-void Fanout::on_subscribed(std::string_view channel) {
+void Fanout::offer_to_members(const std::shared_ptr<Topic>& topic, const Update& update) {
+  const Topic::Shard* local = nullptr;
+  {
+    std::lock_guard lock(topic->mutex);
+    // Other threads' shares are handed over before this thread starts on its
+    // own, so that the threads write at the same time.
+    for (const auto& shard : topic->shards) {
+      if (shard->members.empty())
+        continue;
+      if (runs_in_this_thread(shard->executor)) {
+        local = shard.get();
+        continue;
+      }
+      asio::post(shard->executor, [topic, shard = shard.get(), update] {
+        for (const auto& member : shard->members)
+          member->offer(update);
+      });
+    }
+  }
+  if (local != nullptr) {
+    for (const auto& member : local->members)
+      member->offer(update);
+  }
+}
+
+void Fanout::on_subscribed(std::size_t home, std::string_view channel) {
   std::shared_ptr<Topic> topic;
   {
     std::lock_guard lock(mutex_);
-    auto it = topics_.find(std::string(job_of_channel(channel)));
-    if (it == topics_.end())
+    auto it = topics_.find(job_of_channel(channel));
+    if (it == topics_.end() || it->second->home != home)
       return;
     topic = it->second;
   }
@@ -125,17 +200,19 @@ void Fanout::on_subscribed(std::string_view channel) {
   refresh(topic, nullptr);
 }
 
-void Fanout::on_pubsub_up() {
-  pubsub_up_ = true;
+void Fanout::on_pubsub_up(std::size_t home) {
+  homes_.at(home).up = true;
 }
 
-void Fanout::on_pubsub_down() {
-  pubsub_up_ = false;
+void Fanout::on_pubsub_down(std::size_t home) {
+  homes_.at(home).up = false;
   std::vector<std::shared_ptr<Topic>> topics;
   {
     std::lock_guard lock(mutex_);
-    for (const auto& [id, topic] : topics_)
-      topics.push_back(topic);
+    for (const auto& [id, topic] : topics_) {
+      if (topic->home == home)
+        topics.push_back(topic);
+    }
   }
   for (const auto& topic : topics) {
     {
@@ -146,12 +223,13 @@ void Fanout::on_pubsub_down() {
   }
 }
 
-std::vector<std::string> Fanout::job_ids() const {
+std::vector<std::string> Fanout::job_ids(std::size_t home) const {
   std::lock_guard lock(mutex_);
   std::vector<std::string> ids;
-  ids.reserve(topics_.size());
-  for (const auto& [id, topic] : topics_)
-    ids.push_back(id);
+  for (const auto& [id, topic] : topics_) {
+    if (topic->home == home)
+      ids.push_back(id);
+  }
   return ids;
 }
 
@@ -181,17 +259,14 @@ awaitable<void> Fanout::read_snapshot(std::shared_ptr<Topic> topic,
   }
   if (!read.update)
     co_return;
-  if (only) {
+  if (only)
     only->offer(*read.update);
-    co_return;
-  }
-  std::lock_guard lock(topic->mutex);
-  for (const auto& member : topic->members)
-    member->offer(*read.update);
+  else
+    offer_to_members(topic, *read.update);
 }
 
 bool Fanout::needs_fallback(const Topic& topic) const {
-  return !topic.members.empty() && (topic.key_missing || !pubsub_up_.load() || !topic.subscribed);
+  return topic.has_members() && (topic.key_missing || !home_up(topic.home) || !topic.subscribed);
 }
 
 void Fanout::ensure_fallback(const std::shared_ptr<Topic>& topic) {
@@ -222,11 +297,8 @@ awaitable<void> Fanout::fallback_loop(std::shared_ptr<Topic> topic) {
       }
     }
     auto read = co_await snapshots_.from_database(topic->job_id);
-    if (!read.update)
-      continue;
-    std::lock_guard lock(topic->mutex);
-    for (const auto& member : topic->members)
-      member->offer(*read.update);
+    if (read.update)
+      offer_to_members(topic, *read.update);
   }
 }
 

@@ -156,7 +156,7 @@ awaitable<void> run_http_session(Services& services, const Router& router, tcp::
         RequestContext context{*request, {}, *stream, buffer, &connection};
         outcome = co_await dispatch(services, router, context);
         response = std::move(outcome.response);
-        if (!response) {  // a stream ran to its end on this connection
+        if (!response) {  // a stream took the connection over
           account(services, request, outcome, beast::websocket::is_upgrade(*request) ? 101 : 200,
                   start);
           co_return;

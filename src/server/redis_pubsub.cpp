@@ -2,6 +2,8 @@
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
+
 #include "redis/keys.hpp"
 #include "server/metrics.hpp"
 
@@ -14,6 +16,7 @@ RedisPubSub::RedisPubSub(asio::io_context& io, redis::Endpoint endpoint, Options
       options_(options),
       fanout_(fanout),
       metrics_(metrics),
+      home_(fanout.add_home(io, *this)),
       socket_(strand_),
       retry_timer_(strand_),
       keepalive_timer_(strand_) {}
@@ -74,20 +77,20 @@ awaitable<void> RedisPubSub::run() {
       delay = options_.retry_min;
       connected_ = true;
       ping_outstanding_ = false;
-      fanout_.on_pubsub_up();
-      send("SUBSCRIBE", fanout_.job_ids());
+      fanout_.on_pubsub_up(home_);
+      send("SUBSCRIBE", fanout_.job_ids(home_));
       asio::co_spawn(strand_, keepalive(++generation_), asio::detached);
       co_await read_loop();
       connected_ = false;
       unacknowledged_.clear();
-      metrics_.pubsub_subscriptions().Set(0);
-      fanout_.on_pubsub_down();
+      count_subscriptions(0);
+      fanout_.on_pubsub_down(home_);
       if (stopping_)
         break;
       spdlog::warn("redis pub/sub: lost the connection to {}; streams fall back to the job table",
                    endpoint_.display());
     } else if (first) {
-      fanout_.on_pubsub_down();
+      fanout_.on_pubsub_down(home_);
       spdlog::warn("redis pub/sub: cannot connect to {}: {}", endpoint_.display(), ec.message());
     }
     retry_timer_.expires_after(delay);
@@ -115,7 +118,7 @@ void RedisPubSub::on_reply(const redisReply* reply) {
     fanout_.deliver(channel, reply_text(reply->element[2]));
   } else if (kind == "subscribe" || kind == "unsubscribe") {
     if (reply->elements == 3 && reply->element[2]->type == REDIS_REPLY_INTEGER)
-      metrics_.pubsub_subscriptions().Set(static_cast<double>(reply->element[2]->integer));
+      count_subscriptions(reply->element[2]->integer);
     auto it = unacknowledged_.find(std::string(channel));
     if (it == unacknowledged_.end())
       return;
@@ -123,8 +126,14 @@ void RedisPubSub::on_reply(const redisReply* reply) {
       return;
     unacknowledged_.erase(it);
     if (kind == "subscribe")
-      fanout_.on_subscribed(channel);
+      fanout_.on_subscribed(home_, channel);
   }
+}
+
+// Redis reports each connection's own count; the gauge is their sum.
+void RedisPubSub::count_subscriptions(long long now) {
+  metrics_.pubsub_subscriptions().Increment(static_cast<double>(now - subscriptions_));
+  subscriptions_ = now;
 }
 
 awaitable<void> RedisPubSub::keepalive(unsigned generation) {
@@ -141,6 +150,22 @@ awaitable<void> RedisPubSub::keepalive(unsigned generation) {
     ping_outstanding_ = true;
     socket_.send(RespSocket::format({"PING"}));
   }
+}
+
+void PubSubConnections::start() {
+  for (auto& connection : connections_)
+    connection->start();
+}
+
+void PubSubConnections::stop() {
+  for (auto& connection : connections_)
+    connection->stop();
+}
+
+bool PubSubConnections::connected() const {
+  return !connections_.empty() &&
+         std::all_of(connections_.begin(), connections_.end(),
+                     [](const auto& connection) { return connection->connected(); });
 }
 
 }  // namespace headway::server

@@ -2,6 +2,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <memory>
 #include <string>
 #include <unordered_map>
 
@@ -14,9 +15,10 @@ namespace headway::server {
 
 class Metrics;
 
-// The process's one Redis pub/sub connection, shared by every stream: it
-// SUBSCRIBEs and UNSUBSCRIBEs job channels as the fan-out asks and hands each
-// message to the fan-out.
+// A Redis pub/sub connection serving the streams of one I/O thread (see
+// Fanout: each job is subscribed on exactly one of them): it SUBSCRIBEs and
+// UNSUBSCRIBEs job channels as the fan-out asks and hands each message to the
+// fan-out, on the thread whose streams mostly want it.
 //
 // A subscription counts as established only when Redis has acknowledged every
 // SUBSCRIBE/UNSUBSCRIBE sent for that channel, so a quick leave-and-rejoin can
@@ -33,6 +35,7 @@ class RedisPubSub : public Subscriber {
     std::chrono::milliseconds retry_max{30000};
     std::chrono::milliseconds keepalive{5000};
   };
+  // Registers itself with `fanout` as the home of the streams on `io`.
   RedisPubSub(asio::io_context& io, redis::Endpoint endpoint, Options options, Fanout& fanout,
               Metrics& metrics);
 
@@ -49,12 +52,15 @@ class RedisPubSub : public Subscriber {
   awaitable<void> read_loop();
   awaitable<void> keepalive(unsigned generation);
   void on_reply(const redisReply* reply);
+  void count_subscriptions(long long now);
 
   asio::strand<asio::io_context::executor_type> strand_;
   redis::Endpoint endpoint_;
   Options options_;
   Fanout& fanout_;
   Metrics& metrics_;
+  std::size_t home_;
+  long long subscriptions_ = 0;  // this connection's share of the gauge
   RespSocket socket_;
   std::atomic<bool> connected_{false};
   bool stopping_ = false;
@@ -63,6 +69,23 @@ class RedisPubSub : public Subscriber {
   unsigned generation_ = 0;  // +1 per connection; ends the previous keepalive
   asio::steady_timer retry_timer_;
   asio::steady_timer keepalive_timer_;
+};
+
+// The pub/sub connections of the process, one per I/O thread.
+//
+// Not thread-safe: start/stop from the owner; connected() from any thread.
+class PubSubConnections {
+ public:
+  void add(std::unique_ptr<RedisPubSub> connection) {
+    connections_.push_back(std::move(connection));
+  }
+  void start();
+  void stop();
+  // Whether every connection is up.
+  bool connected() const;
+
+ private:
+  std::vector<std::unique_ptr<RedisPubSub>> connections_;
 };
 
 }  // namespace headway::server

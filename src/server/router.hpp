@@ -22,7 +22,7 @@ struct RequestContext {
   std::vector<std::string_view> params;
   beast::tcp_stream& stream;
   beast::flat_buffer& buffer;
-  ConnectionGuard* connection;  // to say how a taken-over connection drains
+  ConnectionGuard* connection;  // the session's registration; a stream handler moves it out
   // Who is calling, resolved before the handler runs (see auth.hpp).
   Identity identity{};
   Authenticator* authenticator = nullptr;

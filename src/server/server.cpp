@@ -22,20 +22,38 @@ namespace headway::server {
 // Members are declared in dependency order and destroyed in reverse; wait()
 // lets every coroutine end before anything is destroyed.
 struct Server::Impl {
-  explicit Impl(ServerConfig c) : config(std::move(c)) {}
+  explicit Impl(ServerConfig c)
+      : config(std::move(c)), contexts(make_contexts(config.threads)), io(*contexts.front()) {}
+
+  static std::vector<std::unique_ptr<asio::io_context>> make_contexts(int threads) {
+    const int count = threads > 0 ? threads : static_cast<int>(std::thread::hardware_concurrency());
+    std::vector<std::unique_ptr<asio::io_context>> contexts;
+    for (int i = 0; i < std::max(count, 1); ++i)
+      contexts.push_back(std::make_unique<asio::io_context>(1));
+    return contexts;
+  }
 
   ServerConfig config;
   Metrics metrics;
   Connections connections;
   std::unique_ptr<store::JobStore> store;
   std::unique_ptr<asio::thread_pool> db_pool;
-  asio::io_context io;
+  // One single-threaded io_context per I/O thread rather than one context
+  // shared by all threads: a handler posted within its own thread then never
+  // wakes another thread, and a connection's work needs no strand. The shared
+  // parts (Redis commands, fallback loops, listener) live on the first; each
+  // context has a pub/sub connection of its own.
+  std::vector<std::unique_ptr<asio::io_context>> contexts;
+  asio::io_context& io;
+  // Keeps every context running while it has nothing to do; released by drain().
+  std::vector<asio::executor_work_guard<asio::io_context::executor_type>> work;
+  std::size_t next_context = 0;  // on `control`: round robin for accepted connections
   // The listener, signals and drain share this strand.
   asio::strand<asio::io_context::executor_type> control{asio::make_strand(io)};
   std::unique_ptr<RedisCommands> redis;
   std::unique_ptr<Snapshots> snapshots;
   std::unique_ptr<Fanout> fanout;
-  std::unique_ptr<RedisPubSub> pubsub;
+  PubSubConnections pubsub;
   std::unique_ptr<Authenticator> auth;
   std::unique_ptr<Services> services;
   std::unique_ptr<worker::JobQueue> job_queue;
@@ -91,12 +109,14 @@ std::string Server::start() {
   const RedisPubSub::Options pubsub_options{
       s.config.redis_retry_min, s.config.redis_retry_max,
       std::max(s.config.redis_command_timeout, Duration(1000))};
-  s.pubsub = std::make_unique<RedisPubSub>(s.io, *endpoint, pubsub_options, *s.fanout, s.metrics);
-  s.fanout->set_subscriber(s.pubsub.get());
+  for (auto& context : s.contexts) {
+    s.pubsub.add(
+        std::make_unique<RedisPubSub>(*context, *endpoint, pubsub_options, *s.fanout, s.metrics));
+  }
   s.auth =
       std::make_unique<Authenticator>(s.config, *s.store, *s.db_pool, std::move(stream_token_key));
   s.services = std::make_unique<Services>(Services{s.config, s.metrics, *s.store, *s.db_pool,
-                                                   *s.redis, *s.pubsub, *s.snapshots, *s.fanout,
+                                                   *s.redis, s.pubsub, *s.snapshots, *s.fanout,
                                                    s.connections, *s.auth});
   add_progress_routes(s.router, *s.services);
   add_auth_routes(s.router, *s.services);
@@ -121,16 +141,16 @@ std::string Server::start() {
            ": " + ec.message();
 
   s.redis->start();
-  s.pubsub->start();
+  s.pubsub.start();
   if (s.config.recorder) {
     s.recorder = std::make_unique<Recorder>(*endpoint, *s.store, s.config, s.metrics);
     s.recorder->start();
   }
   asio::co_spawn(s.control, s.accept_loop(), asio::detached);
-  int threads = s.config.threads > 0 ? s.config.threads
-                                     : static_cast<int>(std::thread::hardware_concurrency());
-  for (int i = 0; i < std::max(threads, 1); ++i)
-    s.threads.emplace_back([&s] { s.io.run(); });
+  for (auto& context : s.contexts) {
+    s.work.push_back(asio::make_work_guard(*context));
+    s.threads.emplace_back([&context = *context] { context.run(); });
+  }
   spdlog::info("headway serve: listening on {}:{} ({} threads), redis {}, job table {}",
                s.config.listen_host, port(), s.threads.size(), endpoint->display(),
                store::redact_url(s.config.database_url));
@@ -205,7 +225,8 @@ std::string Server::Impl::add_job_and_static_routes(const redis::Endpoint& endpo
 awaitable<void> Server::Impl::accept_loop() {
   asio::steady_timer backoff(control);
   while (acceptor->is_open()) {
-    auto [ec, socket] = co_await acceptor->async_accept(asio::make_strand(io), use_tuple);
+    auto& context = *contexts[next_context++ % contexts.size()];
+    auto [ec, socket] = co_await acceptor->async_accept(context, use_tuple);
     if (ec == asio::error::operation_aborted || !acceptor->is_open())
       co_return;
     if (ec) {
@@ -247,13 +268,15 @@ awaitable<void> Server::Impl::drain() {
   if (recorder)
     recorder->stop();
   fanout->stop();
-  pubsub->stop();
+  pubsub.stop();
   redis->stop();
+  work.clear();
   if (connections.count() > 0) {
     spdlog::warn("headway serve: {} connections still open after the drain timeout",
                  connections.count());
     forced = true;
-    io.stop();
+    for (auto& context : contexts)
+      context->stop();
   }
 }
 

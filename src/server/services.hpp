@@ -20,7 +20,7 @@ struct Services {
   store::JobStore& store;
   asio::thread_pool& db_pool;
   RedisCommands& redis;
-  RedisPubSub& pubsub;
+  PubSubConnections& pubsub;
   Snapshots& snapshots;
   Fanout& fanout;
   Connections& connections;

@@ -1,7 +1,6 @@
 #include <spdlog/spdlog.h>
 
 #include <array>
-#include <cstring>
 
 #include "core/progress_record.hpp"
 #include "server/stream_pump.hpp"
@@ -11,7 +10,7 @@ namespace headway::server {
 namespace {
 
 // Writes SSE frames to a raw socket; see pump_stream for the contract.
-class SseTransport {
+class SseTransport final : public DirectWriter {
  public:
   static constexpr bool kSendsPings = true;
 
@@ -19,52 +18,78 @@ class SseTransport {
       : socket_(socket), deadline_(socket.get_executor(), write_timeout) {}
 
   awaitable<error_code> progress(const Update& update) {
-    const std::string& json = *update.json;
-    std::string head = "id: " + std::to_string(update.seq) + "\nevent: progress\n";
-    if (std::memchr(json.data(), '\n', json.size()) == nullptr) {
-      head += "data: ";
-      std::array<asio::const_buffer, 3> buffers{asio::buffer(head), asio::buffer(json),
-                                                asio::buffer("\n\n", 2)};
-      co_return co_await write(buffers);
-    }
-    // A record written with line breaks by some outside writer: one data line each.
-    std::size_t begin = 0;
-    while (begin <= json.size()) {
-      auto end = json.find('\n', begin);
-      if (end == std::string::npos)
-        end = json.size();
-      head += "data: " + json.substr(begin, end - begin) + "\n";
-      begin = end + 1;
-    }
-    head += '\n';
-    co_return co_await write(std::array<asio::const_buffer, 1>{asio::buffer(head)});
+    const auto frame = asio::buffer(update.rendered->sse);
+    co_return co_await write(frame);
   }
 
   awaitable<error_code> done(JobStatus status) {
     std::string frame = "event: done\ndata: {\"status\":\"";
     frame += to_string(status);
     frame += "\"}\n\n";
-    co_return co_await write(std::array<asio::const_buffer, 1>{asio::buffer(frame)});
+    const auto buffer = asio::buffer(frame);
+    co_return co_await write(buffer);
   }
 
   awaitable<error_code> ping() {
-    co_return co_await write(std::array<asio::const_buffer, 1>{asio::buffer(": ping\n\n", 8)});
+    const auto frame = asio::buffer(": ping\n\n", 8);
+    co_return co_await write(frame);
   }
 
-  template <typename Buffers>
-  awaitable<error_code> write(const Buffers& buffers) {
-    deadline_.arm(socket_);
-    auto [ec, n] = co_await asio::async_write(socket_, buffers, use_tuple);
-    (void)n;
-    deadline_.disarm();
-    co_return ec;
+  Result write_now(const Update& update) override {
+    const auto frame = asio::buffer(update.rendered->sse);
+    error_code ec;
+    const std::size_t written = try_write(frame, ec);
+    if (ec)
+      return Result::failed;
+    if (written == frame.size())
+      return Result::written;
+    unfinished_ = update.rendered;
+    unfinished_offset_ = written;
+    return Result::unfinished;
+  }
+
+  awaitable<error_code> flush() {
+    const auto rendered = std::move(unfinished_);
+    const auto rest = asio::buffer(rendered->sse) + unfinished_offset_;
+    co_return co_await write_rest(rest);
+  }
+
+  // Most frames fit the socket's send buffer and go out here at once, with no
+  // deadline timer and no trip through the scheduler; only what the kernel
+  // does not take waits, under the write deadline.
+  awaitable<error_code> write(asio::const_buffer buffer) {
+    error_code ec;
+    const std::size_t written = try_write(buffer, ec);
+    if (ec || written == buffer.size())
+      co_return ec;
+    buffer += written;
+    co_return co_await write_rest(buffer);
   }
 
   bool timed_out() const { return deadline_.expired(); }
 
  private:
+  // What the kernel takes now; a full send buffer is not an error. (The
+  // socket is in non-blocking mode, so this never blocks the thread.)
+  std::size_t try_write(asio::const_buffer buffer, error_code& ec) {
+    const std::size_t written = socket_.write_some(buffer, ec);
+    if (ec == asio::error::would_block || ec == asio::error::try_again)
+      ec = {};
+    return written;
+  }
+
+  awaitable<error_code> write_rest(asio::const_buffer rest) {
+    deadline_.arm(socket_);
+    auto [ec, n] = co_await asio::async_write(socket_, rest, use_tuple);
+    (void)n;
+    deadline_.disarm();
+    co_return ec;
+  }
+
   tcp::socket& socket_;
   WriteDeadline deadline_;
+  std::shared_ptr<const RenderedUpdate> unfinished_;  // what write_now left for flush()
+  std::size_t unfinished_offset_ = 0;
 };
 
 std::string sse_preamble(const Services& services, const std::string& job_id,
@@ -86,40 +111,56 @@ std::string sse_preamble(const Services& services, const std::string& job_id,
 }
 
 // Notices the client leaving while the stream is idle (no write would fail
-// until the next ping otherwise). Anything the client sends is ignored.
-awaitable<void> watch_for_close(std::shared_ptr<tcp::socket> socket,
-                                std::shared_ptr<StreamMailbox> mailbox) {
-  std::array<char, 256> sink;
-  for (;;) {
-    auto [ec, n] = co_await socket->async_read_some(asio::buffer(sink), use_tuple);
-    (void)n;
-    if (ec) {
-      mailbox->close();
-      co_return;
+// until the next ping otherwise). Anything the client sends is ignored. A
+// readiness wait rather than a read coroutine: an idle stream holds one small
+// operation here, not a coroutine frame and a buffer. Reading until the
+// socket is empty before waiting again is what lets the edge-triggered
+// reactor report the next arrival (and the thread's own reactor cannot run
+// between the last read and the new wait).
+void watch_for_close(std::shared_ptr<tcp::socket> socket, std::shared_ptr<StreamMailbox> mailbox) {
+  socket->async_wait(tcp::socket::wait_read, [socket, mailbox](error_code ec) mutable {
+    while (!ec) {
+      std::array<char, 256> sink;
+      socket->read_some(asio::buffer(sink), ec);
+      if (ec == asio::error::would_block || ec == asio::error::try_again) {
+        watch_for_close(std::move(socket), std::move(mailbox));
+        return;
+      }
     }
-  }
+    mailbox->close();
+  });
 }
 
-}  // namespace
-
-awaitable<void> serve_sse(Services& services, ConnectionGuard& connection,
-                          beast::tcp_stream& stream, std::string job_id, std::int64_t last_event_id,
+awaitable<void> serve_sse(Services& services, ConnectionGuard connection, tcp::socket raw_socket,
+                          std::string job_id, std::int64_t last_event_id,
                           std::string extra_headers) {
-  auto executor = co_await asio::this_coro::executor;
-  auto socket = std::make_shared<tcp::socket>(stream.release_socket());
+  auto executor = raw_socket.get_executor();
+  auto socket = std::make_shared<tcp::socket>(std::move(raw_socket));
+  // Writes are tried at once and only what the kernel does not take waits.
+  error_code mode_ec;
+  socket->non_blocking(true, mode_ec);
   auto mailbox = std::make_shared<StreamMailbox>(executor, last_event_id, services.metrics);
   SseTransport transport(*socket, services.config.write_timeout);
   services.metrics.stream_opened(Transport::sse);
   connection.on_drain([mailbox] { mailbox->close(); });
 
   // `connected` goes out before the stream touches Redis.
-  const std::string preamble = sse_preamble(services, job_id, extra_headers);
-  if (!co_await transport.write(std::array<asio::const_buffer, 1>{asio::buffer(preamble)})) {
+  bool connected = false;
+  if (!mode_ec) {
+    // Scoped, so the preamble's memory is not held for the stream's life.
+    const std::string preamble = sse_preamble(services, job_id, extra_headers);
+    const auto preamble_buffer = asio::buffer(preamble);
+    connected = !co_await transport.write(preamble_buffer);
+  }
+  std::string().swap(extra_headers);
+  if (connected) {
     services.metrics.event_sent(EventType::connected);
-    asio::co_spawn(executor, watch_for_close(socket, mailbox), asio::detached);
+    watch_for_close(socket, mailbox);
+    mailbox->set_direct_writer(&transport);
     auto topic = services.fanout.join(job_id, mailbox);
     co_await pump_stream(transport, *mailbox, services.metrics, services.config.ping_interval);
     services.fanout.leave(topic, mailbox);
+    mailbox->set_direct_writer(nullptr);
   }
   if (transport.timed_out()) {
     services.metrics.slow_drops().Increment();
@@ -130,6 +171,27 @@ awaitable<void> serve_sse(Services& services, ConnectionGuard& connection,
   socket->shutdown(tcp::socket::shutdown_both, ignored);
   socket->close(ignored);
   services.metrics.stream_closed(Transport::sse);
+}
+
+}  // namespace
+
+void log_stream_failure(std::exception_ptr error) {
+  if (!error)
+    return;
+  try {
+    std::rethrow_exception(error);
+  } catch (const std::exception& e) {
+    spdlog::error("stream: {}", e.what());
+  }
+}
+
+void start_sse(Services& services, ConnectionGuard& connection, tcp::socket socket,
+               std::string job_id, std::int64_t last_event_id, std::string extra_headers) {
+  auto executor = socket.get_executor();
+  asio::co_spawn(executor,
+                 serve_sse(services, std::move(connection), std::move(socket), std::move(job_id),
+                           last_event_id, std::move(extra_headers)),
+                 log_stream_failure);
 }
 
 }  // namespace headway::server

@@ -14,28 +14,69 @@ StreamMailbox::StreamMailbox(asio::any_io_executor stream_executor, std::int64_t
 bool StreamMailbox::offer(const Update& update) {
   bool notify = false;
   bool accepted = false;
+  bool direct = false;
   {
     std::lock_guard lock(mutex_);
     if (closed_ || final_status_)
       return false;
     if (update.seq > accepted_seq_) {
       accepted_seq_ = update.seq;
-      if (pending_)
-        metrics_.coalesced().Increment();
-      pending_ = update;
       accepted = true;
+      // A terminal record goes through the coroutine, which follows it with `done`.
+      direct = waiting_ && writer_ != nullptr && !pending_ && !update.terminal() &&
+               runs_in_this_thread(executor_);
+      if (!direct) {
+        if (pending_)
+          metrics_.coalesced().Increment();
+        pending_ = update;
+      }
     }
     if (update.terminal())
       final_status_ = update.status;
-    if (accepted || final_status_) {
+    if (!direct && (accepted || final_status_)) {
       notify = waiting_;
       waiting_ = false;
     }
   }
-  // The timer belongs to the stream's strand; cancel it there.
+  if (direct)
+    notify = write_directly(update);
   if (notify)
-    asio::post(executor_, [self = shared_from_this()] { self->wake_.cancel(); });
+    wake();
   return accepted;
+}
+
+// On the stream's thread, with its coroutine parked in wait() and no write in
+// flight, so this write cannot interleave with another. Returns whether the
+// coroutine must wake (to flush the rest, or to end the stream).
+bool StreamMailbox::write_directly(const Update& update) {
+  const auto result = writer_->write_now(update);
+  if (result == DirectWriter::Result::written) {
+    note_write();
+    metrics_.event_sent(EventType::progress);
+    return false;
+  }
+  std::lock_guard lock(mutex_);
+  if (result == DirectWriter::Result::unfinished)
+    unfinished_ = true;
+  else
+    closed_ = true;
+  const bool notify = waiting_;
+  waiting_ = false;
+  return notify;
+}
+
+void StreamMailbox::set_direct_writer(DirectWriter* writer) {
+  std::lock_guard lock(mutex_);
+  writer_ = writer;
+}
+
+// The timer belongs to the stream's thread: touched directly from there (the
+// fan-out hands records over to each thread), posted there from elsewhere.
+void StreamMailbox::wake() {
+  if (runs_in_this_thread(executor_))
+    wake_.cancel();
+  else
+    asio::post(executor_, [self = shared_from_this()] { self->wake_.cancel(); });
 }
 
 void StreamMailbox::close() {
@@ -47,14 +88,18 @@ void StreamMailbox::close() {
     waiting_ = false;
   }
   if (notify)
-    asio::post(executor_, [self = shared_from_this()] { self->wake_.cancel(); });
+    wake();
 }
 
 StreamMailbox::Next StreamMailbox::take() {
   std::lock_guard lock(mutex_);
+  waiting_ = false;  // the stream is awake, whatever woke it
   Next next;
   if (closed_) {
     next.kind = Next::Kind::closed;
+  } else if (unfinished_) {
+    unfinished_ = false;
+    next.kind = Next::Kind::flush;
   } else if (pending_) {
     next.kind = Next::Kind::progress;
     next.update = std::move(*pending_);
@@ -69,13 +114,6 @@ StreamMailbox::Next StreamMailbox::take() {
     waiting_ = true;
   }
   return next;
-}
-
-awaitable<void> StreamMailbox::wait(std::chrono::steady_clock::time_point deadline) {
-  wake_.expires_at(deadline);
-  co_await wake_.async_wait(use_tuple);
-  std::lock_guard lock(mutex_);
-  waiting_ = false;
 }
 
 }  // namespace headway::server

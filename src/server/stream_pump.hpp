@@ -12,17 +12,17 @@ namespace headway::server {
 // The loop shared by the SSE and WebSocket streams: take what the mailbox
 // holds, write it (one write in flight), and keep an idle stream alive. It
 // returns when the job ended (after `done`), the mailbox was closed, or a
-// write failed. Runs on the stream's strand.
+// write failed. Runs on the stream's thread.
 //
 // A Transport provides awaitable<error_code> progress(const Update&),
-// done(JobStatus) and ping(), and `static constexpr bool kSendsPings` (false
-// when the transport keeps itself alive, as WebSocket ping frames do).
+// done(JobStatus), ping() and flush() (the rest of a direct write, see
+// DirectWriter), and `static constexpr bool kSendsPings` (false when the
+// transport keeps itself alive, as WebSocket ping frames do).
 template <typename Transport>
 awaitable<void> pump_stream(Transport& transport, StreamMailbox& mailbox, Metrics& metrics,
                             Duration ping_interval) {
-  using Clock = std::chrono::steady_clock;
+  using Clock = StreamMailbox::Clock;
   using Kind = StreamMailbox::Next::Kind;
-  auto next_ping = Clock::now() + ping_interval;
   for (;;) {
     auto next = mailbox.take();
     switch (next.kind) {
@@ -30,7 +30,13 @@ awaitable<void> pump_stream(Transport& transport, StreamMailbox& mailbox, Metric
         if (co_await transport.progress(next.update))
           co_return;
         metrics.event_sent(EventType::progress);
-        next_ping = Clock::now() + ping_interval;
+        mailbox.note_write();
+        break;
+      case Kind::flush:
+        if (co_await transport.flush())
+          co_return;
+        metrics.event_sent(EventType::progress);
+        mailbox.note_write();
         break;
       case Kind::done:
         if (!co_await transport.done(next.final_status))
@@ -40,12 +46,15 @@ awaitable<void> pump_stream(Transport& transport, StreamMailbox& mailbox, Metric
         co_return;
       case Kind::wait:
         if constexpr (Transport::kSendsPings) {
-          co_await mailbox.wait(next_ping);
-          if (Clock::now() >= next_ping) {
+          // Direct writes move last_write() without waking us, so the ping
+          // deadline is checked again on waking rather than trusted.
+          const auto ping_due = mailbox.last_write() + ping_interval;
+          co_await mailbox.wait(ping_due);
+          if (Clock::now() >= mailbox.last_write() + ping_interval) {
             if (co_await transport.ping())
               co_return;
             metrics.event_sent(EventType::ping);
-            next_ping = Clock::now() + ping_interval;
+            mailbox.note_write();
           }
         } else {
           co_await mailbox.wait(Clock::time_point::max());

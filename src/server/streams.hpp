@@ -1,6 +1,7 @@
 #pragma once
 
 #include <cstdint>
+#include <exception>
 #include <string>
 
 #include "server/asio_types.hpp"
@@ -10,19 +11,25 @@
 
 namespace headway::server {
 
-// Serves a job's progress as Server-Sent Events on `stream` (whose request has
-// been read) until the job ends, the client leaves, or the server drains.
-// `last_event_id` is the seq the client already has (0 for none). Draining
-// the server (through `connection`) ends the stream cleanly. `extra_headers`
-// ("Name: value\r\n" lines, e.g. CORS) go into the response head.
-awaitable<void> serve_sse(Services& services, ConnectionGuard& connection,
-                          beast::tcp_stream& stream, std::string job_id, std::int64_t last_event_id,
-                          std::string extra_headers);
+// Takes the connection over to serve a job's progress as Server-Sent Events
+// until the job ends, the client leaves, or the server drains (through
+// `connection`, which the stream now owns). The request has been read;
+// `last_event_id` is the seq the client already has (0 for none);
+// `extra_headers` ("Name: value\r\n" lines, e.g. CORS) go into the response
+// head. The stream runs as a coroutine of its own on the socket's executor,
+// so the HTTP session that read the request (its parser, buffer and frames)
+// ends now rather than lasting as long as the stream.
+void start_sse(Services& services, ConnectionGuard& connection, tcp::socket socket,
+               std::string job_id, std::int64_t last_event_id, std::string extra_headers);
 
 // The same events as WebSocket text messages {"event":..,"id":..,"data":..},
-// through the same fan-out. `request` is the upgrade request.
-awaitable<void> serve_websocket(Services& services, ConnectionGuard& connection,
+// through the same fan-out. Completes the upgrade (`request`), then, like
+// start_sse, runs the stream on its own and returns.
+awaitable<void> start_websocket(Services& services, ConnectionGuard& connection,
                                 beast::tcp_stream& stream, const Request& request,
-                                std::string job_id, std::int64_t last_event_id);
+                                const std::string& job_id, std::int64_t last_event_id);
+
+// Completion of a stream coroutine: an escaped exception is logged, not rethrown.
+void log_stream_failure(std::exception_ptr error);
 
 }  // namespace headway::server

@@ -4,11 +4,48 @@
 
 namespace headway::server {
 
+namespace {
+
+// SSE data lines cannot hold a line break; a record written with line breaks
+// by some outside writer goes out as one data line per line.
+void append_sse_data(std::string& out, std::string_view json) {
+  for (;;) {
+    const auto end = json.find('\n');
+    out += "data: ";
+    out += json.substr(0, end);
+    out += '\n';
+    if (end == std::string_view::npos)
+      break;
+    json.remove_prefix(end + 1);
+  }
+  out += '\n';
+}
+
+}  // namespace
+
+Update make_update(std::int64_t seq, JobStatus status, std::string json) {
+  auto rendered = std::make_shared<RenderedUpdate>();
+  const std::string id = std::to_string(seq);
+  rendered->sse.reserve(json.size() + id.size() + 32);
+  rendered->sse += "id: ";
+  rendered->sse += id;
+  rendered->sse += "\nevent: progress\n";
+  append_sse_data(rendered->sse, json);
+  rendered->ws.reserve(json.size() + id.size() + 32);
+  rendered->ws += "{\"event\":\"progress\",\"id\":";
+  rendered->ws += id;
+  rendered->ws += ",\"data\":";
+  rendered->ws += json;
+  rendered->ws += '}';
+  rendered->json = std::move(json);
+  return Update{seq, status, std::move(rendered)};
+}
+
 std::optional<Update> parse_update(std::string_view json) {
-  auto record = parse_progress_record(json);
-  if (!record)
+  auto key = parse_record_key(json);
+  if (!key)
     return std::nullopt;
-  return Update{record->seq, record->status, std::make_shared<const std::string>(json)};
+  return make_update(key->seq, key->status, std::string(json));
 }
 
 Update synthesize_update(const store::Job& job) {
@@ -28,7 +65,7 @@ Update synthesize_update(const store::Job& job) {
     append_json_string(record.metadata_json, job.error);
     record.metadata_json += '}';
   }
-  return Update{record.seq, record.status, std::make_shared<const std::string>(to_json(record))};
+  return make_update(record.seq, record.status, to_json(record));
 }
 
 }  // namespace headway::server

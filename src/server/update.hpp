@@ -11,15 +11,28 @@
 
 namespace headway::server {
 
+// A record's `progress` event as each transport frames it. Every stream of a
+// job sends the same bytes, so they are rendered once per record rather than
+// once per stream.
+struct RenderedUpdate {
+  std::string json;  // the record exactly as sent to clients
+  std::string sse;   // "id: <seq>\nevent: progress\ndata: <json>\n\n"
+  std::string ws;    // {"event":"progress","id":<seq>,"data":<json>}
+};
+
 // One progress record on its way to streams: parsed once, shared (immutable)
 // by every stream that sends it.
 struct Update {
   std::int64_t seq = 0;
   JobStatus status = JobStatus::running;
-  std::shared_ptr<const std::string> json;  // the record exactly as sent to clients
+  std::shared_ptr<const RenderedUpdate> rendered;
 
+  const std::string& json() const { return rendered->json; }
   bool terminal() const { return is_terminal(status); }
 };
+
+// An update for a record already known to be valid.
+Update make_update(std::int64_t seq, JobStatus status, std::string json);
 
 // Parses a record from Redis; nullopt when it is not a valid record.
 std::optional<Update> parse_update(std::string_view json);

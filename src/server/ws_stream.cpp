@@ -21,9 +21,7 @@ class WsTransport {
       : ws_(ws), deadline_(ws.get_executor(), write_timeout) {}
 
   awaitable<error_code> progress(const Update& update) {
-    std::string message = "{\"event\":\"progress\",\"id\":" + std::to_string(update.seq) +
-                          ",\"data\":" + *update.json + "}";
-    co_return co_await write(message);
+    co_return co_await write(update.rendered->ws);
   }
   awaitable<error_code> done(JobStatus status) {
     std::string message = "{\"event\":\"done\",\"id\":null,\"data\":{\"status\":\"";
@@ -32,6 +30,8 @@ class WsTransport {
     co_return co_await write(message);
   }
   awaitable<error_code> ping() { co_return error_code(); }
+  // Never needed: the WebSocket stream does not write directly.
+  awaitable<error_code> flush() { co_return error_code(); }
 
   awaitable<error_code> write(const std::string& message) {
     deadline_.arm(beast::get_lowest_layer(ws_).socket());
@@ -63,26 +63,10 @@ awaitable<void> read_until_closed(std::shared_ptr<WebSocket> ws,
   }
 }
 
-}  // namespace
-
-awaitable<void> serve_websocket(Services& services, ConnectionGuard& connection,
-                                beast::tcp_stream& stream, const Request& request,
-                                std::string job_id, std::int64_t last_event_id) {
-  auto executor = co_await asio::this_coro::executor;
-  stream.expires_never();
-  auto ws = std::make_shared<WebSocket>(std::move(stream));
-  websocket::stream_base::timeout timeout{};
-  timeout.handshake_timeout = services.config.write_timeout;
-  timeout.idle_timeout = services.config.ping_interval * 2;
-  timeout.keep_alive_pings = true;
-  ws->set_option(timeout);
-  ws->set_option(websocket::stream_base::decorator(
-      [](websocket::response_type& response) { response.set(http::field::server, "headway"); }));
-  auto [accept_ec] = co_await ws->async_accept(request, use_tuple);
-  if (accept_ec)
-    co_return;
-  ws->text(true);
-
+awaitable<void> serve_websocket(Services& services, ConnectionGuard connection,
+                                std::shared_ptr<WebSocket> ws, std::string job_id,
+                                std::int64_t last_event_id) {
+  auto executor = ws->get_executor();
   auto mailbox = std::make_shared<StreamMailbox>(executor, last_event_id, services.metrics);
   WsTransport transport(*ws, services.config.write_timeout);
   services.metrics.stream_opened(Transport::websocket);
@@ -112,6 +96,31 @@ awaitable<void> serve_websocket(Services& services, ConnectionGuard& connection,
   error_code ignored;
   beast::get_lowest_layer(*ws).socket().close(ignored);
   services.metrics.stream_closed(Transport::websocket);
+}
+
+}  // namespace
+
+awaitable<void> start_websocket(Services& services, ConnectionGuard& connection,
+                                beast::tcp_stream& stream, const Request& request,
+                                const std::string& job_id, std::int64_t last_event_id) {
+  stream.expires_never();
+  auto ws = std::make_shared<WebSocket>(std::move(stream));
+  websocket::stream_base::timeout timeout{};
+  timeout.handshake_timeout = services.config.write_timeout;
+  timeout.idle_timeout = services.config.ping_interval * 2;
+  timeout.keep_alive_pings = true;
+  ws->set_option(timeout);
+  ws->set_option(websocket::stream_base::decorator(
+      [](websocket::response_type& response) { response.set(http::field::server, "headway"); }));
+  auto [accept_ec] = co_await ws->async_accept(request, use_tuple);
+  if (accept_ec)
+    co_return;
+  ws->text(true);
+  auto executor = ws->get_executor();
+  asio::co_spawn(
+      executor,
+      serve_websocket(services, std::move(connection), std::move(ws), job_id, last_event_id),
+      log_stream_failure);
 }
 
 }  // namespace headway::server

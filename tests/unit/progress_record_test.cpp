@@ -78,6 +78,30 @@ TEST(ProgressRecordTest, ParserRejectsMalformedRecordsWithAReason) {
   EXPECT_FALSE(parse_progress_record(R"({"job_id":1,"status":"running","seq":1})", &error));
 }
 
+TEST(ProgressRecordTest, KeyParserAcceptsExactlyWhatTheFullParserAccepts) {
+  ProgressRecord record;
+  record.job_id = "6f1c1c0e-8d1f-4c43-9f0a-3b8e2f1d9a77";
+  record.status = JobStatus::completed;
+  record.seq = 41;
+  record.stages = {{"a", 0, 50}, {"b", 50, 100}};
+  auto key = parse_record_key(to_json(record));
+  ASSERT_TRUE(key);
+  EXPECT_EQ(key->seq, 41);
+  EXPECT_EQ(key->status, JobStatus::completed);
+
+  // Larger than the parser's stack memory: still parsed.
+  record.metadata_json = "{\"log\":\"" + std::string(20000, 'x') + "\"}";
+  EXPECT_TRUE(parse_record_key(to_json(record)));
+
+  for (const char* text : {"{not json", "[1,2]", R"({"job_id":"a","status":"running"})",
+                           R"({"job_id":"a","status":"exploded","seq":1})",
+                           R"({"job_id":1,"status":"running","seq":1})",
+                           R"({"job_id":"a","status":"running","seq":-1})",
+                           R"({"job_id":"a","status":"running","seq":1})"}) {
+    EXPECT_EQ(parse_record_key(text).has_value(), parse_progress_record(text).has_value()) << text;
+  }
+}
+
 TEST(ProgressRecordTest, ClampsAndRoundsPercentages) {
   EXPECT_DOUBLE_EQ(clamp_percent(-3), 0);
   EXPECT_DOUBLE_EQ(clamp_percent(101), 100);
