@@ -389,7 +389,9 @@ std::string TrackerImpl::build_record(const State& state, std::optional<double> 
   record.stages = plan_.stages();
 
   std::string& metadata = record.metadata_json;
-  metadata = "{";
+  // push_back rather than `= "{"`: GCC 12 warns falsely (-Wrestrict) on the latter.
+  metadata.clear();
+  metadata.push_back('{');
   auto add_key = [&metadata](std::string_view key) {
     if (metadata.size() > 1)
       metadata += ',';
