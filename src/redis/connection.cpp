@@ -53,12 +53,7 @@ std::unique_ptr<Connection> Connection::open(const Endpoint& endpoint, Timeouts 
   return connection;
 }
 
-CommandResult Connection::command(const std::vector<std::string_view>& args) {
-  CommandResult result;
-  if (broken_) {
-    result.error = "connection is broken";
-    return result;
-  }
+std::string format_command(const std::vector<std::string_view>& args) {
   std::vector<const char*> argv;
   std::vector<size_t> argvlen;
   argv.reserve(args.size());
@@ -67,8 +62,30 @@ CommandResult Connection::command(const std::vector<std::string_view>& args) {
     argv.push_back(arg.data());
     argvlen.push_back(arg.size());
   }
-  void* reply =
-      redisCommandArgv(context_.get(), static_cast<int>(args.size()), argv.data(), argvlen.data());
+  char* command = nullptr;
+  const int length =
+      redisFormatCommandArgv(&command, static_cast<int>(args.size()), argv.data(), argvlen.data());
+  std::string out;
+  if (length > 0)
+    out.assign(command, static_cast<std::size_t>(length));
+  redisFreeCommand(command);
+  return out;
+}
+
+CommandResult Connection::command(const std::vector<std::string_view>& args) {
+  CommandResult result;
+  if (broken_) {
+    result.error = "connection is broken";
+    return result;
+  }
+  const std::string formatted = format_command(args);
+  void* reply = nullptr;
+  // What redisCommandArgv does, from the one formatter both Redis clients use.
+  if (formatted.empty() ||
+      redisAppendFormattedCommand(context_.get(), formatted.data(), formatted.size()) != REDIS_OK ||
+      redisGetReply(context_.get(), &reply) != REDIS_OK) {
+    reply = nullptr;
+  }
   if (reply == nullptr) {
     broken_ = true;
     result.error = context_->err ? context_->errstr : "no reply from Redis";

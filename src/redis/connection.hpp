@@ -30,6 +30,9 @@ struct CommandResult {
   }
 };
 
+// RESP for one command (binary-safe arguments); empty if hiredis cannot format it.
+std::string format_command(const std::vector<std::string_view>& args);
+
 // One blocking connection to Redis (hiredis' synchronous API), with connect and
 // command timeouts, AUTH and SELECT done on connect. Once an I/O error occurs
 // the connection is broken for good; make a new one. Not thread-safe: one owner.

@@ -37,7 +37,7 @@ void RedisCommands::enqueue(std::vector<std::string> args, Completion complete) 
     }
     std::vector<std::string_view> views(args.begin(), args.end());
     pending_.push_back({std::move(complete), std::chrono::steady_clock::now()});
-    socket_.send(RespSocket::format(views));
+    socket_.send(redis::format_command(views));
   });
 }
 

@@ -61,7 +61,7 @@ void RedisPubSub::send(const char* command, const std::vector<std::string>& job_
       ++unacknowledged_[channels.back()];
     }
     args.insert(args.end(), channels.begin(), channels.end());
-    socket_.send(RespSocket::format(args));
+    socket_.send(redis::format_command(args));
   }
 }
 
@@ -148,7 +148,7 @@ awaitable<void> RedisPubSub::keepalive(unsigned generation) {
       co_return;
     }
     ping_outstanding_ = true;
-    socket_.send(RespSocket::format({"PING"}));
+    socket_.send(redis::format_command({"PING"}));
   }
 }
 

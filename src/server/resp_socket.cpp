@@ -19,25 +19,6 @@ void RespSocket::reset_reader() {
   reader_ = redisReaderCreate();
 }
 
-std::string RespSocket::format(const std::vector<std::string_view>& args) {
-  std::vector<const char*> argv;
-  std::vector<size_t> argvlen;
-  argv.reserve(args.size());
-  argvlen.reserve(args.size());
-  for (auto arg : args) {
-    argv.push_back(arg.data());
-    argvlen.push_back(arg.size());
-  }
-  char* command = nullptr;
-  const int length =
-      redisFormatCommandArgv(&command, static_cast<int>(args.size()), argv.data(), argvlen.data());
-  std::string out;
-  if (length > 0)
-    out.assign(command, static_cast<std::size_t>(length));
-  redisFreeCommand(command);
-  return out;
-}
-
 awaitable<error_code> RespSocket::connect(const redis::Endpoint& endpoint, bool select_db) {
   close();
   reset_reader();
@@ -88,7 +69,7 @@ awaitable<error_code> RespSocket::connect(const redis::Endpoint& endpoint, bool 
 }
 
 awaitable<error_code> RespSocket::expect_ok(std::vector<std::string_view> args) {
-  if (auto ec = co_await write(format(args)))
+  if (auto ec = co_await write(redis::format_command(args)))
     co_return ec;
   auto [ec, reply] = co_await read_reply();
   if (!ec && reply->type == REDIS_REPLY_ERROR)

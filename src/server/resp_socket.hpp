@@ -45,9 +45,6 @@ class RespSocket {
   void close();
   bool is_open() const { return socket_.is_open(); }
 
-  // RESP for one command (binary-safe arguments).
-  static std::string format(const std::vector<std::string_view>& args);
-
  private:
   awaitable<error_code> expect_ok(std::vector<std::string_view> args);
   void reset_reader();
