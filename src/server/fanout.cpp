@@ -296,7 +296,17 @@ awaitable<void> Fanout::fallback_loop(std::shared_ptr<Topic> topic) {
         co_return;
       }
     }
-    auto read = co_await snapshots_.from_database(topic->job_id);
+    // Redis first on every round: a record stored while the snapshot read
+    // failed (the command connection down, or no publish since the key
+    // appeared) is newer than anything the table holds.
+    auto read = co_await snapshots_.from_redis(topic->job_id);
+    const bool found = read.outcome == Snapshots::Outcome::found;
+    {
+      std::lock_guard lock(topic->mutex);
+      topic->key_missing = !found;
+    }
+    if (!found)
+      read = co_await snapshots_.from_database(topic->job_id);
     if (read.update)
       offer_to_members(topic, *read.update);
   }

@@ -45,8 +45,9 @@ class Subscriber {
 // Each pub/sub message is parsed once and offered to every stream of its job.
 //
 // While the pub/sub connection is down, or Redis has no record for the job,
-// the topic reads the job table every `fallback_interval` (one timer per job,
-// not per stream) and offers the synthesized record.
+// the topic looks again every `fallback_interval` (one timer per job, not per
+// stream): Redis first, so a record stored while a snapshot read failed is
+// not missed, else the job table, whose synthesized record it offers.
 //
 // Thread-safe: a stream joins and leaves from its own thread (the one running
 // its executor's io_context); pub/sub events arrive from the pub/sub

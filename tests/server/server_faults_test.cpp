@@ -8,6 +8,7 @@
 #include <thread>
 
 #include "core/uuid.hpp"
+#include "redis/keys.hpp"
 #include "server_fixture.hpp"
 
 namespace headway::test {
@@ -68,6 +69,49 @@ TEST(ServerFaultsTest, RedisKilledMidStreamFallsBackToTheTableAndResumesLiveWhen
   EXPECT_GE(metric(metrics, "headway_redis_reconnects_total{connection=\"pubsub\"}"), 1);
   EXPECT_GE(metric(metrics, "headway_db_fallbacks_total"), 2);
   EXPECT_TRUE(serve.process().poll() == std::nullopt);  // never exited
+}
+
+// A record stored without a publish, while a stream waits on the table (the
+// key missing, or Redis just back and its snapshot read failed), still
+// reaches the stream: the fallback reads Redis before the table each round.
+TEST(ServerFaultsTest, ARecordStoredWithoutAPublishReachesAStreamThatWaitsOnTheTable) {
+  RedisServer redis;
+  ServeProcess serve(redis, {"--fallback-interval", "200ms", "--redis-retry-max", "1s"});
+  const std::string job_id = make_uuid();
+  auto store = open_store(serve.db_url());
+  ASSERT_TRUE(store->create_job(make_job(job_id)));
+  SseClient client(serve.port(), stream_path(job_id), serve.auth());
+  ASSERT_EQ(client.next()->event, "connected");
+  const auto store_silently = [&](std::int64_t seq) {
+    const std::string json = to_json(make_record(job_id, seq, JobStatus::running, 10.0 * seq));
+    return redis.command({"SET", redis::keys::record(job_id), json}).ok();
+  };
+
+  const auto misses = [&] {
+    return metric(http_get(serve.port(), "/metrics").body, "headway_redis_misses_total");
+  };
+
+  // Stored only once a snapshot read has found no key.
+  EXPECT_TRUE(eventually([&] { return misses() > 0; }));
+  ASSERT_TRUE(store_silently(3));
+  auto event = client.next();
+  ASSERT_TRUE(event);
+  EXPECT_EQ(event->id, "3");
+
+  redis.kill();
+  EXPECT_TRUE(
+      eventually([&] { return http_get(serve.port(), "/api/generation/health/").status == 503; }));
+  redis.start();
+  EXPECT_TRUE(eventually(
+      [&] { return http_get(serve.port(), "/api/generation/health/").status == 200; }, 60s));
+  // Killed without saving: the key is gone, and a read after the restart says so.
+  const double misses_before = misses();
+  EXPECT_TRUE(eventually([&] { return misses() > misses_before; }, 60s));
+  ASSERT_TRUE(store_silently(4));
+  event = client.next();
+  ASSERT_TRUE(event);
+  EXPECT_EQ(event->id, "4");
+  EXPECT_TRUE(serve.process().poll() == std::nullopt);
 }
 
 TEST(ServerFaultsTest, AClientThatStopsReadingKeepsServerMemoryBoundedAndIsDropped) {

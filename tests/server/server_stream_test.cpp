@@ -259,7 +259,7 @@ TEST_F(ServerStreamTest, BadInputGetsJsonErrors) {
   expect_error(http_get(port, "/api/generation/ws/xyz/"), 400);
   expect_error(http_get(port, stream_path(job_id_), serve_.auth()), 404);
   expect_error(http_get(port, "/api/generation/progress/" + job_id_ + "/", serve_.auth()), 404);
-  expect_error(http_get(port, "/no/such/path"), 404);
+  expect_error(http_get(port, "/api/no/such/path/"), 404);
   auto wrong_method = http_request(
       port, "DELETE /api/generation/health/ HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
   expect_error(wrong_method, 405);
