@@ -82,7 +82,11 @@ describe('StatusPage', () => {
     expect(jobFetches()).toBe(1);
     await advance(1_000);
     expect(jobFetches()).toBe(2);
-    expect(text(page.container)).toContain('Job status (REST): Running');
+    // The stream is still connected, only quiet: the badge must not claim it is down.
+    expect(page.container.querySelector('[data-testid="connection"]')?.textContent).toBe('Live Updates');
+    expect(page.container.querySelector('[data-testid="rest-badge"]')?.textContent).toBe(
+      'Job status (REST): Running · 5% — no update for 30 s; checking by REST every 5 s',
+    );
     await advance(5_000);
     expect(jobFetches()).toBe(3);
     await advance(10_000);
@@ -102,8 +106,10 @@ describe('StatusPage', () => {
       act(() => FakeEventSource.latest().fail());
       await advance(16_000);
     }
-    expect(text(page.container)).toContain('Disconnected');
-    expect(text(page.container)).toContain('Job status (REST)');
+    expect(page.container.querySelector('[data-testid="connection"]')?.textContent).toMatch(/^Disconnected/);
+    expect(page.container.querySelector('[data-testid="rest-badge"]')?.textContent).toBe(
+      'Job status (REST): Running · 5% — live updates are unavailable, checking every 5 s',
+    );
     jobAnswer = row({ status: 'completed', overall_progress: 100, stage: 'rl_refinement', finished_at: 9 });
     await advance(5_000);
     expect(text(page.container)).toContain('Schedule Ready!');
