@@ -149,6 +149,34 @@ describe('StatusPage', () => {
     page.unmount();
   });
 
+  it('shows that a job was cancelled, where it stopped, and a way back', async () => {
+    const page = render(<StatusPage jobId={JOB_ID} />);
+    await settle();
+    const es = FakeEventSource.latest();
+    act(() => es.emit('connected', { job_id: JOB_ID }));
+    act(() => es.emit('progress', record({ job_id: JOB_ID, seq: 20, stage: 'cpsat_solving', overall_progress: 40 })));
+    act(() => es.emit('progress', record({ job_id: JOB_ID, seq: 21, stage: 'cpsat_solving', status: 'cancelled', overall_progress: 40 })));
+    act(() => es.emit('done', { status: 'cancelled' }));
+    jobAnswer = row({ status: 'cancelled', stage: 'cpsat_solving', overall_progress: 40, finished_at: 9 });
+    await settle();
+    const outcome = page.container.querySelector('.outcome--cancelled');
+    expect(outcome?.querySelector('h2')?.textContent).toBe('Generation cancelled');
+    expect(outcome?.querySelector('p')?.textContent).toBe('The run was stopped during “Building schedule”.');
+    expect(text(page.container)).not.toContain('Cancel job');
+    expect(page.container.querySelector('[aria-label="Overall progress"]')?.getAttribute('aria-valuenow')).toBe('40');
+    // No automatic redirect (that is only for a completed job), but a way back to the list.
+    await advance(COMPLETED_REDIRECT_MS * 5);
+    expect(window.location.pathname).toBe(`/admin/timetables/status/${JOB_ID}`);
+    const links = [...outcome!.querySelectorAll('a')].map((a) => [a.textContent, a.getAttribute('href')]);
+    expect(links).toEqual([
+      ['Back to jobs', '/admin/timetables/'],
+      ['Start a new run', '/admin/timetables/generate/'],
+    ]);
+    act(() => outcome!.querySelector<HTMLAnchorElement>('a[href="/admin/timetables/"]')!.click());
+    expect(window.location.pathname).toBe('/admin/timetables/');
+    page.unmount();
+  });
+
   it('cancels only after confirmation, with DELETE', async () => {
     const page = render(<StatusPage jobId={JOB_ID} />);
     await settle();
