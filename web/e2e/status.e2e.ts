@@ -1,8 +1,8 @@
 // The status page end to end, in Debian's Chromium, against the server that
 // e2e/harness.ts launches (the real server; see scripts/e2e.sh). Every wait is bounded.
 
-import type { Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { BrowserContext, Page } from 'playwright-core';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { launchBrowser, PHONE, snap, type Browser } from './browser';
 import { credentials, launchServer, type ServerHandle } from './harness';
 
@@ -22,8 +22,16 @@ afterAll(async () => {
   await server?.dispose();
 });
 
+const contexts: BrowserContext[] = [];
+afterEach(async () => {
+  for (const context of contexts.splice(0)) await context.close().catch(() => {});
+});
+
+/** A page in a fresh context (no cookies, no page clock), closed after the scenario. */
 async function newPage(): Promise<Page> {
-  const page = await browser.context.newPage();
+  const context = await browser.newContext();
+  contexts.push(context);
+  const page = await context.newPage();
   page.on('pageerror', (error) => process.stderr.write(`page error: ${error.message}\n`));
   return page;
 }
@@ -64,7 +72,6 @@ const connection = (page: Page) => page.getByTestId('connection');
 describe('status page', () => {
   it('a person who is not signed in is sent to /login, and back after signing in', async () => {
     const page = await newPage();
-    await browser.context.clearCookies();
     await page.goto(`${server.baseUrl}/admin/timetables/`);
     await page.waitForURL(/\/login\?next=/, { timeout: 10_000 });
     await snap(page, '00-login');
@@ -73,7 +80,6 @@ describe('status page', () => {
     await page.click('button[type="submit"]');
     await page.waitForURL(/\/admin\/timetables\/$/, { timeout: 10_000 });
     await page.getByRole('heading', { name: 'Timetable jobs' }).waitFor({ timeout: 10_000 });
-    await page.close();
   });
 
   it('generate a job: the bar advances, stages change in order, Schedule Ready!, then the job list', async () => {
@@ -126,7 +132,6 @@ describe('status page', () => {
     await snap(page, '05-job-list');
     await page.setViewportSize(PHONE);
     await snap(page, '06-job-list-phone');
-    await page.close();
   });
 
   it('cancel a running job after confirming', async () => {
@@ -143,7 +148,6 @@ describe('status page', () => {
     await expect(page.getByRole('link', { name: 'Back to jobs' }).isVisible()).resolves.toBe(true);
     const valueAtCancel = await overallValue(page);
     expect(valueAtCancel).toBeLessThan(100);
-    await page.close();
   });
 
   it.skipIf(process.env.HEADWAY_E2E_BASE_URL !== undefined)(
@@ -165,7 +169,6 @@ describe('status page', () => {
       await snap(page, '10-reconnected');
       await waitForProgressAbove(page, frozenAt + 1, 15_000);
       await page.getByText('Schedule Ready!').waitFor({ timeout: 40_000 });
-      await page.close();
     },
   );
 
@@ -185,7 +188,6 @@ describe('status page', () => {
     await snap(page, '11-rest-fallback');
     await page.getByText('Schedule Ready!').waitFor({ timeout: 30_000 });
     await snap(page, '12-rest-completed');
-    await page.close();
   });
 
   it('a failed job shows its reason and a way back', async () => {
@@ -202,6 +204,5 @@ describe('status page', () => {
     await snap(page, '14-failed-phone');
     await page.getByRole('link', { name: 'Back to jobs' }).click();
     await page.waitForURL(/\/admin\/timetables\/$/, { timeout: 5_000 });
-    await page.close();
   });
 });
