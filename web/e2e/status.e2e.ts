@@ -1,9 +1,9 @@
 // The status page end to end, in Debian's Chromium, against the server that
 // e2e/harness.ts launches (the real server; see scripts/e2e.sh). Every wait is bounded.
 
-import type { BrowserContext, Page } from 'playwright-core';
+import type { BrowserContext, Locator, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { launchBrowser, PHONE, snap, type Browser } from './browser';
+import { DESKTOP, launchBrowser, PHONE, snap, type Browser } from './browser';
 import { credentials, launchServer, type ServerHandle } from './harness';
 
 let server: ServerHandle;
@@ -77,6 +77,27 @@ async function overallDrawn(page: Page): Promise<number> {
 
 const connection = (page: Page) => page.getByTestId('connection');
 
+/**
+ * Switch to phone width and check the page fits it: nothing scrolls sideways, and
+ * each of `mustShow` is visible and inside the viewport's width.
+ */
+async function expectFitsPhone(page: Page, mustShow: Locator[]): Promise<void> {
+  await page.setViewportSize(PHONE);
+  const { scrollWidth, innerWidth } = await page.evaluate(() => ({
+    scrollWidth: document.documentElement.scrollWidth,
+    innerWidth: window.innerWidth,
+  }));
+  expect(innerWidth).toBe(PHONE.width);
+  expect(scrollWidth).toBeLessThanOrEqual(innerWidth);
+  for (const locator of mustShow) {
+    expect(await locator.isVisible()).toBe(true);
+    const box = await locator.boundingBox();
+    expect(box).not.toBeNull();
+    expect(box!.x).toBeGreaterThanOrEqual(0);
+    expect(box!.x + box!.width).toBeLessThanOrEqual(innerWidth);
+  }
+}
+
 describe('status page', () => {
   it('a person who is not signed in is sent to /login, and back after signing in', async () => {
     const page = await newPage();
@@ -110,9 +131,9 @@ describe('status page', () => {
       if (!shotRunning && step === 'Building schedule' && values.at(-1)! > 30) {
         shotRunning = true;
         await snap(page, '02-status-running');
-        await page.setViewportSize(PHONE);
+        await expectFitsPhone(page, [overallBar(page), page.getByRole('button', { name: 'Cancel job' })]);
         await snap(page, '03-status-running-phone');
-        await page.setViewportSize({ width: 1280, height: 860 });
+        await page.setViewportSize(DESKTOP);
       }
       await page.waitForTimeout(100);
     }
@@ -138,7 +159,7 @@ describe('status page', () => {
     const row = page.locator(`[data-job-id="${jobId}"]`);
     await row.getByText('Completed').waitFor({ timeout: 10_000 });
     await snap(page, '05-job-list');
-    await page.setViewportSize(PHONE);
+    await expectFitsPhone(page, [row.getByRole('progressbar'), page.getByRole('link', { name: 'Generate Timetable' }).first()]);
     await snap(page, '06-job-list-phone');
   });
 
@@ -236,7 +257,7 @@ describe('status page', () => {
     await page.click('button[type="submit"]');
     await page.getByText('Generation failed').waitFor({ timeout: 20_000 });
     await snap(page, '13-failed');
-    await page.setViewportSize(PHONE);
+    await expectFitsPhone(page, [overallBar(page), page.getByRole('link', { name: 'Back to jobs' })]);
     await snap(page, '14-failed-phone');
     await page.getByRole('link', { name: 'Back to jobs' }).click();
     await page.waitForURL(/\/admin\/timetables\/$/, { timeout: 5_000 });
