@@ -50,7 +50,11 @@ pids+=($!)
 export HEADWAY_E2E_SERVER_CMD="$bin serve --listen 127.0.0.1:{port} --redis $redis_url --db $db_url --web-root $root/web/dist --threads 2"
 export HEADWAY_E2E_USER=$user HEADWAY_E2E_PASSWORD=$password
 status=0
+touch "$state/suite-started"
 (cd web && npm run e2e) || status=$?
+artifacts=$root/web/e2e/artifacts
+shots=$(find "$artifacts" -maxdepth 1 -name '*.png' -newer "$state/suite-started" 2>/dev/null | wc -l)
+echo "e2e: this run's screenshots ($shots) are in $artifacts"
 if [ "$status" -ne 0 ]; then
   echo "=== e2e failed; the worker's log:" >&2
   tail -n 50 "$state/worker.log" >&2

@@ -11,9 +11,9 @@ export default defineConfig({
     target: 'es2022',
   },
   server: {
-    // `npm run dev` against a local `headway serve` (or e2e/fake-server.mjs).
+    // `npm run dev` against a running `headway serve`: $HEADWAY_API, else its default address.
     proxy: {
-      '/api': { target: process.env.HEADWAY_API ?? 'http://127.0.0.1:8080', changeOrigin: false },
+      '/api': { target: process.env.HEADWAY_API ?? 'http://127.0.0.1:8000', changeOrigin: false },
     },
   },
   test: {

@@ -1,7 +1,6 @@
 // Debian's Chromium driven by playwright-core: never a downloaded browser.
 
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import { WEB_DIR } from './harness';
@@ -20,31 +19,38 @@ const ARGS = [
   '--disable-dev-shm-usage',
 ];
 
+export const DESKTOP = { width: 1280, height: 860 };
+export const PHONE = { width: 390, height: 844 };
+
 export interface Browser {
-  context: BrowserContext;
+  /**
+   * A context of its own for one scenario: its own cookies and its own page clock
+   * (page.clock belongs to the context and stays installed in it).
+   */
+  newContext(): Promise<BrowserContext>;
   close(): Promise<void>;
 }
 
-/** A fresh profile each run (launchPersistentContext owns --user-data-dir). */
+/** Debian's Chromium with a fresh temporary profile (Playwright's own, removed on close). */
 export async function launchBrowser(): Promise<Browser> {
   if (!existsSync(CHROMIUM)) {
     throw new Error(`${CHROMIUM} is missing: apt-get install -y chromium (the suite never downloads a browser)`);
   }
-  const profile = mkdtempSync(join(tmpdir(), 'headway-chromium-'));
   mkdirSync(ARTIFACTS, { recursive: true });
-  const context = await chromium.launchPersistentContext(profile, {
+  const browser = await chromium.launch({
     executablePath: CHROMIUM,
     headless: true,
     args: ARGS,
-    viewport: { width: 1280, height: 860 },
     timeout: 60_000,
   });
-  context.setDefaultTimeout(15_000);
   return {
-    context,
+    newContext: async () => {
+      const context = await browser.newContext({ viewport: DESKTOP });
+      context.setDefaultTimeout(15_000);
+      return context;
+    },
     close: async () => {
-      await context.close().catch(() => {});
-      rmSync(profile, { recursive: true, force: true });
+      await browser.close().catch(() => {});
     },
   };
 }
@@ -56,4 +62,3 @@ export async function snap(page: Page, name: string): Promise<string> {
   return path;
 }
 
-export const PHONE = { width: 390, height: 844 };

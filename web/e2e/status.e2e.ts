@@ -1,9 +1,9 @@
 // The status page end to end, in Debian's Chromium, against the server that
 // e2e/harness.ts launches (the real server; see scripts/e2e.sh). Every wait is bounded.
 
-import type { Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { launchBrowser, PHONE, snap, type Browser } from './browser';
+import type { BrowserContext, Locator, Page } from 'playwright-core';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { DESKTOP, launchBrowser, PHONE, snap, type Browser } from './browser';
 import { credentials, launchServer, type ServerHandle } from './harness';
 
 let server: ServerHandle;
@@ -22,8 +22,16 @@ afterAll(async () => {
   await server?.dispose();
 });
 
+const contexts: BrowserContext[] = [];
+afterEach(async () => {
+  for (const context of contexts.splice(0)) await context.close().catch(() => {});
+});
+
+/** A page in a fresh context (no cookies, no page clock), closed after the scenario. */
 async function newPage(): Promise<Page> {
-  const page = await browser.context.newPage();
+  const context = await browser.newContext();
+  contexts.push(context);
+  const page = await context.newPage();
   page.on('pageerror', (error) => process.stderr.write(`page error: ${error.message}\n`));
   return page;
 }
@@ -59,12 +67,40 @@ async function waitForProgressAbove(page: Page, percent: number, timeoutMs: numb
   );
 }
 
+/** The overall bar's drawn width in percent, unrounded (aria-valuenow is rounded). */
+async function overallDrawn(page: Page): Promise<number> {
+  const width = await overallBar(page)
+    .locator('.progress__fill')
+    .evaluate((fill) => (fill as HTMLElement).style.width, undefined, { timeout: 5_000 });
+  return Number.parseFloat(width);
+}
+
 const connection = (page: Page) => page.getByTestId('connection');
+
+/**
+ * Switch to phone width and check the page fits it: nothing scrolls sideways, and
+ * each of `mustShow` is visible and inside the viewport's width.
+ */
+async function expectFitsPhone(page: Page, mustShow: Locator[]): Promise<void> {
+  await page.setViewportSize(PHONE);
+  const { scrollWidth, innerWidth } = await page.evaluate(() => ({
+    scrollWidth: document.documentElement.scrollWidth,
+    innerWidth: window.innerWidth,
+  }));
+  expect(innerWidth).toBe(PHONE.width);
+  expect(scrollWidth).toBeLessThanOrEqual(innerWidth);
+  for (const locator of mustShow) {
+    expect(await locator.isVisible()).toBe(true);
+    const box = await locator.boundingBox();
+    expect(box).not.toBeNull();
+    expect(box!.x).toBeGreaterThanOrEqual(0);
+    expect(box!.x + box!.width).toBeLessThanOrEqual(innerWidth);
+  }
+}
 
 describe('status page', () => {
   it('a person who is not signed in is sent to /login, and back after signing in', async () => {
     const page = await newPage();
-    await browser.context.clearCookies();
     await page.goto(`${server.baseUrl}/admin/timetables/`);
     await page.waitForURL(/\/login\?next=/, { timeout: 10_000 });
     await snap(page, '00-login');
@@ -73,7 +109,6 @@ describe('status page', () => {
     await page.click('button[type="submit"]');
     await page.waitForURL(/\/admin\/timetables\/$/, { timeout: 10_000 });
     await page.getByRole('heading', { name: 'Timetable jobs' }).waitFor({ timeout: 10_000 });
-    await page.close();
   });
 
   it('generate a job: the bar advances, stages change in order, Schedule Ready!, then the job list', async () => {
@@ -96,9 +131,9 @@ describe('status page', () => {
       if (!shotRunning && step === 'Building schedule' && values.at(-1)! > 30) {
         shotRunning = true;
         await snap(page, '02-status-running');
-        await page.setViewportSize(PHONE);
+        await expectFitsPhone(page, [overallBar(page), page.getByRole('button', { name: 'Cancel job' })]);
         await snap(page, '03-status-running-phone');
-        await page.setViewportSize({ width: 1280, height: 860 });
+        await page.setViewportSize(DESKTOP);
       }
       await page.waitForTimeout(100);
     }
@@ -124,9 +159,8 @@ describe('status page', () => {
     const row = page.locator(`[data-job-id="${jobId}"]`);
     await row.getByText('Completed').waitFor({ timeout: 10_000 });
     await snap(page, '05-job-list');
-    await page.setViewportSize(PHONE);
+    await expectFitsPhone(page, [row.getByRole('progressbar'), page.getByRole('link', { name: 'Generate Timetable' }).first()]);
     await snap(page, '06-job-list-phone');
-    await page.close();
   });
 
   it('cancel a running job after confirming', async () => {
@@ -143,7 +177,6 @@ describe('status page', () => {
     await expect(page.getByRole('link', { name: 'Back to jobs' }).isVisible()).resolves.toBe(true);
     const valueAtCancel = await overallValue(page);
     expect(valueAtCancel).toBeLessThan(100);
-    await page.close();
   });
 
   it.skipIf(process.env.HEADWAY_E2E_BASE_URL !== undefined)(
@@ -151,41 +184,67 @@ describe('status page', () => {
     async () => {
       const page = await newPage();
       await signIn(page);
+      // Page time flows as usual, and the test can also move it forward at once.
+      await page.clock.install();
       await generate(page, 24);
       await connection(page).getByText('Live Updates').waitFor({ timeout: 10_000 });
       await waitForProgressAbove(page, 10, 15_000);
       await server.kill();
       await connection(page).getByText('Disconnected').waitFor({ timeout: 10_000 });
-      const frozenAt = await overallValue(page);
+      // No stream, nothing new to chase: the bar comes to rest on the last value it was
+      // given (the spring settles within about 20 frames) and stays there. Measured in
+      // page time, so a slow machine changes nothing. The 6 s fast-forwarded spend two
+      // or three of the five reconnect attempts (1, 2, 4, 8, 16 s apart); the others
+      // leave the restart some 25 s.
+      await page.clock.runFor(1_000);
+      const frozenAt = await overallDrawn(page);
       await snap(page, '09-disconnected');
-      await page.waitForTimeout(1500);
-      expect(await overallValue(page)).toBeLessThanOrEqual(frozenAt + 1);
+      await page.clock.runFor(5_000);
+      expect(await overallDrawn(page)).toBe(frozenAt);
+      await expect(connection(page).textContent()).resolves.toMatch(/^Disconnected/);
       await server.start();
       await connection(page).getByText('Live Updates').waitFor({ timeout: 20_000 });
       await snap(page, '10-reconnected');
       await waitForProgressAbove(page, frozenAt + 1, 15_000);
       await page.getByText('Schedule Ready!').waitFor({ timeout: 40_000 });
-      await page.close();
     },
   );
 
-  it('the stream endpoint is blocked: the REST badge appears after 30 s and the page still completes', async () => {
+  it('the stream endpoint is blocked: the REST badge appears after 30 s of page time and the page still completes', async () => {
     const page = await newPage();
     await signIn(page);
     await page.route('**/api/generation/stream/**', (route) => route.abort('connectionrefused'));
-    const started = Date.now();
-    await generate(page, 38);
+    // Stop the page's clock before the status page exists: from then on page time moves
+    // only when the test moves it, so the page's 30 s idle timer starts at a known
+    // instant. (The clock starts a minute behind so that pausing at the real time is
+    // never in its past; the minute only has to cover these two calls.)
+    await page.clock.install({ time: Date.now() - 60_000 });
+    await page.clock.pauseAt(Date.now());
+    const jobId = await generate(page, 30);
     await connection(page).getByText('Disconnected').waitFor({ timeout: 10_000 });
     const badge = page.getByTestId('rest-badge');
-    await page.waitForTimeout(20_000);
-    expect(await badge.isVisible()).toBe(false);
-    await badge.waitFor({ timeout: 20_000 });
-    expect(Date.now() - started).toBeGreaterThanOrEqual(29_000);
-    await expect(badge.textContent()).resolves.toMatch(/^Job status \(REST\): /);
+    await page.clock.runFor(29_000);
+    expect(await badge.count()).toBe(0);
+    await page.clock.runFor(1_000);
+    // The badge with a percentage: the first REST answer is in and the next poll is set.
+    await badge.filter({ hasText: /· \d+%/ }).waitFor({ timeout: 10_000 });
+    expect(await badge.textContent()).toMatch(
+      /^Job status \(REST\): (Waiting in queue|Starting|Running) · \d+% — live updates are unavailable, checking every 5 s$/,
+    );
     await snap(page, '11-rest-fallback');
+
+    // The job ends: the server's own stream says so (read outside the page, whose
+    // stream stays blocked; it closes after `done`).
+    const stream = await page.request.get(`${server.baseUrl}/api/generation/stream/${encodeURIComponent(jobId)}/`, {
+      timeout: 90_000,
+    });
+    expect(await stream.text()).toMatch(/event: done\r?\ndata: \{"status":\s*"completed"\}/);
+    // Page time flows again and the next poll is fast-forwarded; should the job table
+    // trail the stream's `done` by a moment, the poll after it picks the end up.
+    await page.clock.resume();
+    await page.clock.runFor(5_000);
     await page.getByText('Schedule Ready!').waitFor({ timeout: 30_000 });
     await snap(page, '12-rest-completed');
-    await page.close();
   });
 
   it('a failed job shows its reason and a way back', async () => {
@@ -198,10 +257,9 @@ describe('status page', () => {
     await page.click('button[type="submit"]');
     await page.getByText('Generation failed').waitFor({ timeout: 20_000 });
     await snap(page, '13-failed');
-    await page.setViewportSize(PHONE);
+    await expectFitsPhone(page, [overallBar(page), page.getByRole('link', { name: 'Back to jobs' })]);
     await snap(page, '14-failed-phone');
     await page.getByRole('link', { name: 'Back to jobs' }).click();
     await page.waitForURL(/\/admin\/timetables\/$/, { timeout: 5_000 });
-    await page.close();
   });
 });

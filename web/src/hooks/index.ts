@@ -1,5 +1,6 @@
 // The reusable progress hooks. They import nothing from the app (only ../lib),
 // so another React app can take src/hooks and src/lib as they are: see README.md.
+// imports.test.ts fails on any import that reaches the app.
 export { useProgress, defaultStreamUrl } from './useProgress';
 export type { UseProgressOptions, UseProgressResult } from './useProgress';
 export { useSmoothProgress, prefersReducedMotion } from './useSmoothProgress';

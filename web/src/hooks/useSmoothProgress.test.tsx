@@ -70,6 +70,30 @@ describe('useSmoothProgress', () => {
     hook.unmount();
   });
 
+  it('uses the global requestAnimationFrame and cancelAnimationFrame when no frames are injected', () => {
+    mockReducedMotion(false);
+    const frames = new FakeFrames();
+    const request = vi.fn(frames.request);
+    const cancel = vi.fn(frames.cancel);
+    vi.stubGlobal('requestAnimationFrame', request);
+    vi.stubGlobal('cancelAnimationFrame', cancel);
+    const hook = renderHook((actual: number) => useSmoothProgress(actual), 0);
+    hook.rerender(50);
+    expect(request).toHaveBeenCalledTimes(1);
+    act(() => frames.step());
+    // One frame of the spring from rest: velocity = (50 − 0) × 0.02 × 0.85 = 0.85
+    expect(hook.current).toBeCloseTo(0.85, 10);
+    act(() => void frames.runAll());
+    expect(hook.current).toBe(50);
+    hook.rerender(60);
+    act(() => frames.step());
+    expect(frames.scheduled).toBe(1);
+    const pending = request.mock.results.at(-1)!.value as number;
+    hook.unmount();
+    expect(cancel).toHaveBeenCalledWith(pending);
+    expect(frames.scheduled).toBe(0);
+  });
+
   it('cancels its frame on unmount', () => {
     mockReducedMotion(false);
     const frames = new FakeFrames();

@@ -15,17 +15,28 @@ describe('useSmoothedETA', () => {
     hook.unmount();
   });
 
+  it('moves exactly one step per tick: display += (actual − display) × 0.15', () => {
+    const hook = renderHook((eta: number | null) => useSmoothedETA(eta), 320);
+    hook.rerender(120);
+    act(() => vi.advanceTimersByTime(999));
+    expect(hook.current).toBe('5m 20s');
+    act(() => vi.advanceTimersByTime(1));
+    // actual = 120 − 1 s since the report = 119; 320 + (119 − 320) × 0.15 = 289.85
+    expect(hook.current).toBe('4m 50s');
+    hook.unmount();
+  });
+
   it('glides to a new estimate instead of jumping', () => {
     const hook = renderHook((eta: number | null) => useSmoothedETA(eta), 300);
     hook.rerender(120);
     expect(hook.current).toBe('5m 0s');
     act(() => vi.advanceTimersByTime(1000));
-    // Both count down a second; then 15 % of the 180 s gap is closed: 299 − 27 = 272.
-    expect(hook.current).toBe('4m 32s');
+    expect(hook.current).toBe('4m 33s'); // 300 + (119 − 300) × 0.15 = 272.85
     act(() => vi.advanceTimersByTime(9000));
-    expect(hook.current).not.toBe('1m 50s');
+    // Ten steps towards actual = 120 − k at second k: 149.99
+    expect(hook.current).toBe('2m 30s');
     act(() => vi.advanceTimersByTime(60_000));
-    expect(hook.current).toBe('1m 50s'); // reached, and held once the 10 s extrapolation window ends
+    expect(hook.current).toBe('1m 50s'); // actual stops at 120 − 10 once the report is 10 s old
     hook.unmount();
   });
 

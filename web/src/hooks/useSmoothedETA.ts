@@ -8,10 +8,10 @@ export interface UseSmoothedETAOptions {
 
 /**
  * A calm ETA for `eta` seconds (null when unknown), formatted like "5m 20s".
- * Every tick the display moves 15 % of the way to the estimate
- * (display += (actual − display) × 0.15); both count down with the clock for up to
- * 10 s after each report, so a steadily shrinking estimate is not lagged.
- * Unknown shows "Calculating…"; 0 shows at once.
+ * Every tick (once a second) the display takes exactly one step
+ * display += (actual − display) × 0.15, where actual is the newest `eta` minus the
+ * time since it arrived (for at most 10 s). The first known value is shown as
+ * given, unknown shows "Calculating…" and 0 shows at once.
  */
 export function useSmoothedETA(eta: number | null | undefined, options: UseSmoothedETAOptions = {}): string {
   const tickMs = options.tickMs ?? 1000;

@@ -25,33 +25,34 @@ describe('smoothEtaStep', () => {
 });
 
 describe('EtaSmoother', () => {
-  it('shows the first estimate as reported, then approaches a jump gradually', () => {
+  it('shows the first estimate as reported, then moves by exactly one smoothing step per tick', () => {
     const s = new EtaSmoother();
     expect(s.report(100, 0)).toBe(100);
-    s.report(40, 0);
-    const seen = [1, 2, 3].map((i) => s.tick(i * 1000)!);
-    // Both values count down 1 s a second; the display closes 15 % of the gap each tick.
-    expect(seen[0]).toBeCloseTo(99 - 0.15 * (99 - 39), 6);
-    expect(seen[1]).toBeGreaterThan(38);
-    expect(seen[1]!).toBeLessThan(seen[0]!);
+    expect(s.report(40, 0)).toBe(100); // a report alone does not move the display
+    // actual one second after the report is 40 − 1 = 39; 100 + (39 − 100) × 0.15 = 90.85
+    expect(s.tick(1000)).toBeCloseTo(90.85, 10);
+    // actual 38; 90.85 + (38 − 90.85) × 0.15 = 82.9225
+    expect(s.tick(2000)).toBeCloseTo(82.9225, 10);
   });
 
-  it('does not lag an estimate that shrinks with the clock', () => {
+  it('counts actual down with the clock since the report, for at most 10 s, never below 0', () => {
     const s = new EtaSmoother();
-    s.report(60, 0);
-    for (let t = 1; t <= 30; t += 1) {
-      s.report(60 - t, t * 1000);
-      s.tick(t * 1000 + 500);
-    }
-    expect(s.value).toBeCloseTo(60 - 30.5, 6);
+    s.report(30, 5000);
+    expect(s.actualAt(5000)).toBe(30);
+    expect(s.actualAt(9500)).toBeCloseTo(25.5, 10);
+    expect(s.actualAt(15_000)).toBe(20);
+    expect(s.actualAt(60_000)).toBe(20); // a silent job is not counted down to 0
+    s.report(4, 60_000);
+    expect(s.actualAt(70_000)).toBe(0);
   });
 
-  it('stops counting down 10 s after the last report (no invented progress)', () => {
+  it('settles on the last estimate minus 10 s when reports stop, and never below it', () => {
     const s = new EtaSmoother();
     s.report(100, 0);
-    for (let t = 1; t <= 60; t += 1) s.tick(t * 1000);
-    expect(s.value).toBeGreaterThan(89);
-    expect(s.value).toBeLessThanOrEqual(90.01);
+    const seen = Array.from({ length: 60 }, (_, i) => s.tick((i + 1) * 1000)!);
+    for (let i = 1; i < seen.length; i += 1) expect(seen[i]!).toBeLessThanOrEqual(seen[i - 1]!);
+    expect(seen.at(-1)!).toBeGreaterThanOrEqual(90);
+    expect(seen.at(-1)!).toBeCloseTo(90, 2);
   });
 
   it('forgets on unknown and shows 0 at once', () => {

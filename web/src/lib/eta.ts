@@ -1,9 +1,11 @@
-// An ETA that does not jump around: the displayed value moves 15 % of the way to
-// the reported one on every tick, and both count down with the clock between
-// reports so the smoothing does not lag a steadily shrinking estimate.
+// An ETA that does not jump around: on every tick the displayed value moves 15 %
+// of the way to the current estimate, display += (actual − display) × 0.15.
+// `actual` is the reported ETA minus the time since it was reported (for at most
+// 10 s), i.e. what the report says is left now; the display itself only ever moves
+// by that step.
 
 export const ETA_SMOOTHING = 0.15;
-/** How long after a report the estimate keeps counting down on its own. */
+/** How long after a report `actual` keeps counting down with the clock. */
 export const ETA_EXTRAPOLATE_MS = 10_000;
 
 /** display += (actual − display) × 0.15 */
@@ -23,48 +25,44 @@ export function formatEta(seconds: number | null): string {
 
 /**
  * Smoothed ETA in seconds, fed with reports (`report`) and clock ticks (`tick`).
- * Unknown (null) resets it; 0 (finished) is shown at once; the first known value
- * is shown as reported.
+ * A report only records the estimate; each tick applies one smoothing step
+ * towards `actualAt(now)`. Unknown (null) resets it; 0 (finished) is shown at
+ * once; the first known value is shown as reported.
  */
 export class EtaSmoother {
   private display: number | null = null;
-  private actual: number | null = null;
+  private reported: number | null = null;
   private reportedAt = 0;
-  private lastTick = 0;
 
   get value(): number | null {
     return this.display;
   }
 
-  report(actual: number | null, nowMs: number): number | null {
-    if (actual === null || !Number.isFinite(actual)) {
+  report(eta: number | null, nowMs: number): number | null {
+    if (eta === null || !Number.isFinite(eta)) {
       this.display = null;
-      this.actual = null;
+      this.reported = null;
       return null;
     }
-    const clamped = Math.max(0, actual);
-    this.countDown(nowMs);
+    const clamped = Math.max(0, eta);
     if (this.display === null || clamped === 0) this.display = clamped;
-    this.actual = clamped;
+    this.reported = clamped;
     this.reportedAt = nowMs;
     return this.display;
   }
 
-  tick(nowMs: number): number | null {
-    if (this.display === null || this.actual === null) return this.display;
-    this.countDown(nowMs);
-    const sinceReport = Math.min(nowMs - this.reportedAt, ETA_EXTRAPOLATE_MS);
-    const actualNow = Math.max(0, this.actual - sinceReport / 1000);
-    this.display = Math.max(0, smoothEtaStep(this.display, actualNow));
-    return this.display;
+  /** actual = the reported ETA minus the time since it was reported (at most 10 s), never below 0. */
+  actualAt(nowMs: number): number | null {
+    if (this.reported === null) return null;
+    const sinceReportMs = Math.min(Math.max(0, nowMs - this.reportedAt), ETA_EXTRAPOLATE_MS);
+    return Math.max(0, this.reported - sinceReportMs / 1000);
   }
 
-  /** Let the display run down with the clock, within the extrapolation window. */
-  private countDown(nowMs: number): void {
-    if (this.display !== null && this.actual !== null) {
-      const end = Math.min(nowMs, this.reportedAt + ETA_EXTRAPOLATE_MS);
-      this.display = Math.max(0, this.display - Math.max(0, end - this.lastTick) / 1000);
-    }
-    this.lastTick = Math.max(this.lastTick, nowMs);
+  /** One step: display += (actual − display) × 0.15. */
+  tick(nowMs: number): number | null {
+    const actual = this.actualAt(nowMs);
+    if (this.display === null || actual === null) return this.display;
+    this.display = smoothEtaStep(this.display, actual);
+    return this.display;
   }
 }

@@ -82,7 +82,11 @@ describe('StatusPage', () => {
     expect(jobFetches()).toBe(1);
     await advance(1_000);
     expect(jobFetches()).toBe(2);
-    expect(text(page.container)).toContain('Job status (REST): Running');
+    // The stream is still connected, only quiet: the badge must not claim it is down.
+    expect(page.container.querySelector('[data-testid="connection"]')?.textContent).toBe('Live Updates');
+    expect(page.container.querySelector('[data-testid="rest-badge"]')?.textContent).toBe(
+      'Job status (REST): Running · 5% — no update for 30 s; checking by REST every 5 s',
+    );
     await advance(5_000);
     expect(jobFetches()).toBe(3);
     await advance(10_000);
@@ -102,8 +106,10 @@ describe('StatusPage', () => {
       act(() => FakeEventSource.latest().fail());
       await advance(16_000);
     }
-    expect(text(page.container)).toContain('Disconnected');
-    expect(text(page.container)).toContain('Job status (REST)');
+    expect(page.container.querySelector('[data-testid="connection"]')?.textContent).toMatch(/^Disconnected/);
+    expect(page.container.querySelector('[data-testid="rest-badge"]')?.textContent).toBe(
+      'Job status (REST): Running · 5% — live updates are unavailable, checking every 5 s',
+    );
     jobAnswer = row({ status: 'completed', overall_progress: 100, stage: 'rl_refinement', finished_at: 9 });
     await advance(5_000);
     expect(text(page.container)).toContain('Schedule Ready!');
@@ -140,6 +146,34 @@ describe('StatusPage', () => {
     expect(text(page.container)).toContain('No room for Chemistry 2');
     expect(page.container.querySelector('a[href="/admin/timetables/"]')).not.toBeNull();
     expect(text(page.container)).not.toContain('Cancel job');
+    page.unmount();
+  });
+
+  it('shows that a job was cancelled, where it stopped, and a way back', async () => {
+    const page = render(<StatusPage jobId={JOB_ID} />);
+    await settle();
+    const es = FakeEventSource.latest();
+    act(() => es.emit('connected', { job_id: JOB_ID }));
+    act(() => es.emit('progress', record({ job_id: JOB_ID, seq: 20, stage: 'cpsat_solving', overall_progress: 40 })));
+    act(() => es.emit('progress', record({ job_id: JOB_ID, seq: 21, stage: 'cpsat_solving', status: 'cancelled', overall_progress: 40 })));
+    act(() => es.emit('done', { status: 'cancelled' }));
+    jobAnswer = row({ status: 'cancelled', stage: 'cpsat_solving', overall_progress: 40, finished_at: 9 });
+    await settle();
+    const outcome = page.container.querySelector('.outcome--cancelled');
+    expect(outcome?.querySelector('h2')?.textContent).toBe('Generation cancelled');
+    expect(outcome?.querySelector('p')?.textContent).toBe('The run was stopped during “Building schedule”.');
+    expect(text(page.container)).not.toContain('Cancel job');
+    expect(page.container.querySelector('[aria-label="Overall progress"]')?.getAttribute('aria-valuenow')).toBe('40');
+    // No automatic redirect (that is only for a completed job), but a way back to the list.
+    await advance(COMPLETED_REDIRECT_MS * 5);
+    expect(window.location.pathname).toBe(`/admin/timetables/status/${JOB_ID}`);
+    const links = [...outcome!.querySelectorAll('a')].map((a) => [a.textContent, a.getAttribute('href')]);
+    expect(links).toEqual([
+      ['Back to jobs', '/admin/timetables/'],
+      ['Start a new run', '/admin/timetables/generate/'],
+    ]);
+    act(() => outcome!.querySelector<HTMLAnchorElement>('a[href="/admin/timetables/"]')!.click());
+    expect(window.location.pathname).toBe('/admin/timetables/');
     page.unmount();
   });
 

@@ -10,6 +10,7 @@ import { useSmoothedETA } from '../hooks/useSmoothedETA';
 import { useSmoothProgress } from '../hooks/useSmoothProgress';
 import { api, ApiError, describeError, type Job } from '../lib/api';
 import { getProgressColor } from '../lib/colors';
+import { REST_FALLBACK_IDLE_MS, REST_POLL_INTERVAL_MS } from '../lib/restFallback';
 import { navigate, routes } from '../lib/router';
 import { currentStepLabel, pipelineSteps, stageDisplayName, statusLabel } from '../lib/stages';
 import { formatRelative, shortId } from '../lib/time';
@@ -76,6 +77,18 @@ function useInitialJob(jobId: string, refreshKey: string | null) {
     return () => controller.abort();
   }, [jobId, refreshKey]);
   return state;
+}
+
+/**
+ * Why the page is polling, in words that agree with the connection indicator: a
+ * connected stream can be quiet (a slow stage, a stalled worker) without being down.
+ */
+function restBadgeNote(streamConnected: boolean): string {
+  const idle = REST_FALLBACK_IDLE_MS / 1000;
+  const every = REST_POLL_INTERVAL_MS / 1000;
+  return streamConnected
+    ? `no update for ${idle} s; checking by REST every ${every} s`
+    : `live updates are unavailable, checking every ${every} s`;
 }
 
 export function StatusPage({ jobId }: { jobId: string }) {
@@ -314,7 +327,7 @@ export function StatusPage({ jobId }: { jobId: string }) {
           <p className="rest-badge" role="status" data-testid="rest-badge">
             Job status (REST): {statusLabel(restJob?.status ?? view.status)}
             {restJob ? ` · ${Math.floor(restJob.overall_progress)}%` : ''}
-            <span className="rest-badge__note"> — live updates are unavailable, checking every 5 s</span>
+            <span className="rest-badge__note"> — {restBadgeNote(stream.isConnected)}</span>
           </p>
         ) : null}
         {stream.gaveUp && !finalStatus ? (

@@ -1,0 +1,129 @@
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { JOB_LIST_POLL_MS } from '../hooks/useJobList';
+import { sharedStreams } from '../lib/streamRegistry';
+import { FakeEventSource, record } from '../test/fakeEventSource';
+import { act, render } from '../test/render';
+import { JobListPage } from './JobListPage';
+
+const id = (n: number) => `00000000-0000-4000-8000-00000000000${n}`;
+const job = (n: number, overrides: Record<string, unknown> = {}) => ({
+  id: id(n), owner: 'ana', type: 'timetable', params: {}, status: 'running', stage: 'clustering',
+  stage_progress: 50, overall_progress: 10, eta_seconds: null, error: '', attempts: 1,
+  created_at: 1, started_at: 2, finished_at: null, updated_at: 3, ...overrides,
+});
+
+let jobs: Record<string, unknown>[];
+const fetchMock = vi.fn(async (url: string, _init?: RequestInit) => {
+  if (url === '/api/generation-jobs/') return new Response(JSON.stringify({ results: jobs, count: jobs.length }), { status: 200 });
+  return new Response(JSON.stringify({ error: 'Not found' }), { status: 404 });
+});
+const listFetches = () => fetchMock.mock.calls.filter(([url]) => url === '/api/generation-jobs/').length;
+
+beforeEach(() => {
+  sharedStreams.reset();
+  FakeEventSource.reset();
+  fetchMock.mockClear();
+  jobs = [];
+  vi.stubGlobal('EventSource', FakeEventSource);
+  vi.stubGlobal('fetch', fetchMock);
+  vi.useFakeTimers();
+  window.history.replaceState(null, '', '/admin/timetables/');
+});
+afterEach(() => {
+  sharedStreams.reset();
+  vi.useRealTimers();
+  vi.unstubAllGlobals();
+});
+
+async function advance(ms: number) {
+  await act(async () => {
+    await vi.advanceTimersByTimeAsync(ms);
+  });
+}
+
+function rowOf(container: HTMLElement, n: number) {
+  const row = container.querySelector<HTMLElement>(`[data-job-id="${id(n)}"]`);
+  if (!row) throw new Error(`no row for job ${n}`);
+  return {
+    status: row.getAttribute('data-status'),
+    badge: row.querySelector('.badge')?.textContent,
+    stage: row.querySelector('.job-row__stage')?.textContent,
+    percent: row.querySelector('.job-row__percent')?.textContent,
+    bar: row.querySelector('[role="progressbar"]')?.getAttribute('aria-valuenow'),
+    link: row.querySelector('a')?.getAttribute('href'),
+  };
+}
+
+describe('JobListPage', () => {
+  it('lists the jobs with their status, human stage name, progress and a link to the status page', async () => {
+    jobs = [
+      job(1, { stage: 'cpsat_solving', overall_progress: 42.7 }),
+      job(2, { status: 'failed', stage: 'clustering', error: 'No room for Chemistry 2' }),
+      job(3, { status: 'completed', stage: 'rl_refinement', overall_progress: 99.5 }),
+    ];
+    const page = render(<JobListPage />);
+    expect(page.container.textContent).toContain('Loading jobs…');
+    await advance(0);
+    expect(rowOf(page.container, 1)).toEqual({
+      status: 'running', badge: 'Running', stage: 'Building schedule', percent: '42%', bar: '43',
+      link: `/admin/timetables/status/${id(1)}`,
+    });
+    expect(rowOf(page.container, 2)).toMatchObject({ status: 'failed', badge: 'Failed', stage: 'No room for Chemistry 2' });
+    expect(rowOf(page.container, 3)).toMatchObject({ status: 'completed', badge: 'Completed', stage: '', percent: '100%' });
+    expect(page.container.textContent).not.toMatch(/cpsat|clustering/i);
+    page.unmount();
+  });
+
+  it('streams running rows live, at most three, and none for finished jobs', async () => {
+    jobs = [job(1), job(2), job(3, { status: 'completed' }), job(4), job(5)];
+    const page = render(<JobListPage />);
+    await advance(0);
+    expect(FakeEventSource.open().map((es) => es.url)).toEqual([
+      `/api/generation/stream/${id(1)}/`,
+      `/api/generation/stream/${id(2)}/`,
+      `/api/generation/stream/${id(4)}/`,
+    ]);
+    const first = FakeEventSource.open()[0]!;
+    act(() => first.emit('connected', { job_id: id(1) }));
+    act(() => first.emit('progress', record({ job_id: id(1), seq: 5, stage: 'ga_optimization', overall_progress: 81.2 })));
+    expect(rowOf(page.container, 1)).toMatchObject({ status: 'running', stage: 'Optimizing', percent: '81%' });
+    // A row without a stream keeps what the table says until the next poll.
+    expect(rowOf(page.container, 5)).toMatchObject({ stage: 'Organizing', percent: '10%' });
+    page.unmount();
+    await advance(0); // the shared stream closes a microtask after its last user leaves
+    expect(FakeEventSource.open()).toEqual([]);
+  });
+
+  it('polls the list every 3 s: a finished job stops streaming and shows its final state', async () => {
+    jobs = [job(1)];
+    const page = render(<JobListPage />);
+    await advance(0);
+    expect(listFetches()).toBe(1);
+    expect(FakeEventSource.open()).toHaveLength(1);
+    jobs = [job(1, { status: 'completed', stage: 'rl_refinement', overall_progress: 100 })];
+    await advance(JOB_LIST_POLL_MS - 1);
+    expect(listFetches()).toBe(1);
+    expect(rowOf(page.container, 1).status).toBe('running');
+    await advance(1);
+    expect(listFetches()).toBe(2);
+    expect(rowOf(page.container, 1)).toMatchObject({ status: 'completed', badge: 'Completed', percent: '100%' });
+    expect(FakeEventSource.open()).toEqual([]);
+    page.unmount();
+  });
+
+  it('says so when there are no jobs yet, or the list cannot be loaded', async () => {
+    const page = render(<JobListPage />);
+    await advance(0);
+    expect(page.container.textContent).toContain('No jobs yet');
+    page.unmount();
+
+    fetchMock.mockImplementationOnce(async () =>
+      new Response(JSON.stringify({ error: 'Unavailable', detail: 'The job table is down.' }), { status: 503 }),
+    );
+    const failing = render(<JobListPage />);
+    await advance(0);
+    expect(failing.container.querySelector('.empty h2')?.textContent).toBe('The job list could not be loaded');
+    expect(failing.container.textContent).toContain('The job table is down.');
+    failing.unmount();
+  });
+});
