@@ -70,7 +70,9 @@ class StreamPool {
   struct Stream;
   void open_next();
   void on_connected(Stream& stream);
-  void read(Stream& stream);
+  void run();
+  void wake();
+  void on_readable(Stream& stream);
   // One recvmsg; sets `received_ns` to the kernel's stamp of the data when it
   // gives one. Returns what recvmsg returned.
   ssize_t receive(Stream& stream, std::int64_t& received_ns);
@@ -83,6 +85,9 @@ class StreamPool {
   Config config_;
   boost::asio::io_context io_;
   boost::asio::ip::tcp::endpoint endpoint_;
+  int ready_set_;  // epoll set of the open streams and `wake_`
+  int wake_;       // eventfd: work for the io_context, or stop
+  std::atomic<bool> stopping_{false};
   std::vector<std::unique_ptr<Stream>> streams_;
   std::size_t next_to_open_ = 0;
   std::size_t opening_ = 0;
