@@ -2,6 +2,7 @@
 // manual clock. The Redis side is covered by tests/integration.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <boost/json.hpp>
 
 #include "support/fake_sink.hpp"
@@ -112,13 +113,31 @@ TEST(TrackerLogicTest, ReportsAnUnknownStageAndLeavesTheRecordAlone) {
   EXPECT_EQ(h.last_record().at("stage").as_string(), "clustering");
 }
 
-TEST(TrackerLogicTest, ReportsGoingBackAStage) {
+std::size_t event_count(const test::FakeSink& sink) {
+  const auto writes = sink.writes();
+  return static_cast<std::size_t>(std::count_if(
+      writes.begin(), writes.end(), [](const auto& write) { return write.append_event; }));
+}
+
+TEST(TrackerLogicTest, ReportsGoingBackAStageAndLeavesTheRecordAlone) {
   TrackerHarness h;
   ASSERT_TRUE(h.tracker->start_stage("cpsat_solving"));
+  ASSERT_TRUE(h.tracker->update_stage_progress(74, 216));
+  ASSERT_TRUE(h.tracker->flush(10s));
+  const auto before = h.last_record();
+  const auto events_before = event_count(*h.sink);
   auto result = h.tracker->start_stage("loading");
   ASSERT_FALSE(result);
   EXPECT_NE(result.error().find("cannot go back"), std::string::npos);
   EXPECT_TRUE(h.tracker->start_stage("cpsat_solving"));  // the current stage again is a no-op
+  ASSERT_TRUE(h.tracker->flush(10s));
+  auto after = h.last_record();
+  EXPECT_EQ(after.at("seq"), before.at("seq"));  // nothing was written since
+  EXPECT_EQ(after.at("stage").as_string(), "cpsat_solving");
+  EXPECT_DOUBLE_EQ(after.at("stage_progress").to_number<double>(), 34.26);
+  EXPECT_DOUBLE_EQ(after.at("overall_progress").to_number<double>(), 35.56);
+  EXPECT_EQ(after.at("metadata").at("completed_items").as_int64(), 74);
+  EXPECT_EQ(event_count(*h.sink), events_before);
 }
 
 TEST(TrackerLogicTest, UpdatesWithoutAStageOrWithABadTotalAreReported) {
