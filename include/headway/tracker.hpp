@@ -99,8 +99,9 @@ struct TrackerAccess;
 // flusher reconnects with backoff and writes the newest state when it returns.
 //
 // Thread-safe: any thread may call any method. Errors (an unknown stage, going
-// back a stage, an update after a terminal state) are returned as a Result and
-// leave the record untouched; nothing throws after construction.
+// back a stage, completing a stage twice, an update after a terminal state) are
+// returned as a Result and leave the record untouched; nothing throws after
+// construction.
 class Tracker {
  public:
   // Creates the record in state `initializing`. Throws std::invalid_argument
@@ -116,6 +117,8 @@ class Tracker {
   Result start_stage(std::string_view name);
   // Maps completed/total into the current stage's range of the plan.
   Result update_stage_progress(std::int64_t completed, std::int64_t total);
+  // Sets the current stage to 100 % and writes it as a boundary; a second call
+  // for the same stage is reported and writes nothing.
   Result complete_stage();
   Result update(const ProgressUpdate& update);
 

@@ -100,6 +100,7 @@ Result TrackerImpl::enter_stage(std::size_t index) {
   state_.status = JobStatus::running;
   state_.stage = index;
   state_.stage_progress = 0;
+  state_.stage_completed = false;
   state_.overall = std::max(state_.overall, clamp_percent(plan_[index].start));
   state_.completed_items.reset();
   state_.total_items.reset();
@@ -136,7 +137,12 @@ Result TrackerImpl::complete_stage() {
     return active;
   if (!state_.stage)
     return Result::failure("complete_stage: no stage is running");
+  if (state_.stage_completed) {
+    return Result::failure("complete_stage: stage '" + plan_[*state_.stage].name +
+                           "' is already complete");
+  }
   state_.stage_progress = 100;
+  state_.stage_completed = true;
   state_.overall = std::max(state_.overall, clamp_percent(plan_[*state_.stage].end));
   if (state_.total_items)
     state_.completed_items = state_.total_items;

@@ -140,6 +140,28 @@ TEST(TrackerLogicTest, ReportsGoingBackAStageAndLeavesTheRecordAlone) {
   EXPECT_EQ(event_count(*h.sink), events_before);
 }
 
+TEST(TrackerLogicTest, ARepeatedCompleteStageIsReportedAndWritesNothing) {
+  TrackerHarness h;
+  ASSERT_TRUE(h.tracker->start_stage("clustering"));
+  ASSERT_TRUE(h.tracker->complete_stage());
+  ASSERT_TRUE(h.tracker->flush(10s));
+  const auto writes_before = h.sink->writes().size();
+  const auto updates_before = h.tracker->stats().updates;
+  auto result = h.tracker->complete_stage();
+  ASSERT_FALSE(result);
+  EXPECT_NE(result.error().find("stage 'clustering' is already complete"), std::string::npos)
+      << result.error();
+  ASSERT_TRUE(h.tracker->flush(10s));
+  EXPECT_EQ(h.sink->writes().size(), writes_before);
+  EXPECT_EQ(h.tracker->stats().updates, updates_before);
+  // The next stage can be completed as usual.
+  ASSERT_TRUE(h.tracker->start_stage("cpsat_solving"));
+  ASSERT_TRUE(h.tracker->complete_stage());
+  ASSERT_TRUE(h.tracker->flush(10s));
+  EXPECT_EQ(h.sink->writes().size(), writes_before + 2);
+  EXPECT_DOUBLE_EQ(h.last_record().at("overall_progress").to_number<double>(), 75);
+}
+
 TEST(TrackerLogicTest, UpdatesWithoutAStageOrWithABadTotalAreReported) {
   TrackerHarness h;
   EXPECT_FALSE(h.tracker->update_stage_progress(1, 10));
