@@ -105,8 +105,8 @@ struct TrackerAccess;
 class Tracker {
  public:
   // Creates the record in state `initializing`. Throws std::invalid_argument
-  // for a job id that is not a UUID or a Redis URL that cannot be parsed; does
-  // not wait for Redis.
+  // for a job id that is not a UUID, a Redis URL that cannot be parsed or an
+  // unknown ETA estimator name; does not wait for Redis.
   Tracker(RedisConfig redis, std::string job_id, StagePlan plan = StagePlan::reference(),
           TrackerOptions options = {});
   // Flushes what was not yet written (waiting at most terminal_timeout).

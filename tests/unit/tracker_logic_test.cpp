@@ -319,6 +319,18 @@ TEST(TrackerLogicTest, AMillionRapidUpdatesProduceABoundedNumberOfWrites) {
   EXPECT_EQ(record.at("metadata").at("completed_items").as_int64(), kUpdates);
 }
 
+TEST(TrackerLogicTest, RejectsAnUnknownEtaEstimatorAtConstruction) {
+  TrackerOptions options;
+  options.eta_estimator = "crystal_ball";
+  try {
+    detail::TrackerAccess::make(std::make_unique<test::FakeSink>(), kJobId, StagePlan::reference(),
+                                std::move(options));
+    ADD_FAILURE() << "an unknown estimator was accepted";
+  } catch (const std::invalid_argument& error) {
+    EXPECT_NE(std::string(error.what()).find("crystal_ball"), std::string::npos) << error.what();
+  }
+}
+
 TEST(TrackerLogicTest, RejectsAJobIdThatIsNotAUuid) {
   EXPECT_THROW(detail::TrackerAccess::make(std::make_unique<test::FakeSink>(), "job 1",
                                            StagePlan::reference(), {}),
