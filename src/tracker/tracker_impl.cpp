@@ -2,12 +2,15 @@
 
 #include <algorithm>
 #include <cmath>
+#include <stdexcept>
 
 namespace headway::detail {
 namespace {
 
 constexpr auto kFirstRetryDelay = std::chrono::milliseconds(50);
 constexpr auto kMaxRetryDelay = std::chrono::milliseconds(1000);
+// DESIGN.md 4c: a cancel request is seen within 1 s even while the job is silent.
+constexpr auto kMaxCancelPollInterval = std::chrono::milliseconds(1000);
 
 std::string status_error(std::string_view operation, JobStatus status) {
   return std::string(operation) + ": the job is already " + std::string(to_string(status)) +
@@ -53,6 +56,12 @@ TrackerImpl::TrackerImpl(std::unique_ptr<RecordSink> sink, std::string job_id, S
                                         : make_eta_estimator(options_.eta_estimator, &plan_);
   if (!eta_) {
     throw std::invalid_argument("unknown ETA estimator '" + options_.eta_estimator + "'");
+  }
+  if (options_.cancel_poll_interval <= std::chrono::milliseconds::zero() ||
+      options_.cancel_poll_interval > kMaxCancelPollInterval) {
+    throw std::invalid_argument("cancel_poll_interval must be more than 0 and at most " +
+                                std::to_string(kMaxCancelPollInterval.count()) + " ms, got " +
+                                std::to_string(options_.cancel_poll_interval.count()) + " ms");
   }
   state_.last_updated = started_at_;
   push_boundary(true);

@@ -319,6 +319,25 @@ TEST(TrackerLogicTest, AMillionRapidUpdatesProduceABoundedNumberOfWrites) {
   EXPECT_EQ(record.at("metadata").at("completed_items").as_int64(), kUpdates);
 }
 
+TEST(TrackerLogicTest, RejectsACancelPollIntervalThatCouldMissTheOneSecondPromise) {
+  auto make = [](std::chrono::milliseconds interval) {
+    TrackerOptions options;
+    options.cancel_poll_interval = interval;
+    return detail::TrackerAccess::make(std::make_unique<test::FakeSink>(), kJobId,
+                                       StagePlan::reference(), std::move(options));
+  };
+  try {
+    make(1001ms);
+    ADD_FAILURE() << "a 1001 ms cancel poll interval was accepted";
+  } catch (const std::invalid_argument& error) {
+    EXPECT_NE(std::string(error.what()).find("cancel_poll_interval"), std::string::npos)
+        << error.what();
+  }
+  EXPECT_THROW(make(0ms), std::invalid_argument);
+  EXPECT_THROW(make(-5ms), std::invalid_argument);
+  EXPECT_NE(make(1s), nullptr);
+}
+
 TEST(TrackerLogicTest, RejectsAnUnknownEtaEstimatorAtConstruction) {
   TrackerOptions options;
   options.eta_estimator = "crystal_ball";
