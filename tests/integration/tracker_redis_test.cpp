@@ -10,6 +10,7 @@
 #include "headway/tracker.hpp"
 #include "redis/keys.hpp"
 #include "support/channel_listener.hpp"
+#include "support/manual_clock.hpp"
 #include "support/redis_server.hpp"
 
 namespace headway {
@@ -50,6 +51,25 @@ TEST_F(TrackerRedisTest, WritesTheWholeRecordWithATtl) {
   auto ttl = redis_.command({"TTL", redis::keys::record(job_id_)});
   EXPECT_GT(ttl.reply->integer, 0);
   EXPECT_LE(ttl.reply->integer, 600);
+}
+
+TEST_F(TrackerRedisTest, TheReferenceEstimatorsEtaFollowsTheInjectedClock) {
+  auto clock = std::make_shared<test::ManualClock>();
+  const double start = clock->now();
+  TrackerOptions options;
+  options.clock = clock;
+  options.eta_estimator = "reference";
+  Tracker tracker(config(), job_id_, StagePlan::from_weights({{"work", 100}}), options);
+  ASSERT_TRUE(tracker.start_stage("work"));  // 0 % at 0 s
+  clock->advance(10);
+  ASSERT_TRUE(tracker.update_stage_progress(1, 10));  // 10 % at 10 s: 90 % left at 1 %/s
+  ASSERT_TRUE(tracker.flush(30s));
+  auto record = stored_record(job_id_);
+  EXPECT_DOUBLE_EQ(record.at("overall_progress").to_number<double>(), 10);
+  ASSERT_TRUE(record.at("eta_seconds").is_number()) << json::serialize(record);
+  EXPECT_DOUBLE_EQ(record.at("eta_seconds").to_number<double>(), 90);
+  EXPECT_DOUBLE_EQ(record.at("started_at").to_number<double>(), start);
+  EXPECT_DOUBLE_EQ(record.at("last_updated").to_number<double>(), start + 10);
 }
 
 TEST_F(TrackerRedisTest, ASubscriberReceivesEveryStageBoundaryAndTheTerminalRecordInOrder) {

@@ -6,6 +6,7 @@
 #include <boost/json.hpp>
 
 #include "support/fake_sink.hpp"
+#include "support/manual_clock.hpp"
 #include "tracker/tracker_impl.hpp"
 
 namespace headway {
