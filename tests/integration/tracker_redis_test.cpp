@@ -4,6 +4,7 @@
 #include <signal.h>
 
 #include <boost/json.hpp>
+#include <sstream>
 #include <thread>
 
 #include "core/uuid.hpp"
@@ -28,9 +29,41 @@ class TrackerRedisTest : public ::testing::Test {
     return text ? json::parse(*text).as_object() : json::object{};
   }
 
+  // The job's entries in progress:events, oldest first, each as
+  // "status stage stage_progress" (e.g. "running loading 100").
+  std::vector<std::string> event_trail(const std::string& job_id) const {
+    std::vector<std::string> trail;
+    auto events = redis_.command({"XRANGE", redis::keys::kEventsStream, "-", "+"});
+    EXPECT_EQ(events.reply->type, REDIS_REPLY_ARRAY);
+    for (std::size_t i = 0; i < events.reply->elements; ++i) {
+      const redisReply* fields = events.reply->element[i]->element[1];
+      std::string id;
+      std::string text;
+      for (std::size_t f = 0; f + 1 < fields->elements; f += 2) {
+        const std::string_view name(fields->element[f]->str, fields->element[f]->len);
+        std::string value(fields->element[f + 1]->str, fields->element[f + 1]->len);
+        if (name == "job_id")
+          id = std::move(value);
+        else if (name == "record")
+          text = std::move(value);
+      }
+      if (id != job_id)
+        continue;
+      const auto record = json::parse(text).as_object();
+      std::ostringstream entry;
+      entry << record.at("status").as_string().c_str() << ' '
+            << record.at("stage").as_string().c_str() << ' '
+            << record.at("stage_progress").to_number<double>();
+      trail.push_back(entry.str());
+    }
+    return trail;
+  }
+
   test::RedisServer redis_;
   const std::string job_id_ = make_uuid();
 };
+
+using Trail = std::vector<std::string>;
 
 TEST_F(TrackerRedisTest, WritesTheWholeRecordWithATtl) {
   TrackerOptions options;
@@ -51,6 +84,22 @@ TEST_F(TrackerRedisTest, WritesTheWholeRecordWithATtl) {
   auto ttl = redis_.command({"TTL", redis::keys::record(job_id_)});
   EXPECT_GT(ttl.reply->integer, 0);
   EXPECT_LE(ttl.reply->integer, 600);
+}
+
+TEST_F(TrackerRedisTest, ATrackerDestroyedMidJobFlushesWhatItHas) {
+  constexpr std::int64_t kItems = 40;
+  {
+    Tracker tracker(config(), job_id_);
+    ASSERT_TRUE(tracker.start_stage("clustering"));
+    ASSERT_TRUE(tracker.update_stage_progress(kItems, kItems));
+  }
+  auto record = stored_record(job_id_);
+  EXPECT_EQ(record.at("status").as_string(), "running");
+  EXPECT_EQ(record.at("stage").as_string(), "clustering");
+  EXPECT_DOUBLE_EQ(record.at("stage_progress").to_number<double>(), 100);
+  EXPECT_DOUBLE_EQ(record.at("overall_progress").to_number<double>(), 15);
+  EXPECT_EQ(record.at("metadata").at("completed_items").as_int64(), kItems);
+  EXPECT_EQ(event_trail(job_id_), (Trail{"initializing  0", "running clustering 0"}));
 }
 
 TEST_F(TrackerRedisTest, TheReferenceEstimatorsEtaFollowsTheInjectedClock) {
