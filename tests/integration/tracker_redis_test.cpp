@@ -195,10 +195,20 @@ TEST_F(TrackerRedisTest, RedisKilledAndRestartedMidJobStillEndsWithTheTerminalRe
   for (int i = 1; i <= 1000; ++i)
     ASSERT_TRUE(tracker.update_stage_progress(i, 1000));
   redis_.start();
+  // The newest state reaches the restarted server before the job ends.
+  ASSERT_TRUE(tracker.flush(60s));
+  auto newest = stored_record(job_id_);
+  EXPECT_EQ(newest.at("status").as_string(), "running");
+  EXPECT_EQ(newest.at("stage").as_string(), "clustering");
+  EXPECT_EQ(newest.at("metadata").at("completed_items").as_int64(), 1000);
   ASSERT_TRUE(tracker.mark_completed());
   auto record = stored_record(job_id_);
   EXPECT_EQ(record.at("status").as_string(), "completed");
   EXPECT_DOUBLE_EQ(record.at("overall_progress").to_number<double>(), 100);
+  // The restarted server kept no data (no persistence): its stream holds every
+  // boundary from the outage on, in order, none lost to the retries.
+  EXPECT_EQ(event_trail(job_id_),
+            (Trail{"running loading 100", "running clustering 0", "completed clustering 100"}));
 }
 
 TEST_F(TrackerRedisTest, UpdateCallsDoNotWaitForAnUnresponsiveRedis) {
