@@ -85,6 +85,15 @@ TEST_F(TrackerRedisTest, WritesTheWholeRecordWithATtl) {
   EXPECT_LE(ttl.reply->integer, 600);
 }
 
+TEST_F(TrackerRedisTest, TheRecordExpiresAfterTwoHoursByDefault) {
+  Tracker tracker(config(), job_id_);
+  ASSERT_TRUE(tracker.flush(30s));
+  auto ttl = redis_.command({"TTL", redis::keys::record(job_id_)});
+  ASSERT_EQ(ttl.reply->type, REDIS_REPLY_INTEGER);
+  EXPECT_GT(ttl.reply->integer, 600);  // more than the shortest TTL the other tests set
+  EXPECT_LE(ttl.reply->integer, 7200);
+}
+
 TEST_F(TrackerRedisTest, ATrackerDestroyedMidJobFlushesWhatItHas) {
   constexpr std::int64_t kItems = 40;
   {
