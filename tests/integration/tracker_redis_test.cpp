@@ -199,6 +199,32 @@ TEST_F(TrackerRedisTest, AMillionRapidUpdatesEndWithTheExactFinalRecord) {
   EXPECT_EQ(record.at("metadata").at("completed_items").as_int64(), kUpdates);
 }
 
+TEST_F(TrackerRedisTest, WritesNoMoreOftenThanTheConfiguredRate) {
+  TrackerOptions options;
+  options.max_writes_per_second = 2;
+  Tracker tracker(config(), job_id_, StagePlan::reference(), options);
+  ASSERT_TRUE(tracker.start_stage("cpsat_solving"));
+  ASSERT_TRUE(tracker.flush(30s));
+  const auto writes_before = tracker.stats().writes;
+  // A job reporting about every millisecond for two seconds: long enough that
+  // the bound below (about 6 writes) is far under what 10 a second would
+  // write (about 20).
+  const auto start = std::chrono::steady_clock::now();
+  std::int64_t done = 0;
+  while (std::chrono::steady_clock::now() - start < 2s) {
+    ASSERT_TRUE(tracker.update_stage_progress(++done, 1'000'000));
+    std::this_thread::sleep_for(1ms);
+  }
+  ASSERT_TRUE(tracker.flush(30s));
+  const double elapsed =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  // At most 2 coalesced writes a second, plus one already due at the start
+  // and the final flush.
+  const auto writes = tracker.stats().writes - writes_before;
+  EXPECT_LE(writes, static_cast<std::uint64_t>(elapsed * 2) + 2) << "in " << elapsed << " s";
+  EXPECT_EQ(stored_record(job_id_).at("metadata").at("completed_items").as_int64(), done);
+}
+
 TEST_F(TrackerRedisTest, RedisKilledAndRestartedMidJobStillEndsWithTheTerminalRecord) {
   TrackerOptions options;
   options.terminal_timeout = 60s;
