@@ -330,6 +330,25 @@ TEST(TrackerRedisUrlTest, AuthenticatesAndSelectsTheDatabaseFromTheUrl) {
   EXPECT_NE(std::string(stored.reply->str).find("completed"), std::string::npos);
 }
 
+TEST(TrackerRedisUrlTest, AuthenticatesAsANamedAclUser) {
+  // The default user has another password, so only AUTH with the user name works.
+  test::RedisServer redis({"--requirepass", "default-secret", "--user", "alice", "on",
+                           ">wonderland", "~*", "&*", "+@all"});
+  const std::string job_id = make_uuid();
+  {
+    Tracker tracker(RedisConfig::from_url("redis://alice:wonderland@127.0.0.1:" +
+                                          std::to_string(redis.port()) + "/2"),
+                    job_id);
+    ASSERT_TRUE(tracker.mark_completed());
+  }
+  EXPECT_FALSE(redis.get(redis::keys::record(job_id)).has_value());  // not in db 0
+  auto connection = redis.connect();
+  ASSERT_TRUE(connection->command({"SELECT", "2"}).ok());
+  auto stored = connection->command({"GET", redis::keys::record(job_id)});
+  ASSERT_EQ(stored.reply->type, REDIS_REPLY_STRING);
+  EXPECT_EQ(json::parse(stored.reply->str).as_object().at("status").as_string(), "completed");
+}
+
 TEST(TrackerRedisUrlTest, ReachesRedisOverAUnixSocket) {
   test::TempDir socket_dir;
   const auto socket = (socket_dir.path() / "redis.sock").string();
