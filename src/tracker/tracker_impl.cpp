@@ -239,8 +239,9 @@ TrackerStats TrackerImpl::stats() const {
   return {updates_, writes_.load(), failed_writes_.load()};
 }
 
-// Requires the lock. The hot path of every update: no allocation, no syscall
-// except waking the flusher when the state turns dirty (once per write).
+// Requires the lock. The hot path of every update: no allocation of its own
+// (the default estimator allocates only for a new, long stage name), no
+// syscall except waking the flusher when the state turns dirty (once per write).
 void TrackerImpl::touch() {
   const double now = clock_->now();
   state_.last_updated = now;
