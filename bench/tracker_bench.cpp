@@ -6,7 +6,11 @@
 #include <benchmark/benchmark.h>
 
 #include <chrono>
+#include <memory>
+#include <string>
 #include <thread>
+#include <utility>
+#include <vector>
 
 #include "core/uuid.hpp"
 #include "headway/tracker.hpp"
@@ -56,12 +60,36 @@ void BM_UpdateStageProgressTwoThreads(benchmark::State& state) {
 }
 BENCHMARK(BM_UpdateStageProgressTwoThreads)->Threads(2);
 
-// A stage boundary: queued for an ordered write, never coalesced.
+// One stage boundary on the job's thread: start_stage() and complete_stage()
+// alternate over a 50-stage plan, each queueing a snapshot for an ordered write
+// while the flusher writes the earlier ones to Redis. A Tracker whose plan is
+// done is replaced outside the timing and dropped without waiting for its
+// remaining writes (terminal_timeout 0): the figure is the caller's cost only.
 void BM_StageBoundary(benchmark::State& state) {
-  headway::Tracker tracker(config(), headway::make_uuid());
+  constexpr int kStages = 50;
+  std::vector<std::pair<std::string, double>> weights;
+  for (int i = 0; i < kStages; ++i)
+    weights.emplace_back("stage_" + std::to_string(i), 100.0 / kStages);
+  const auto plan = headway::StagePlan::from_weights(weights);
+  headway::TrackerOptions options;
+  options.terminal_timeout = 0ms;
+  std::unique_ptr<headway::Tracker> tracker;
+  int boundary = 2 * kStages;  // the next one within the current plan
   for (auto _ : state) {
-    tracker.start_stage("loading");  // no-op after the first: the current stage
-    tracker.complete_stage();
+    if (boundary == 2 * kStages) {
+      state.PauseTiming();
+      tracker.reset();
+      tracker = std::make_unique<headway::Tracker>(config(), headway::make_uuid(), plan, options);
+      boundary = 0;
+      state.ResumeTiming();
+    }
+    const auto result = boundary % 2 == 0 ? tracker->start_stage(plan[boundary / 2].name)
+                                          : tracker->complete_stage();
+    if (!result) {
+      state.SkipWithError(result.error().c_str());
+      break;
+    }
+    ++boundary;
   }
 }
 BENCHMARK(BM_StageBoundary);

@@ -4,7 +4,7 @@
 set -euo pipefail
 
 packages=(
-  build-essential cmake pkg-config clang-format git ca-certificates python3
+  build-essential cmake pkg-config clang-format git ca-certificates curl python3
   libboost1.81-dev libboost-json1.81-dev libboost-url1.81-dev
   libhiredis-dev libsqlite3-dev libpq-dev libssl-dev
   libspdlog-dev libfmt-dev libcli11-dev prometheus-cpp-dev
@@ -19,9 +19,10 @@ for package in "${packages[@]}"; do
     missing+=("$package")
 done
 
-# The machine's nodejs (Node 20) ships npm; Debian's separate npm package
-# would conflict with it, so npm is only checked for.
-command -v npm >/dev/null || echo "install-deps: warning: npm not found (needed for the web UI)" >&2
+# A nodejs from NodeSource ships npm, and Debian's npm package would conflict
+# with it; Debian's own nodejs comes without npm, so add the package only when
+# there is no npm.
+command -v npm >/dev/null || missing+=(npm)
 
 if [ ${#missing[@]} -eq 0 ]; then
   echo "install-deps: all ${#packages[@]} packages present"

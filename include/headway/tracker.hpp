@@ -63,7 +63,9 @@ struct TrackerOptions {
   // How long mark_completed/failed/cancelled (and the destructor) wait for
   // Redis to acknowledge the last write.
   std::chrono::milliseconds terminal_timeout{10000};
-  // How often the flusher looks for progress:cancel:<id> while nothing is written.
+  // How often the flusher looks for progress:cancel:<id> while nothing is
+  // written. More than 0 and at most 1 s, so a cancel request is seen within a
+  // second; other values make the constructor throw.
   std::chrono::milliseconds cancel_poll_interval{500};
   // 1 for the first run of a job; a worker re-running it passes attempts + 1.
   std::int64_t attempt = 1;
@@ -99,13 +101,15 @@ struct TrackerAccess;
 // flusher reconnects with backoff and writes the newest state when it returns.
 //
 // Thread-safe: any thread may call any method. Errors (an unknown stage, going
-// back a stage, an update after a terminal state) are returned as a Result and
-// leave the record untouched; nothing throws after construction.
+// back a stage, completing a stage twice, an update after a terminal state) are
+// returned as a Result and leave the record untouched; nothing throws after
+// construction.
 class Tracker {
  public:
   // Creates the record in state `initializing`. Throws std::invalid_argument
-  // for a job id that is not a UUID or a Redis URL that cannot be parsed; does
-  // not wait for Redis.
+  // for a job id that is not a UUID, a Redis URL that cannot be parsed, an
+  // unknown ETA estimator name or a cancel_poll_interval outside (0, 1 s];
+  // does not wait for Redis.
   Tracker(RedisConfig redis, std::string job_id, StagePlan plan = StagePlan::reference(),
           TrackerOptions options = {});
   // Flushes what was not yet written (waiting at most terminal_timeout).
@@ -116,6 +120,8 @@ class Tracker {
   Result start_stage(std::string_view name);
   // Maps completed/total into the current stage's range of the plan.
   Result update_stage_progress(std::int64_t completed, std::int64_t total);
+  // Sets the current stage to 100 % and writes it as a boundary; a second call
+  // for the same stage is reported and writes nothing.
   Result complete_stage();
   Result update(const ProgressUpdate& update);
 

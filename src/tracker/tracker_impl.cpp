@@ -2,12 +2,15 @@
 
 #include <algorithm>
 #include <cmath>
+#include <stdexcept>
 
 namespace headway::detail {
 namespace {
 
 constexpr auto kFirstRetryDelay = std::chrono::milliseconds(50);
 constexpr auto kMaxRetryDelay = std::chrono::milliseconds(1000);
+// DESIGN.md 4c: a cancel request is seen within 1 s even while the job is silent.
+constexpr auto kMaxCancelPollInterval = std::chrono::milliseconds(1000);
 
 std::string status_error(std::string_view operation, JobStatus status) {
   return std::string(operation) + ": the job is already " + std::string(to_string(status)) +
@@ -53,6 +56,12 @@ TrackerImpl::TrackerImpl(std::unique_ptr<RecordSink> sink, std::string job_id, S
                                         : make_eta_estimator(options_.eta_estimator, &plan_);
   if (!eta_) {
     throw std::invalid_argument("unknown ETA estimator '" + options_.eta_estimator + "'");
+  }
+  if (options_.cancel_poll_interval <= std::chrono::milliseconds::zero() ||
+      options_.cancel_poll_interval > kMaxCancelPollInterval) {
+    throw std::invalid_argument("cancel_poll_interval must be more than 0 and at most " +
+                                std::to_string(kMaxCancelPollInterval.count()) + " ms, got " +
+                                std::to_string(options_.cancel_poll_interval.count()) + " ms");
   }
   state_.last_updated = started_at_;
   push_boundary(true);
@@ -100,6 +109,7 @@ Result TrackerImpl::enter_stage(std::size_t index) {
   state_.status = JobStatus::running;
   state_.stage = index;
   state_.stage_progress = 0;
+  state_.stage_completed = false;
   state_.overall = std::max(state_.overall, clamp_percent(plan_[index].start));
   state_.completed_items.reset();
   state_.total_items.reset();
@@ -136,7 +146,12 @@ Result TrackerImpl::complete_stage() {
     return active;
   if (!state_.stage)
     return Result::failure("complete_stage: no stage is running");
+  if (state_.stage_completed) {
+    return Result::failure("complete_stage: stage '" + plan_[*state_.stage].name +
+                           "' is already complete");
+  }
   state_.stage_progress = 100;
+  state_.stage_completed = true;
   state_.overall = std::max(state_.overall, clamp_percent(plan_[*state_.stage].end));
   if (state_.total_items)
     state_.completed_items = state_.total_items;
@@ -224,8 +239,9 @@ TrackerStats TrackerImpl::stats() const {
   return {updates_, writes_.load(), failed_writes_.load()};
 }
 
-// Requires the lock. The hot path of every update: no allocation, no syscall
-// except waking the flusher when the state turns dirty (once per write).
+// Requires the lock. The hot path of every update: no allocation of its own
+// (the default estimator allocates only for a new, long stage name), no
+// syscall except waking the flusher when the state turns dirty (once per write).
 void TrackerImpl::touch() {
   const double now = clock_->now();
   state_.last_updated = now;

@@ -36,6 +36,8 @@ class TrackerImpl {
     JobStatus status = JobStatus::initializing;
     std::optional<std::size_t> stage;
     double stage_progress = 0;
+    // complete_stage() was called for the current stage.
+    bool stage_completed = false;
     double overall = 0;
     std::optional<std::int64_t> completed_items;
     std::optional<std::int64_t> total_items;

@@ -2,6 +2,11 @@ headway_add_test(tracker_redis_test LABEL integration
   SOURCES integration/tracker_redis_test.cpp
   LIBS Boost::json)
 
+# `headway demo-tracker`, the job the quick start runs.
+headway_add_test(demo_tracker_test LABEL integration
+  SOURCES integration/demo_tracker_test.cpp
+  LIBS Boost::json)
+
 # Whole-program checks run in the plain build only: a sanitized libheadway
 # cannot be linked by an unsanitized outside project, and the replay check runs
 # the binary hundreds of times.

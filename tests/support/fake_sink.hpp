@@ -5,7 +5,6 @@
 #include <string>
 #include <vector>
 
-#include "headway/clock.hpp"
 #include "tracker/record_sink.hpp"
 
 namespace headway::test {
@@ -73,24 +72,6 @@ class FakeSink final : public detail::RecordSink {
   std::int64_t stored_seq_ = 0;
   bool failing_ = false;
   bool cancel_ = false;
-};
-
-// A clock the test moves by hand.
-class ManualClock final : public Clock {
- public:
-  explicit ManualClock(double start = 1'700'000'000.0) : now_(start) {}
-  double now() const override {
-    std::lock_guard lock(mutex_);
-    return now_;
-  }
-  void advance(double seconds) {
-    std::lock_guard lock(mutex_);
-    now_ += seconds;
-  }
-
- private:
-  mutable std::mutex mutex_;
-  double now_;
 };
 
 }  // namespace headway::test

@@ -18,7 +18,8 @@ extern char** environ;
 namespace headway::test {
 
 ChildProcess ChildProcess::spawn(const std::vector<std::string>& argv,
-                                 const std::filesystem::path& log_file) {
+                                 const std::filesystem::path& log_file,
+                                 const std::filesystem::path& error_file) {
   std::vector<char*> args;
   for (const auto& arg : argv)
     args.push_back(const_cast<char*>(arg.c_str()));
@@ -28,7 +29,12 @@ ChildProcess ChildProcess::spawn(const std::vector<std::string>& argv,
   if (!log_file.empty()) {
     posix_spawn_file_actions_addopen(&actions, 1, log_file.c_str(), O_WRONLY | O_CREAT | O_APPEND,
                                      0644);
-    posix_spawn_file_actions_adddup2(&actions, 1, 2);
+    if (error_file.empty())
+      posix_spawn_file_actions_adddup2(&actions, 1, 2);
+  }
+  if (!error_file.empty()) {
+    posix_spawn_file_actions_addopen(&actions, 2, error_file.c_str(), O_WRONLY | O_CREAT | O_APPEND,
+                                     0644);
   }
   posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0);
   ChildProcess child;

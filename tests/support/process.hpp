@@ -16,9 +16,11 @@ namespace headway::test {
 class ChildProcess {
  public:
   ChildProcess() = default;
-  // Starts argv[0] (searched in PATH). Output goes to `log_file` when given.
+  // Starts argv[0] (searched in PATH). Output goes to `log_file` when given;
+  // standard error goes there too unless `error_file` is given.
   static ChildProcess spawn(const std::vector<std::string>& argv,
-                            const std::filesystem::path& log_file = {});
+                            const std::filesystem::path& log_file = {},
+                            const std::filesystem::path& error_file = {});
   ChildProcess(ChildProcess&& other) noexcept;
   ChildProcess& operator=(ChildProcess&& other) noexcept;
   ~ChildProcess();

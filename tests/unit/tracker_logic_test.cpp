@@ -2,9 +2,11 @@
 // manual clock. The Redis side is covered by tests/integration.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <boost/json.hpp>
 
 #include "support/fake_sink.hpp"
+#include "support/manual_clock.hpp"
 #include "tracker/tracker_impl.hpp"
 
 namespace headway {
@@ -112,13 +114,53 @@ TEST(TrackerLogicTest, ReportsAnUnknownStageAndLeavesTheRecordAlone) {
   EXPECT_EQ(h.last_record().at("stage").as_string(), "clustering");
 }
 
-TEST(TrackerLogicTest, ReportsGoingBackAStage) {
+std::size_t event_count(const test::FakeSink& sink) {
+  const auto writes = sink.writes();
+  return static_cast<std::size_t>(std::count_if(
+      writes.begin(), writes.end(), [](const auto& write) { return write.append_event; }));
+}
+
+TEST(TrackerLogicTest, ReportsGoingBackAStageAndLeavesTheRecordAlone) {
   TrackerHarness h;
   ASSERT_TRUE(h.tracker->start_stage("cpsat_solving"));
+  ASSERT_TRUE(h.tracker->update_stage_progress(74, 216));
+  ASSERT_TRUE(h.tracker->flush(10s));
+  const auto before = h.last_record();
+  const auto events_before = event_count(*h.sink);
   auto result = h.tracker->start_stage("loading");
   ASSERT_FALSE(result);
   EXPECT_NE(result.error().find("cannot go back"), std::string::npos);
   EXPECT_TRUE(h.tracker->start_stage("cpsat_solving"));  // the current stage again is a no-op
+  ASSERT_TRUE(h.tracker->flush(10s));
+  auto after = h.last_record();
+  EXPECT_EQ(after.at("seq"), before.at("seq"));  // nothing was written since
+  EXPECT_EQ(after.at("stage").as_string(), "cpsat_solving");
+  EXPECT_DOUBLE_EQ(after.at("stage_progress").to_number<double>(), 34.26);
+  EXPECT_DOUBLE_EQ(after.at("overall_progress").to_number<double>(), 35.56);
+  EXPECT_EQ(after.at("metadata").at("completed_items").as_int64(), 74);
+  EXPECT_EQ(event_count(*h.sink), events_before);
+}
+
+TEST(TrackerLogicTest, ARepeatedCompleteStageIsReportedAndWritesNothing) {
+  TrackerHarness h;
+  ASSERT_TRUE(h.tracker->start_stage("clustering"));
+  ASSERT_TRUE(h.tracker->complete_stage());
+  ASSERT_TRUE(h.tracker->flush(10s));
+  const auto writes_before = h.sink->writes().size();
+  const auto updates_before = h.tracker->stats().updates;
+  auto result = h.tracker->complete_stage();
+  ASSERT_FALSE(result);
+  EXPECT_NE(result.error().find("stage 'clustering' is already complete"), std::string::npos)
+      << result.error();
+  ASSERT_TRUE(h.tracker->flush(10s));
+  EXPECT_EQ(h.sink->writes().size(), writes_before);
+  EXPECT_EQ(h.tracker->stats().updates, updates_before);
+  // The next stage can be completed as usual.
+  ASSERT_TRUE(h.tracker->start_stage("cpsat_solving"));
+  ASSERT_TRUE(h.tracker->complete_stage());
+  ASSERT_TRUE(h.tracker->flush(10s));
+  EXPECT_EQ(h.sink->writes().size(), writes_before + 2);
+  EXPECT_DOUBLE_EQ(h.last_record().at("overall_progress").to_number<double>(), 75);
 }
 
 TEST(TrackerLogicTest, UpdatesWithoutAStageOrWithABadTotalAreReported) {
@@ -276,6 +318,37 @@ TEST(TrackerLogicTest, AMillionRapidUpdatesProduceABoundedNumberOfWrites) {
   auto record = h.last_record();
   EXPECT_DOUBLE_EQ(record.at("overall_progress").to_number<double>(), 75);
   EXPECT_EQ(record.at("metadata").at("completed_items").as_int64(), kUpdates);
+}
+
+TEST(TrackerLogicTest, RejectsACancelPollIntervalThatCouldMissTheOneSecondPromise) {
+  auto make = [](std::chrono::milliseconds interval) {
+    TrackerOptions options;
+    options.cancel_poll_interval = interval;
+    return detail::TrackerAccess::make(std::make_unique<test::FakeSink>(), kJobId,
+                                       StagePlan::reference(), std::move(options));
+  };
+  try {
+    make(1001ms);
+    ADD_FAILURE() << "a 1001 ms cancel poll interval was accepted";
+  } catch (const std::invalid_argument& error) {
+    EXPECT_NE(std::string(error.what()).find("cancel_poll_interval"), std::string::npos)
+        << error.what();
+  }
+  EXPECT_THROW(make(0ms), std::invalid_argument);
+  EXPECT_THROW(make(-5ms), std::invalid_argument);
+  EXPECT_NE(make(1s), nullptr);
+}
+
+TEST(TrackerLogicTest, RejectsAnUnknownEtaEstimatorAtConstruction) {
+  TrackerOptions options;
+  options.eta_estimator = "crystal_ball";
+  try {
+    detail::TrackerAccess::make(std::make_unique<test::FakeSink>(), kJobId, StagePlan::reference(),
+                                std::move(options));
+    ADD_FAILURE() << "an unknown estimator was accepted";
+  } catch (const std::invalid_argument& error) {
+    EXPECT_NE(std::string(error.what()).find("crystal_ball"), std::string::npos) << error.what();
+  }
 }
 
 TEST(TrackerLogicTest, RejectsAJobIdThatIsNotAUuid) {
