@@ -46,6 +46,9 @@ int main(int argc, char** argv) {
   auto* deadline = app.add_option("--deadline", given.deadline, "hard limit on the run, seconds");
   auto* concurrency = app.add_option("--open-concurrency", given.open_concurrency,
                                      "connects in flight at most while opening");
+  auto* read_interval =
+      app.add_option("--read-interval-ms", given.read_interval_ms,
+                     "read the streams in rounds at most this often (0: on every wake-up)");
   app.add_flag("--print-free-port", free_port, "print a free loopback port and exit");
   CLI11_PARSE(app, argc, argv);
   if (free_port)
@@ -68,6 +71,7 @@ int main(int argc, char** argv) {
   take(drain, options.drain, given.drain);
   take(deadline, options.deadline, given.deadline);
   take(concurrency, options.open_concurrency, given.open_concurrency);
+  take(read_interval, options.read_interval_ms, given.read_interval_ms);
   if (options.jobs == 0 || options.streams == 0) {
     std::cerr << "headway_load: --streams and --jobs must be positive\n";
     return 2;

@@ -147,7 +147,8 @@ Report run_scenario(const Options& options) {
 
   report.rss_before_kib = pid > 0 ? rss_kib(pid) : std::nullopt;
   double cpu_start = cpu_mark(pid);
-  StreamPool pool({options.port, jobs, options.streams, options.token, options.open_concurrency});
+  StreamPool pool({options.port, jobs, options.streams, options.token, options.open_concurrency,
+                   std::chrono::microseconds(std::lround(options.read_interval_ms * 1000))});
   pool.start();
   const auto open_start = Clock::now();
   if (!wait_for([&] { return pool.settled() >= options.streams; },

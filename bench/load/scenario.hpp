@@ -37,6 +37,7 @@ struct Options {
   double drain = 5;         // seconds to wait for the last events after publishing
   double deadline = 300;    // hard limit on the whole run, seconds
   std::size_t open_concurrency = 200;
+  double read_interval_ms = 1;  // the streams are read in rounds at most this often
   Targets targets;
 };
 

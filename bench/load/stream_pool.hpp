@@ -7,6 +7,7 @@
 
 #include <array>
 #include <atomic>
+#include <chrono>
 #include <cstdint>
 #include <map>
 #include <memory>
@@ -43,8 +44,9 @@ class StreamPool {
     std::uint16_t port = 0;
     std::vector<std::string> job_ids;
     std::size_t streams = 0;
-    std::string token;                   // sent as a Bearer token when set
-    std::size_t open_concurrency = 200;  // connects not yet answered, at most
+    std::string token;                              // sent as a Bearer token when set
+    std::size_t open_concurrency = 200;             // connects not yet answered, at most
+    std::chrono::microseconds read_interval{1000};  // rounds of reading start at most this often
   };
 
   explicit StreamPool(Config config);
