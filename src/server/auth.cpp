@@ -99,7 +99,8 @@ Authenticator::Authenticator(const ServerConfig& config, store::JobStore& store,
     : config_(config),
       store_(store),
       db_pool_(db_pool),
-      signer_(std::move(stream_token_key)),
+      signer_(std::move(stream_token_key),
+              std::chrono::duration<double>(config.stream_token_ttl).count()),
       credentials_(config.auth_cache_ttl),
       limiter_(config.login_attempts) {}
 
