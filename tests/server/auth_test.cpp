@@ -303,9 +303,12 @@ TEST_P(AuthMatrixTest, InitAdminCreatesTheFirstAdminOnceAndRefusesToStartWithout
 
 INSTANTIATE_TEST_SUITE_P(Backends, AuthMatrixTest, database_backends(), DatabaseBackendName());
 
-TEST(AuthTest, InsecureNoAuthOpensEverythingAndSaysSo) {
+class AuthTest : public ::testing::TestWithParam<std::string> {};
+
+TEST_P(AuthTest, InsecureNoAuthOpensEverythingAndSaysSo) {
   RedisServer redis;
-  ServeProcess serve(redis, {"--insecure-no-auth"}, ServeOptions{{}, false});
+  ServeProcess serve(redis, {"--insecure-no-auth"},
+                     ServeOptions{fresh_database(GetParam()), false});
   RecordWriter writer(redis);
   const std::string job = make_uuid();
   writer.write(make_record(job, 1));
@@ -318,8 +321,8 @@ TEST(AuthTest, InsecureNoAuthOpensEverythingAndSaysSo) {
   EXPECT_EQ(me.status, 200);
 }
 
-TEST(AuthTest, FailedLoginsAreLimitedPerUserAndPerAddress) {
-  AuthWorld world("sqlite", {"--trust-proxy"});
+TEST_P(AuthTest, FailedLoginsAreLimitedPerUserAndPerAddress) {
+  AuthWorld world(GetParam(), {"--trust-proxy"});
   const int port = world.serve.port();
   auto from = [](const std::string& address) { return Headers{{"X-Forwarded-For", address}}; };
   // Per user: five failures from five addresses, then even the right password waits.
@@ -339,8 +342,8 @@ TEST(AuthTest, FailedLoginsAreLimitedPerUserAndPerAddress) {
   EXPECT_EQ(log.find("wrong"), std::string::npos);
 }
 
-TEST(AuthTest, CorsAllowsOnlyListedOriginsAndStreamTokensWorkFromThem) {
-  AuthWorld world("sqlite", {"--cors-origins", "https://app.example"});
+TEST_P(AuthTest, CorsAllowsOnlyListedOriginsAndStreamTokensWorkFromThem) {
+  AuthWorld world(GetParam(), {"--cors-origins", "https://app.example"});
   const int port = world.serve.port();
   const Headers preflight{{"Origin", "https://app.example"},
                           {"Access-Control-Request-Method", "POST"}};
@@ -370,13 +373,16 @@ TEST(AuthTest, CorsAllowsOnlyListedOriginsAndStreamTokensWorkFromThem) {
             403);
 }
 
-TEST(AuthTest, MetricsCanBeKeptBehindAToken) {
+TEST_P(AuthTest, MetricsCanBeKeptBehindAToken) {
   RedisServer redis;
-  ServeProcess serve(redis, {"--metrics-token", "metrics-secret"});
+  ServeProcess serve(redis, {"--metrics-token", "metrics-secret"},
+                     ServeOptions{fresh_database(GetParam())});
   EXPECT_EQ(http_get(serve.port(), "/metrics").status, 401);
   EXPECT_EQ(http_get(serve.port(), "/metrics", bearer("metrics-secret")).status, 200);
   EXPECT_EQ(http_get(serve.port(), "/api/generation/health/").status, 200);
 }
+
+INSTANTIATE_TEST_SUITE_P(Backends, AuthTest, database_backends(), DatabaseBackendName());
 
 }  // namespace
 }  // namespace headway::test
