@@ -95,10 +95,12 @@ Caller to_caller(const store::User& user) {
 }  // namespace
 
 Authenticator::Authenticator(const ServerConfig& config, store::JobStore& store,
-                             asio::thread_pool& db_pool, std::string stream_token_key)
+                             asio::thread_pool& db_pool, asio::thread_pool& password_pool,
+                             std::string stream_token_key)
     : config_(config),
       store_(store),
       db_pool_(db_pool),
+      password_pool_(password_pool),
       signer_(std::move(stream_token_key),
               std::chrono::duration<double>(config.stream_token_ttl).count()),
       credentials_(config.auth_cache_ttl),

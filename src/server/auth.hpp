@@ -39,8 +39,10 @@ struct AuthDecision {
 // Thread-safe: its caches lock; store calls run on the database pool.
 class Authenticator {
  public:
+  // `password_pool` runs password checks (scrypt: tens of milliseconds and
+  // 32 MiB each), so a burst of logins never holds the database pool's threads.
   Authenticator(const ServerConfig& config, store::JobStore& store, asio::thread_pool& db_pool,
-                std::string stream_token_key);
+                asio::thread_pool& password_pool, std::string stream_token_key);
 
   // The request's credentials: `Authorization: Bearer hw_...`, else the
   // session cookie; on a stream route (`stream_route`) also `?token=`, which
@@ -58,6 +60,7 @@ class Authenticator {
   LoginLimiter& login_limiter() { return limiter_; }
   store::AuthStore& accounts() { return store_.auth(); }
   asio::thread_pool& db_pool() { return db_pool_; }
+  asio::thread_pool& password_pool() { return password_pool_; }
   // Drops a cached session (logout), so this process stops accepting it at once.
   void forget_session(const std::string& session_hash);
 
@@ -70,6 +73,7 @@ class Authenticator {
   const ServerConfig& config_;
   store::JobStore& store_;
   asio::thread_pool& db_pool_;
+  asio::thread_pool& password_pool_;
   auth::StreamTokenSigner signer_;
   CredentialCache credentials_;
   LoginLimiter limiter_;

@@ -97,8 +97,9 @@ Handler login_handler(Services& services) {
     const std::string address = client_address(context, services.config.trust_proxy);
     std::string quoted_user;
     append_json_string(quoted_user, login->username);  // safe to log, whatever it holds
-    const double wait =
-        authenticator.login_limiter().retry_after(login->username, address, system_clock()->now());
+    auto& limiter = authenticator.login_limiter();
+    const double began = system_clock()->now();
+    const double wait = limiter.begin_attempt(login->username, address, began);
     if (wait > 0) {
       spdlog::warn("login refused (rate limit) for user {} from {}", quoted_user, address);
       auto response = error_response(request, http::status::too_many_requests, "too_many_attempts",
@@ -108,20 +109,20 @@ Handler login_handler(Services& services) {
     }
     auto& accounts = authenticator.accounts();
     const LoginRequest& credentials = *login;
-    auto user = co_await run_blocking(authenticator.db_pool(), [&accounts, &credentials] {
+    auto user = co_await run_blocking(authenticator.password_pool(), [&accounts, &credentials] {
       return auth::check_password(accounts, credentials.username, credentials.password);
     });
     if (!user) {
       if (user.error().code != store::ErrorCode::not_found) {
+        limiter.abandon(login->username, address, began);
         co_return error_response(request, http::status::service_unavailable, "unavailable",
                                  "the account database cannot be reached");
       }
-      authenticator.login_limiter().record_failure(login->username, address, system_clock()->now());
       spdlog::warn("login failed for user {} from {}", quoted_user, address);
       co_return error_response(request, http::status::unauthorized, "invalid_credentials",
                                "wrong user name or password");
     }
-    authenticator.login_limiter().record_success(login->username);
+    limiter.succeeded(login->username, address, began);
     const std::string session_id = auth::random_token(32);
     const std::string session_hash = auth::sha256_hex(session_id);
     store::Session session;

@@ -3,13 +3,16 @@
 // PostgreSQL (one private cluster for this program).
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <boost/json.hpp>
 #include <chrono>
 #include <fstream>
 #include <iterator>
+#include <latch>
 #include <memory>
 #include <regex>
 #include <set>
+#include <thread>
 
 #include "auth/accounts.hpp"
 #include "auth/crypto.hpp"
@@ -340,6 +343,37 @@ TEST_P(AuthTest, FailedLoginsAreLimitedPerUserAndPerAddress) {
   EXPECT_NE(log.find("login failed for user \"alice\" from 10.0.0.1"), std::string::npos);
   EXPECT_EQ(log.find("alice-password"), std::string::npos);
   EXPECT_EQ(log.find("wrong"), std::string::npos);
+}
+
+// The limit counts an attempt before its password is checked: a burst of
+// parallel guesses does not slip past it while the first ones are verified.
+TEST_P(AuthTest, ParallelWrongLoginsGetNoMoreChecksThanTheLimit) {
+  AuthWorld world(GetParam(), {"--trust-proxy"});
+  const int port = world.serve.port();
+  constexpr int kAttempts = 20;
+  constexpr int kLimit = 5;  // --login-attempts
+  std::vector<int> statuses(kAttempts);
+  std::latch ready(kAttempts);
+  std::vector<std::thread> threads;
+  for (int i = 0; i < kAttempts; ++i) {
+    threads.emplace_back([&, i] {
+      ready.arrive_and_wait();
+      statuses[i] =
+          login(port, "alice", "guess-" + std::to_string(i), {{"X-Forwarded-For", "10.0.3.3"}})
+              .status;
+    });
+  }
+  for (auto& thread : threads)
+    thread.join();
+  const auto count = [&](int status) {
+    return std::count(statuses.begin(), statuses.end(), status);
+  };
+  EXPECT_GE(count(401), 1);
+  EXPECT_LE(count(401), kLimit);
+  EXPECT_EQ(count(401) + count(429), kAttempts);
+  // Someone else, from elsewhere, is not held up.
+  EXPECT_EQ(login(port, "bob", "bob-password", {{"X-Forwarded-For", "10.0.3.4"}}).status, 200);
+  EXPECT_EQ(login(port, "alice", "alice-password", {{"X-Forwarded-For", "10.0.3.4"}}).status, 429);
 }
 
 TEST_P(AuthTest, CorsAllowsOnlyListedOriginsAndStreamTokensWorkFromThem) {
