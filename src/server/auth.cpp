@@ -303,6 +303,18 @@ awaitable<AuthDecision> authorize(const RequestContext& context, std::string_vie
   co_return decision;
 }
 
+std::optional<Response> require_credentials(const RequestContext& context,
+                                            bool stream_token_pending) {
+  const auto& identity = context.identity;
+  if (identity.auth_disabled)
+    return std::nullopt;
+  if (identity.store_unavailable)
+    return denied_response(context.request, unavailable());
+  if (identity.caller || (stream_token_pending && !identity.stream_token.empty()))
+    return std::nullopt;
+  return unauthorized_response(context.request);
+}
+
 std::optional<Caller> caller_of(const RequestContext& context) {
   if (context.identity.caller)
     return context.identity.caller;

@@ -95,6 +95,15 @@ std::string prepare_auth(const ServerConfig& config, store::JobStore& store,
 // form): allowed, or the error to answer with.
 awaitable<AuthDecision> authorize(const RequestContext& context, std::string_view job_id);
 
+// The first check of every handler that needs a caller, before it looks at
+// the request's parameters or body, so a request without valid credentials
+// learns nothing (not even that its job id is malformed): 503 when its
+// credentials could not be checked (the database is down), 401 when it has
+// no valid ones; nullopt to go on. With `stream_token_pending`, a `?token=`
+// not yet checked counts for now: authorize() checks it against the job.
+std::optional<Response> require_credentials(const RequestContext& context,
+                                            bool stream_token_pending = false);
+
 // The authenticated caller, or nullopt (answer unauthorized_response()). With
 // --insecure-no-auth, a request without credentials is the admin "anonymous".
 // For the job API: owner on create, and the list filter (admin: every job).

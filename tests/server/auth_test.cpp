@@ -304,6 +304,47 @@ TEST_P(AuthMatrixTest, InitAdminCreatesTheFirstAdminOnceAndRefusesToStartWithout
   EXPECT_EQ(login(again.port(), "root", password).status, 200);
 }
 
+// Without valid credentials a request learns nothing, not even that its job
+// id, query or body is malformed: 401 comes before 400.
+TEST_P(AuthMatrixTest, CredentialsAreCheckedBeforeTheRequestItself) {
+  AuthWorld world(GetParam());
+  const int port = world.serve.port();
+  struct Row {
+    std::string method;
+    std::string path;
+    std::string body;
+  };
+  const std::vector<Row> rows = {
+      {"GET", "/api/generation/stream/not-a-uuid/", ""},
+      {"GET", "/api/generation/ws/not-a-uuid/", ""},
+      {"GET", "/api/generation/progress/not-a-uuid/", ""},
+      {"GET", "/api/generation-jobs/not-a-uuid/", ""},
+      {"DELETE", "/api/generation-jobs/not-a-uuid/cancel/", ""},
+      {"POST", "/api/generation/stream-token/not-a-uuid/", ""},
+      {"GET", "/api/generation-jobs/?limit=x", ""},
+      {"POST", "/api/generation-jobs/generate/", "{\"type\":"},
+  };
+  const Headers json_body{{"Content-Type", "application/json"}};
+  for (const auto& row : rows) {
+    SCOPED_TRACE(row.method + " " + row.path);
+    auto with = [&](Headers headers) {
+      headers.insert(headers.end(), json_body.begin(), json_body.end());
+      return send(port, row.method, row.path, headers, row.body);
+    };
+    const auto none = with({});
+    EXPECT_EQ(none.status, 401);
+    EXPECT_EQ(json::parse(none.body).as_object().at("error").as_string(), "unauthorized");
+    EXPECT_EQ(with(bearer("hw_not-a-real-token")).status, 401);
+    EXPECT_EQ(with(bearer(world.revoked)).status, 401);
+    const std::string separator = row.path.find('?') == std::string::npos ? "?" : "&";
+    EXPECT_EQ(
+        send(port, row.method, row.path + separator + "token=1.YWxpY2U.x", json_body, row.body)
+            .status,
+        401);
+    EXPECT_EQ(with(bearer(world.alice)).status, 400);
+  }
+}
+
 INSTANTIATE_TEST_SUITE_P(Backends, AuthMatrixTest, database_backends(), DatabaseBackendName());
 
 class AuthTest : public ::testing::TestWithParam<std::string> {};
