@@ -417,6 +417,31 @@ TEST_P(AuthTest, ParallelWrongLoginsGetNoMoreChecksThanTheLimit) {
   EXPECT_EQ(login(port, "alice", "alice-password", {{"X-Forwarded-For", "10.0.3.4"}}).status, 429);
 }
 
+// A stream token is a credential: the access log shows where it was used,
+// never the token.
+TEST_P(AuthTest, TheAccessLogRedactsStreamTokens) {
+  AuthWorld world(GetParam(), {"--access-log", "true"});
+  const int port = world.serve.port();
+  const std::string token = world.stream_token(world.alice, world.job_a);
+  const std::string stream = "/api/generation/stream/" + world.job_a + "/";
+  {
+    SseClient client(port, stream + "?token=" + token);
+    ASSERT_EQ(client.status(), 200);
+  }
+  EXPECT_EQ(
+      send(port, "GET", "/api/generation/progress/" + world.job_a + "/?a=1&token=" + token).status,
+      401);
+  const std::string progress_line =
+      "/api/generation/progress/" + world.job_a + "/?a=1&token=REDACTED";
+  EXPECT_TRUE(eventually([&] {
+    const auto log = world.serve.log();
+    return log.find(stream + "?token=REDACTED") != std::string::npos &&
+           log.find(progress_line) != std::string::npos;
+  })) << world.serve.log();
+  const std::string signature = token.substr(token.rfind('.') + 1);
+  EXPECT_EQ(world.serve.log().find(signature), std::string::npos);
+}
+
 TEST_P(AuthTest, CorsAllowsOnlyListedOriginsAndStreamTokensWorkFromThem) {
   AuthWorld world(GetParam(), {"--cors-origins", "https://app.example"});
   const int port = world.serve.port();
