@@ -22,6 +22,7 @@ struct AccountOptions {
   std::string expires;
   bool admin = false;
   bool generate_password = false;
+  bool force = false;
 };
 
 std::string default_db_url() {
@@ -132,9 +133,17 @@ int user_remove(const AccountOptions& o) {
   auto db = open_store(o.db_url);
   if (!db)
     return 1;
-  if (auto removed = db->auth().remove_user(o.name); !removed)
+  const auto jobs = o.force ? store::OwnedJobs::remove : store::OwnedJobs::refuse;
+  if (auto removed = db->auth().remove_user(o.name, jobs); !removed) {
+    if (removed.error().code == store::ErrorCode::conflict) {
+      std::cerr << "headway: " << removed.error().message << "; `headway user remove " << o.name
+                << " --force` removes them with the user\n";
+      return 1;
+    }
     return fail(removed.error());
-  std::cerr << "removed '" << o.name << "' with their tokens and sessions\n";
+  }
+  std::cerr << "removed '" << o.name << "' with their tokens and sessions"
+            << (o.force ? " and jobs" : "") << "\n";
   return 0;
 }
 
@@ -220,8 +229,11 @@ void register_user(CLI::App& app) {
   passwd->add_flag("--generate-password", o->generate_password, "Generate a password and print it");
   passwd->callback([o] { set_exit_code(user_passwd(*o)); });
 
-  auto* remove = add_db_option(user->add_subcommand("remove", "Remove a user and their tokens"), o);
+  auto* remove = add_db_option(
+      user->add_subcommand("remove", "Remove a user with their tokens and sessions"), o);
   remove->add_option("name", o->name, "User name")->required();
+  remove->add_flag("--force", o->force,
+                   "Also remove the user's jobs (without it, a user who owns jobs is kept)");
   remove->callback([o] { set_exit_code(user_remove(*o)); });
 
   auto* token = app.add_subcommand("token", "Manage API tokens");

@@ -191,8 +191,11 @@ awaitable<std::optional<std::string>> Authenticator::job_owner(const std::string
                                                                store::ErrorCode& status) {
   {
     std::lock_guard lock(owners_mutex_);
-    if (auto it = owners_.find(job_id); it != owners_.end())
-      co_return it->second;
+    if (auto it = owners_.find(job_id); it != owners_.end()) {
+      if (it->second.expires > std::chrono::steady_clock::now())
+        co_return it->second.owner;
+      owners_.erase(it);
+    }
   }
   auto row = co_await run_blocking(db_pool_, [this, &job_id] { return store_.get_job(job_id); });
   if (!row) {
@@ -202,7 +205,8 @@ awaitable<std::optional<std::string>> Authenticator::job_owner(const std::string
   std::lock_guard lock(owners_mutex_);
   if (owners_.size() >= 100000)
     owners_.clear();
-  owners_[job_id] = row->owner;
+  owners_[job_id] =
+      CachedOwner{row->owner, std::chrono::steady_clock::now() + config_.auth_cache_ttl};
   co_return row->owner;
 }
 

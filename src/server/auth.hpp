@@ -1,5 +1,6 @@
 #pragma once
 
+#include <chrono>
 #include <iosfwd>
 #include <memory>
 #include <mutex>
@@ -77,8 +78,15 @@ class Authenticator {
   auth::StreamTokenSigner signer_;
   CredentialCache credentials_;
   LoginLimiter limiter_;
-  std::mutex owners_mutex_;  // an owner never changes, so owners are kept until the map is full
-  std::unordered_map<std::string, std::string> owners_;
+  // A job's owner never changes, but the job can be removed with its owner
+  // (`headway user remove --force`) and a new user added under that name:
+  // owners are kept as long as credentials (--auth-cache-ttl).
+  struct CachedOwner {
+    std::string owner;
+    std::chrono::steady_clock::time_point expires;
+  };
+  std::mutex owners_mutex_;
+  std::unordered_map<std::string, CachedOwner> owners_;
 };
 
 // Start-up policy, before serving: with --insecure-no-auth, a loud warning;

@@ -4,6 +4,7 @@
 // checked against a real `headway serve` on that table.
 #include <gtest/gtest.h>
 
+#include <boost/json.hpp>
 #include <regex>
 #include <sstream>
 
@@ -14,6 +15,7 @@
 namespace headway::test {
 namespace {
 
+namespace json = boost::json;
 using Headers = std::vector<std::pair<std::string, std::string>>;
 
 double now_seconds() {
@@ -221,6 +223,46 @@ TEST_P(CliAccountsTest, TheDatabaseComesFromDbOrDatabaseUrl) {
   EXPECT_TRUE(open_store(db_)->auth().get_user("carol"));
   EXPECT_FALSE(open_store(db_)->auth().get_user("dave"));
   EXPECT_TRUE(open_store(other)->auth().get_user("dave"));
+}
+
+// Jobs are owned by name: a user added again under a removed user's name must
+// not see the jobs left behind, so removal refuses while the user owns jobs.
+TEST_P(CliAccountsTest, RemovingAUserEndsTheirTokensAndNeverHandsTheirJobsOn) {
+  ASSERT_EQ(headway({"user", "add", "alice"}, "alice-password\n").status, 0);
+  ASSERT_EQ(headway({"user", "add", "erin"}, "erin-password\n").status, 0);
+  RedisServer redis;
+  ServeProcess serve(redis, {"--auth-cache-ttl", "1s"}, ServeOptions{db_});  // with an admin
+  const int port = serve.port();
+  const std::string token = create_token("alice").secret;
+  const std::string erin = create_token("erin").secret;
+  auto created = send(port, "POST", "/api/generation-jobs/generate/",
+                      {{"Authorization", "Bearer " + token}, {"Content-Type", "application/json"}},
+                      R"({"type":"external"})");
+  ASSERT_EQ(created.status, 201) << created.body;
+  const std::string job = json::parse(created.body).as_object().at("id").as_string().c_str();
+
+  // A user without jobs goes at once, with their tokens.
+  auto removed = headway({"user", "remove", "erin"});
+  ASSERT_EQ(removed.status, 0) << removed.err;
+  EXPECT_TRUE(eventually([&] { return list_status(port, erin) == 401; }));
+
+  auto refused = headway({"user", "remove", "alice"});
+  EXPECT_NE(refused.status, 0);
+  EXPECT_NE(refused.err.find("owns 1 job"), std::string::npos) << refused.err;
+  EXPECT_NE(refused.err.find("--force"), std::string::npos) << refused.err;
+  EXPECT_EQ(list_status(port, token), 200);
+
+  auto forced = headway({"user", "remove", "alice", "--force"});
+  ASSERT_EQ(forced.status, 0) << forced.err;
+  EXPECT_TRUE(eventually([&] { return list_status(port, token) == 401; }));
+
+  ASSERT_EQ(headway({"user", "add", "alice"}, "another-password\n").status, 0);
+  const std::string fresh = create_token("alice").secret;
+  auto list = send(port, "GET", "/api/generation-jobs/", bearer(fresh));
+  ASSERT_EQ(list.status, 200);
+  EXPECT_EQ(json::parse(list.body).as_object().at("count").as_int64(), 0) << list.body;
+  EXPECT_EQ(send(port, "GET", "/api/generation-jobs/" + job + "/", bearer(fresh)).status, 404);
+  EXPECT_EQ(send(port, "GET", "/api/generation-jobs/" + job + "/", serve.auth()).status, 404);
 }
 
 INSTANTIATE_TEST_SUITE_P(Backends, CliAccountsTest, database_backends(), DatabaseBackendName());
