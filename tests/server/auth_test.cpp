@@ -7,6 +7,7 @@
 #include <boost/json.hpp>
 #include <chrono>
 #include <fstream>
+#include <functional>
 #include <iterator>
 #include <latch>
 #include <memory>
@@ -16,7 +17,9 @@
 
 #include "auth/accounts.hpp"
 #include "auth/crypto.hpp"
+#include "auth/stream_token.hpp"
 #include "core/uuid.hpp"
+#include "redis/keys.hpp"
 #include "server_fixture.hpp"
 #include "support/test_databases.hpp"
 
@@ -55,6 +58,18 @@ int stream_status(int port, const std::string& path, Headers headers, bool webso
   }
   SseClient client(port, path, headers);
   return client.status();
+}
+
+// A WebSocket handshake whose answer is read whole: it asks the server to
+// close afterwards, which only an error answer (not 101) does.
+HttpResponse websocket_request(int port, const std::string& path, const Headers& headers) {
+  std::string request = "GET " + path +
+                        " HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: Upgrade, close\r\n"
+                        "Upgrade: websocket\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
+                        "Sec-WebSocket-Version: 13\r\n";
+  for (const auto& [name, value] : headers)
+    request += name + ": " + value + "\r\n";
+  return http_request(port, request + "\r\n");
 }
 
 struct Login {
@@ -111,6 +126,24 @@ class AuthWorld {
     return job.id;
   }
 
+  // A stream token signed with the server's key (kept in the database) for
+  // any expiry, as only someone holding the key could make one.
+  std::string signed_stream_token(const std::string& job_id, const std::string& user,
+                                  double expires_at) {
+    auto key = store->auth().setting_or_insert("stream_token_key", "");
+    if (!key || key->size() < 32)
+      throw std::runtime_error("the server stored no stream-token key");
+    return auth::StreamTokenSigner(*key, 300).issue(job_id, user, expires_at);
+  }
+
+  // Whether the job's row or its Redis keys show a cancellation.
+  bool cancel_requested(const std::string& job_id) {
+    auto row = store->get_job(job_id);
+    if (!row || row->status != JobStatus::queued)
+      return true;
+    return redis.command({"EXISTS", redis::keys::cancel(job_id)}).reply->integer != 0;
+  }
+
   std::string stream_token(const std::string& token, const std::string& job_id) {
     auto response =
         send(serve.port(), "POST", "/api/generation/stream-token/" + job_id + "/", bearer(token));
@@ -136,6 +169,15 @@ TEST_P(AuthMatrixTest, EveryJobEndpointAnswersOnlyItsOwnerOrAnAdmin) {
   std::string tampered = good_stream;
   tampered.back() = tampered.back() == 'A' ? 'B' : 'A';
   const std::string other_job_stream = world.stream_token(world.bob, world.job_b);
+  const std::string expired_stream = world.signed_stream_token(a, "alice", now_seconds() - 10);
+  const std::string overlong_stream = world.signed_stream_token(a, "alice", now_seconds() + 86400);
+  const auto alice_session = login(port, "alice", "alice-password");
+  const auto bob_session = login(port, "bob", "bob-password");
+  ASSERT_EQ(alice_session.status, 200);
+  ASSERT_EQ(bob_session.status, 200);
+  auto session = [](const Login& signed_in) {
+    return Headers{{"Cookie", signed_in.cookie}, {"X-CSRF-Token", signed_in.csrf}};
+  };
 
   struct Column {
     std::string name;
@@ -148,16 +190,28 @@ TEST_P(AuthMatrixTest, EveryJobEndpointAnswersOnlyItsOwnerOrAnAdmin) {
       {"expired token", bearer(world.expired), ""},
       {"revoked token", bearer(world.revoked), ""},
       {"tampered stream token", {}, "?token=" + tampered},
+      {"expired stream token", {}, "?token=" + expired_stream},
+      {"stream token outliving --stream-token-ttl", {}, "?token=" + overlong_stream},
       {"stream token for another job", {}, "?token=" + other_job_stream},
       {"valid stream token", {}, "?token=" + good_stream},
       {"other user", bearer(world.bob), ""},
+      {"other user's session", session(bob_session), ""},
       {"owner", bearer(world.alice), ""},
+      {"owner's session", session(alice_session), ""},
       {"admin", bearer(world.serve.token()), ""},
   };
-  //                               none bad  exp  rev  tamp other stok  user owner admin
-  const std::vector<int> stream = {401, 401, 401, 401, 401, 401, 200, 404, 200, 200};
-  const std::vector<int> ws = {401, 401, 401, 401, 401, 401, 101, 404, 101, 101};
-  const std::vector<int> plain = {401, 401, 401, 401, 401, 401, 401, 404, 200, 200};
+  // A stream token opens the stream and the WebSocket only; everywhere else
+  // it counts as no credentials.
+  //        none bad  exp  rev  tamp sexp slong sother stok user usess owner osess admin
+  const std::vector<int> stream = {401, 401, 401, 401, 401, 401, 401,
+                                   401, 200, 404, 404, 200, 200, 200};
+  const std::vector<int> ws = {401, 401, 401, 401, 401, 401, 401,
+                               401, 101, 404, 404, 101, 101, 101};
+  const std::vector<int> plain = {401, 401, 401, 401, 401, 401, 401,
+                                  401, 401, 404, 404, 200, 200, 200};
+  ASSERT_EQ(stream.size(), columns.size());
+  ASSERT_EQ(ws.size(), columns.size());
+  ASSERT_EQ(plain.size(), columns.size());
 
   for (std::size_t i = 0; i < columns.size(); ++i) {
     const auto& c = columns[i];
@@ -170,12 +224,17 @@ TEST_P(AuthMatrixTest, EveryJobEndpointAnswersOnlyItsOwnerOrAnAdmin) {
               plain[i]);
     EXPECT_EQ(send(port, "GET", "/api/generation-jobs/" + a + "/" + c.query, c.headers).status,
               plain[i]);
-    // Cancelling changes the job: the owner and the admin each cancel their own copy.
+    EXPECT_EQ(
+        send(port, "POST", "/api/generation/stream-token/" + a + "/" + c.query, c.headers).status,
+        plain[i]);
+    // Cancelling changes the job: the owner and the admin each cancel their
+    // own copy; everyone else's attempt must leave the job as it was.
     const std::string target = plain[i] == 200 ? world.add_job("alice") : a;
     EXPECT_EQ(
         send(port, "DELETE", "/api/generation-jobs/" + target + "/cancel/" + c.query, c.headers)
             .status,
         plain[i]);
+    EXPECT_EQ(world.cancel_requested(target), plain[i] == 200);
     EXPECT_EQ(send(port, "GET", "/api/generation-jobs/" + c.query, c.headers).status,
               plain[i] == 404 ? 200 : plain[i]);  // another user lists their own jobs
   }
@@ -194,13 +253,47 @@ TEST_P(AuthMatrixTest, EveryJobEndpointAnswersOnlyItsOwnerOrAnAdmin) {
   EXPECT_TRUE(ids(world.serve.token()).contains(a) &&
               ids(world.serve.token()).contains(world.job_b));
 
-  // Someone else's job and a job that does not exist look exactly alike.
+  // Someone else's job and a job that does not exist look exactly alike, on
+  // every endpoint that names a job.
   const std::string unknown = make_uuid();
-  auto theirs = send(port, "GET", "/api/generation/progress/" + a + "/", bearer(world.bob)).body;
-  auto missing =
-      send(port, "GET", "/api/generation/progress/" + unknown + "/", bearer(world.bob)).body;
-  EXPECT_EQ(std::regex_replace(theirs, std::regex(a), "ID"),
-            std::regex_replace(missing, std::regex(unknown), "ID"));
+  using Ask = std::function<HttpResponse(const std::string& job_id)>;
+  const std::vector<std::pair<std::string, Ask>> askers = {
+      {"progress",
+       [&](const std::string& id) {
+         return send(port, "GET", "/api/generation/progress/" + id + "/", bearer(world.bob));
+       }},
+      {"get",
+       [&](const std::string& id) {
+         return send(port, "GET", "/api/generation-jobs/" + id + "/", bearer(world.bob));
+       }},
+      {"cancel",
+       [&](const std::string& id) {
+         return send(port, "DELETE", "/api/generation-jobs/" + id + "/cancel/", bearer(world.bob));
+       }},
+      {"stream-token",
+       [&](const std::string& id) {
+         return send(port, "POST", "/api/generation/stream-token/" + id + "/", bearer(world.bob));
+       }},
+      {"stream",
+       [&](const std::string& id) {
+         return send(port, "GET", "/api/generation/stream/" + id + "/", bearer(world.bob));
+       }},
+      {"websocket",
+       [&](const std::string& id) {
+         return websocket_request(port, "/api/generation/ws/" + id + "/", bearer(world.bob));
+       }},
+  };
+  for (const auto& [name, ask] : askers) {
+    SCOPED_TRACE(name);
+    const auto theirs = ask(a);
+    const auto missing = ask(unknown);
+    EXPECT_EQ(theirs.status, 404);
+    EXPECT_EQ(missing.status, 404);
+    EXPECT_EQ(std::regex_replace(theirs.body, std::regex(a), "ID"),
+              std::regex_replace(missing.body, std::regex(unknown), "ID"));
+    EXPECT_EQ(theirs.headers.at("content-type"), missing.headers.at("content-type"));
+  }
+  EXPECT_FALSE(world.cancel_requested(a));
 
   // A job created through the API belongs to its creator.
   auto created =
@@ -343,6 +436,26 @@ TEST_P(AuthMatrixTest, CredentialsAreCheckedBeforeTheRequestItself) {
         401);
     EXPECT_EQ(with(bearer(world.alice)).status, 400);
   }
+}
+
+// The credential cache (--auth-cache-ttl) may keep a revoked token working
+// for a moment on a server that has just seen it; never for longer.
+TEST_P(AuthMatrixTest, ATokenRevokedWhileTheServerRunsIsRefusedOnceItsLookupExpires) {
+  AuthWorld world(GetParam());
+  const int port = world.serve.port();
+  auto& accounts = world.store->auth();
+  auto issued = auth::issue_token(accounts, "alice", std::nullopt, now_seconds());
+  ASSERT_TRUE(issued.has_value());
+  const std::string progress = "/api/generation/progress/" + world.job_a + "/";
+  ASSERT_EQ(send(port, "GET", progress, bearer(issued->secret)).status, 200);
+  ASSERT_TRUE(accounts.revoke_token(issued->token.id, now_seconds()).has_value());
+  EXPECT_TRUE(
+      eventually([&] { return send(port, "GET", progress, bearer(issued->secret)).status == 401; },
+                 30s, 100ms));
+  EXPECT_EQ(stream_status(port, "/api/generation/stream/" + world.job_a + "/",
+                          bearer(issued->secret), false),
+            401);
+  EXPECT_EQ(send(port, "GET", progress, bearer(world.alice)).status, 200);
 }
 
 INSTANTIATE_TEST_SUITE_P(Backends, AuthMatrixTest, database_backends(), DatabaseBackendName());
