@@ -530,6 +530,104 @@ TEST_P(AuthTest, ParallelWrongLoginsGetNoMoreChecksThanTheLimit) {
   EXPECT_EQ(login(port, "alice", "alice-password", {{"X-Forwarded-For", "10.0.3.4"}}).status, 429);
 }
 
+// Login takes JSON only: an HTML form on another site can post
+// form-encoded or text/plain bodies without a preflight, never JSON.
+TEST_P(AuthTest, LoginRefusesAnythingButJson) {
+  AuthWorld world(GetParam());
+  const int port = world.serve.port();
+  const std::vector<std::pair<std::string, std::string>> bodies = {
+      {"application/x-www-form-urlencoded", "username=alice&password=alice-password"},
+      {"text/plain", R"({"username":"alice","password":"alice-password"})"},
+      {"multipart/form-data; boundary=x",
+       "--x\r\nContent-Disposition: form-data; name=\"username\"\r\n\r\nalice\r\n--x--\r\n"},
+  };
+  for (const auto& [type, body] : bodies) {
+    SCOPED_TRACE(type);
+    auto refused = send(port, "POST", "/api/auth/login/", {{"Content-Type", type}}, body);
+    EXPECT_EQ(refused.status, 415);
+    EXPECT_EQ(json::parse(refused.body).as_object().at("error").as_string(),
+              "unsupported_media_type");
+    EXPECT_FALSE(refused.headers.contains("set-cookie"));
+  }
+  EXPECT_EQ(send(port, "POST", "/api/auth/login/", {},
+                 R"({"username":"alice","password":"alice-password"})")
+                .status,
+            415);
+  EXPECT_EQ(login(port, "alice", "alice-password").status, 200);
+}
+
+TEST_P(AuthTest, TheCookieIsSecureOnlyWhenATrustedProxySaysTheBrowserUsedHttps) {
+  const Headers https{{"X-Forwarded-Proto", "https"}};
+  {
+    AuthWorld proxied(GetParam(), {"--trust-proxy"});
+    const int port = proxied.serve.port();
+    auto secure = login(port, "alice", "alice-password", https);
+    ASSERT_EQ(secure.status, 200);
+    EXPECT_NE(secure.response.headers.at("set-cookie").find("; Secure"), std::string::npos)
+        << secure.response.headers.at("set-cookie");
+    auto plain = login(port, "alice", "alice-password", {{"X-Forwarded-Proto", "http"}});
+    ASSERT_EQ(plain.status, 200);
+    EXPECT_EQ(plain.response.headers.at("set-cookie").find("Secure"), std::string::npos);
+    Headers logout{{"Cookie", secure.cookie}, {"X-CSRF-Token", secure.csrf}};
+    logout.insert(logout.end(), https.begin(), https.end());
+    auto out = send(port, "POST", "/api/auth/logout/", logout);
+    ASSERT_EQ(out.status, 200);
+    EXPECT_NE(out.headers.at("set-cookie").find("Max-Age=0"), std::string::npos);
+    EXPECT_NE(out.headers.at("set-cookie").find("; Secure"), std::string::npos);
+  }
+  {
+    // Without --trust-proxy anyone could send the header: it is ignored.
+    AuthWorld direct(GetParam());
+    auto session = login(direct.serve.port(), "alice", "alice-password", https);
+    ASSERT_EQ(session.status, 200);
+    EXPECT_EQ(session.response.headers.at("set-cookie").find("Secure"), std::string::npos);
+  }
+}
+
+// Without --stream-token-key the first server stores a key in the database,
+// and every server on that database (or the same one restarted) uses it.
+TEST_P(AuthTest, StreamTokensHoldAcrossServersAndRestartsSharingADatabase) {
+  AuthWorld world(GetParam());
+  const std::string& job = world.job_a;
+  const std::string path = "/api/generation/stream/" + job + "/?token=";
+  const std::string from_first = world.stream_token(world.alice, job);
+  ServeProcess second(world.redis, {}, ServeOptions{world.serve.db_url()});
+  {
+    SseClient stream(second.port(), path + from_first);
+    ASSERT_EQ(stream.status(), 200);
+    EXPECT_EQ(stream.next()->event, "connected");
+  }
+  auto issued =
+      send(second.port(), "POST", "/api/generation/stream-token/" + job + "/", bearer(world.alice));
+  ASSERT_EQ(issued.status, 200);
+  const std::string from_second =
+      json::parse(issued.body).as_object().at("token").as_string().c_str();
+  EXPECT_EQ(world.serve.terminate(), 0);
+  world.serve.start();
+  for (const auto& token : {from_first, from_second}) {
+    SseClient stream(world.serve.port(), path + token);
+    ASSERT_EQ(stream.status(), 200);
+    EXPECT_EQ(stream.next()->event, "connected");
+  }
+}
+
+TEST_P(AuthTest, WithoutCorsOriginsNoOtherOriginIsAllowed) {
+  AuthWorld world(GetParam());
+  const int port = world.serve.port();
+  auto preflight = send(port, "OPTIONS", "/api/generation/stream-token/" + world.job_a + "/",
+                        {{"Origin", "https://app.example"},
+                         {"Access-Control-Request-Method", "POST"},
+                         {"Access-Control-Request-Headers", "authorization"}});
+  EXPECT_EQ(preflight.status, 403);
+  EXPECT_FALSE(preflight.headers.contains("access-control-allow-origin"));
+  EXPECT_FALSE(preflight.headers.contains("access-control-allow-credentials"));
+  Headers from_elsewhere = bearer(world.alice);
+  from_elsewhere.emplace_back("Origin", "https://app.example");
+  auto me = send(port, "GET", "/api/auth/me/", from_elsewhere);
+  EXPECT_EQ(me.status, 200);
+  EXPECT_FALSE(me.headers.contains("access-control-allow-origin"));
+}
+
 // A stream token is a credential: the access log shows where it was used,
 // never the token.
 TEST_P(AuthTest, TheAccessLogRedactsStreamTokens) {
