@@ -46,12 +46,21 @@ wait_for redis-cli -p "$redis_port" ping || { echo "redis-server did not start; 
 redis_url="redis://127.0.0.1:$redis_port"
 db_url="sqlite://$(pwd)/$state/headway.db"
 
+# The first admin, on the first run. Its generated password is shown once on
+# the terminal and kept in no file (the logs in $state/ never see it).
+admin_password=""
+if added=$("$bin" user add admin --admin --generate-password --db "$db_url" 2>&1); then
+  admin_password=$(sed -n 's/^password: //p' <<<"$added")
+elif [[ $added != *"already exists"* ]]; then
+  echo "$added" >&2
+  exit 1
+fi
+
 port=8000
 port_is_free "$port" || port=$(free_port)
 url="http://127.0.0.1:$port"
-# --init-admin creates the first admin (if missing) and prints its password once.
 "$bin" serve --listen "127.0.0.1:$port" --redis "$redis_url" --db "$db_url" --web-root "$(pwd)/web/dist" \
-  --init-admin admin >"$state/serve.log" 2>&1 &
+  >"$state/serve.log" 2>&1 &
 pids+=($!)
 wait_for curl -sf "$url/api/generation/health/" ||
   { echo "headway serve did not start; see $state/serve.log" >&2; exit 1; }
@@ -59,13 +68,14 @@ wait_for curl -sf "$url/api/generation/health/" ||
 "$bin" worker --redis "$redis_url" --db "$db_url" >"$state/worker.log" 2>&1 &
 pids+=($!)
 
-token=$("$bin" token create admin --db "$db_url" | tail -n 1)
+# A token for this run only: it expires in a day, so runs do not pile up live ones.
+token=$("$bin" token create admin --expires 1d --db "$db_url" | tail -n 1)
 job_id=$(HEADWAY_URL=$url HEADWAY_TOKEN=$token "$bin" submit timetable -p duration_s=60 | tail -n 1)
 
 echo
-if grep -q "created admin 'admin'" "$state/serve.log"; then
-  echo "Sign in as:   admin / $(sed -n "s/.*created admin 'admin' with password \([^ ]*\).*/\1/p" "$state/serve.log")"
-  echo "              (shown once; change it with: $bin user passwd admin --db $db_url)"
+if [[ -n $admin_password ]]; then
+  echo "Sign in as:   admin / $admin_password"
+  echo "              (shown once, kept nowhere; change it with: $bin user passwd admin --db $db_url)"
 else
   echo "Sign in as:   admin (password shown on the first run; reset: $bin user passwd admin --db $db_url)"
 fi

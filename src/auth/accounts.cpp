@@ -17,7 +17,13 @@ Error invalid(std::string message) {
   return Error{ErrorCode::invalid_argument, std::move(message)};
 }
 
-bool valid_name(std::string_view name) {
+Error rejected() {
+  return Error{ErrorCode::not_found, "invalid credentials"};
+}
+
+}  // namespace
+
+bool valid_user_name(std::string_view name) {
   if (name.empty() || name.size() > 64)
     return false;
   for (char c : name) {
@@ -29,17 +35,10 @@ bool valid_name(std::string_view name) {
   return true;
 }
 
-Error rejected() {
-  return Error{ErrorCode::not_found, "invalid credentials"};
-}
-
-}  // namespace
-
 Result<User> create_user(AuthStore& store, std::string_view name, Role role,
                          std::string_view password) {
-  if (!valid_name(name)) {
-    return invalid("user name must be 1-64 characters of letters, digits, '.', '_', '@', '-'");
-  }
+  if (!valid_user_name(name))
+    return invalid(std::string(kUserNameRule));
   if (password.size() < kMinPasswordLength) {
     return invalid("password must have at least " + std::to_string(kMinPasswordLength) +
                    " characters");

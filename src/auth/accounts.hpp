@@ -20,7 +20,12 @@ using store::User;
 inline constexpr std::string_view kTokenPrefix = "hw_";
 inline constexpr std::size_t kMinPasswordLength = 8;
 
-// Validates the name (1-64 of [A-Za-z0-9._@-]) and the password (at least
+// Whether `name` may name a user: 1-64 of [A-Za-z0-9._@-].
+bool valid_user_name(std::string_view name);
+inline constexpr std::string_view kUserNameRule =
+    "user name must be 1-64 characters of letters, digits, '.', '_', '@', '-'";
+
+// Validates the name (valid_user_name) and the password (at least
 // kMinPasswordLength characters), hashes the password, stores the user.
 Result<User> create_user(AuthStore& store, std::string_view name, Role role,
                          std::string_view password);

@@ -8,7 +8,8 @@
 
 namespace headway::auth {
 
-StreamTokenSigner::StreamTokenSigner(std::string key) : key_(std::move(key)) {
+StreamTokenSigner::StreamTokenSigner(std::string key, double max_lifetime_seconds)
+    : key_(std::move(key)), max_lifetime_(max_lifetime_seconds) {
   if (key_.size() < 32)
     throw std::invalid_argument("stream token key must be at least 32 bytes");
 }
@@ -42,7 +43,8 @@ std::optional<std::string> StreamTokenSigner::verify(std::string_view token,
   }
   if (!constant_time_equal(given, signature(job_id, user, expiry)))
     return std::nullopt;
-  if (static_cast<double>(expires_at) <= now)
+  const auto expiry_time = static_cast<double>(expires_at);
+  if (expiry_time <= now || expiry_time > now + max_lifetime_ + kClockSkewSeconds)
     return std::nullopt;
   return user;
 }

@@ -3,6 +3,7 @@
 #include <unistd.h>
 
 #include <cstdlib>
+#include <ctime>
 #include <iomanip>
 #include <iostream>
 
@@ -21,6 +22,7 @@ struct AccountOptions {
   std::string expires;
   bool admin = false;
   bool generate_password = false;
+  bool force = false;
 };
 
 std::string default_db_url() {
@@ -58,14 +60,11 @@ std::optional<std::string> read_line_without_echo(const char* prompt) {
   return line;
 }
 
-// The new password: generated and printed once, typed twice at a terminal,
-// or the first line of standard input (for scripts).
+// The new password: generated (the caller prints it once it is stored),
+// typed twice at a terminal, or the first line of standard input (for scripts).
 std::optional<std::string> obtain_password(bool generate) {
-  if (generate) {
-    std::string password = auth::generate_password();
-    std::cout << "password: " << password << "\n";
-    return password;
-  }
+  if (generate)
+    return auth::generate_password();
   if (!isatty(STDIN_FILENO)) {
     std::string line;
     if (!std::getline(std::cin, line) || line.empty()) {
@@ -89,9 +88,18 @@ int fail(const store::Error& error) {
 }
 
 int user_add(const AccountOptions& o) {
+  // Checked before asking for a password (create_user checks again).
+  if (!auth::valid_user_name(o.name)) {
+    std::cerr << "headway: " << auth::kUserNameRule << "\n";
+    return 2;
+  }
   auto db = open_store(o.db_url);
   if (!db)
     return 1;
+  if (auto existing = db->auth().get_user(o.name)) {
+    std::cerr << "headway: user '" << o.name << "' already exists\n";
+    return 1;
+  }
   auto password = obtain_password(o.generate_password);
   if (!password)
     return 2;
@@ -100,6 +108,8 @@ int user_add(const AccountOptions& o) {
   if (!user)
     return fail(user.error());
   std::cerr << "created " << store::to_string(user->role) << " '" << user->name << "'\n";
+  if (o.generate_password)
+    std::cout << "password: " << *password << "\n";
   return 0;
 }
 
@@ -114,6 +124,8 @@ int user_passwd(const AccountOptions& o) {
     return fail(changed.error());
   }
   std::cerr << "password changed for '" << o.name << "'; their sessions were ended\n";
+  if (o.generate_password)
+    std::cout << "password: " << *password << "\n";
   return 0;
 }
 
@@ -121,9 +133,17 @@ int user_remove(const AccountOptions& o) {
   auto db = open_store(o.db_url);
   if (!db)
     return 1;
-  if (auto removed = db->auth().remove_user(o.name); !removed)
+  const auto jobs = o.force ? store::OwnedJobs::remove : store::OwnedJobs::refuse;
+  if (auto removed = db->auth().remove_user(o.name, jobs); !removed) {
+    if (removed.error().code == store::ErrorCode::conflict) {
+      std::cerr << "headway: " << removed.error().message << "; `headway user remove " << o.name
+                << " --force` removes them with the user\n";
+      return 1;
+    }
     return fail(removed.error());
-  std::cerr << "removed '" << o.name << "' with their tokens and sessions\n";
+  }
+  std::cerr << "removed '" << o.name << "' with their tokens and sessions"
+            << (o.force ? " and jobs" : "") << "\n";
   return 0;
 }
 
@@ -176,9 +196,11 @@ int token_list(const AccountOptions& o) {
     const char* state = token.revoked_at                               ? "revoked"
                         : token.expires_at && *token.expires_at <= now ? "expired"
                                                                        : "active";
-    std::time_t created = static_cast<std::time_t>(token.created_at);
-    std::cout << std::setw(38) << token.id << std::setw(22)
-              << std::put_time(std::gmtime(&created), "%Y-%m-%d %H:%M UTC") << state << "\n";
+    // Formatted first: std::setw does not pad std::put_time's output.
+    const auto created_at = static_cast<std::time_t>(token.created_at);
+    char created[32];
+    std::strftime(created, sizeof created, "%Y-%m-%d %H:%M UTC", std::gmtime(&created_at));
+    std::cout << std::setw(38) << token.id << std::setw(22) << created << state << "\n";
   }
   return 0;
 }
@@ -207,8 +229,11 @@ void register_user(CLI::App& app) {
   passwd->add_flag("--generate-password", o->generate_password, "Generate a password and print it");
   passwd->callback([o] { set_exit_code(user_passwd(*o)); });
 
-  auto* remove = add_db_option(user->add_subcommand("remove", "Remove a user and their tokens"), o);
+  auto* remove = add_db_option(
+      user->add_subcommand("remove", "Remove a user with their tokens and sessions"), o);
   remove->add_option("name", o->name, "User name")->required();
+  remove->add_flag("--force", o->force,
+                   "Also remove the user's jobs (without it, a user who owns jobs is kept)");
   remove->callback([o] { set_exit_code(user_remove(*o)); });
 
   auto* token = app.add_subcommand("token", "Manage API tokens");

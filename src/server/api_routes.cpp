@@ -27,7 +27,10 @@ std::string lowercase(std::string_view text) {
 awaitable<std::optional<Response>> check_job_request(const RequestContext& context,
                                                      std::string& job_id) {
   const auto raw = context.params.at(0);
-  if (!is_uuid(raw)) {
+  const bool well_formed = is_uuid(raw);
+  if (auto refused = require_credentials(context, well_formed))
+    co_return refused;
+  if (!well_formed) {
     co_return error_response(context.request, http::status::bad_request, "invalid_job_id",
                              "a job id is a UUID such as 6f1c1c0e-8d1f-4c43-9f0a-3b8e2f1d9a77");
   }

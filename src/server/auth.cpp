@@ -95,11 +95,14 @@ Caller to_caller(const store::User& user) {
 }  // namespace
 
 Authenticator::Authenticator(const ServerConfig& config, store::JobStore& store,
-                             asio::thread_pool& db_pool, std::string stream_token_key)
+                             asio::thread_pool& db_pool, asio::thread_pool& password_pool,
+                             std::string stream_token_key)
     : config_(config),
       store_(store),
       db_pool_(db_pool),
-      signer_(std::move(stream_token_key)),
+      password_pool_(password_pool),
+      signer_(std::move(stream_token_key),
+              std::chrono::duration<double>(config.stream_token_ttl).count()),
       credentials_(config.auth_cache_ttl),
       limiter_(config.login_attempts) {}
 
@@ -188,8 +191,11 @@ awaitable<std::optional<std::string>> Authenticator::job_owner(const std::string
                                                                store::ErrorCode& status) {
   {
     std::lock_guard lock(owners_mutex_);
-    if (auto it = owners_.find(job_id); it != owners_.end())
-      co_return it->second;
+    if (auto it = owners_.find(job_id); it != owners_.end()) {
+      if (it->second.expires > std::chrono::steady_clock::now())
+        co_return it->second.owner;
+      owners_.erase(it);
+    }
   }
   auto row = co_await run_blocking(db_pool_, [this, &job_id] { return store_.get_job(job_id); });
   if (!row) {
@@ -199,7 +205,8 @@ awaitable<std::optional<std::string>> Authenticator::job_owner(const std::string
   std::lock_guard lock(owners_mutex_);
   if (owners_.size() >= 100000)
     owners_.clear();
-  owners_[job_id] = row->owner;
+  owners_[job_id] =
+      CachedOwner{row->owner, std::chrono::steady_clock::now() + config_.auth_cache_ttl};
   co_return row->owner;
 }
 
@@ -298,6 +305,18 @@ awaitable<AuthDecision> authorize(const RequestContext& context, std::string_vie
   const std::string id(job_id);
   auto decision = co_await context.authenticator->authorize(context.identity, id);
   co_return decision;
+}
+
+std::optional<Response> require_credentials(const RequestContext& context,
+                                            bool stream_token_pending) {
+  const auto& identity = context.identity;
+  if (identity.auth_disabled)
+    return std::nullopt;
+  if (identity.store_unavailable)
+    return denied_response(context.request, unavailable());
+  if (identity.caller || (stream_token_pending && !identity.stream_token.empty()))
+    return std::nullopt;
+  return unauthorized_response(context.request);
 }
 
 std::optional<Caller> caller_of(const RequestContext& context) {

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <chrono>
 #include <iosfwd>
 #include <memory>
 #include <mutex>
@@ -39,8 +40,10 @@ struct AuthDecision {
 // Thread-safe: its caches lock; store calls run on the database pool.
 class Authenticator {
  public:
+  // `password_pool` runs password checks (scrypt: tens of milliseconds and
+  // 32 MiB each), so a burst of logins never holds the database pool's threads.
   Authenticator(const ServerConfig& config, store::JobStore& store, asio::thread_pool& db_pool,
-                std::string stream_token_key);
+                asio::thread_pool& password_pool, std::string stream_token_key);
 
   // The request's credentials: `Authorization: Bearer hw_...`, else the
   // session cookie; on a stream route (`stream_route`) also `?token=`, which
@@ -58,6 +61,7 @@ class Authenticator {
   LoginLimiter& login_limiter() { return limiter_; }
   store::AuthStore& accounts() { return store_.auth(); }
   asio::thread_pool& db_pool() { return db_pool_; }
+  asio::thread_pool& password_pool() { return password_pool_; }
   // Drops a cached session (logout), so this process stops accepting it at once.
   void forget_session(const std::string& session_hash);
 
@@ -70,11 +74,19 @@ class Authenticator {
   const ServerConfig& config_;
   store::JobStore& store_;
   asio::thread_pool& db_pool_;
+  asio::thread_pool& password_pool_;
   auth::StreamTokenSigner signer_;
   CredentialCache credentials_;
   LoginLimiter limiter_;
-  std::mutex owners_mutex_;  // an owner never changes, so owners are kept until the map is full
-  std::unordered_map<std::string, std::string> owners_;
+  // A job's owner never changes, but the job can be removed with its owner
+  // (`headway user remove --force`) and a new user added under that name:
+  // owners are kept as long as credentials (--auth-cache-ttl).
+  struct CachedOwner {
+    std::string owner;
+    std::chrono::steady_clock::time_point expires;
+  };
+  std::mutex owners_mutex_;
+  std::unordered_map<std::string, CachedOwner> owners_;
 };
 
 // Start-up policy, before serving: with --insecure-no-auth, a loud warning;
@@ -90,6 +102,15 @@ std::string prepare_auth(const ServerConfig& config, store::JobStore& store,
 // Every handler that names a job calls this first (after checking the id's
 // form): allowed, or the error to answer with.
 awaitable<AuthDecision> authorize(const RequestContext& context, std::string_view job_id);
+
+// The first check of every handler that needs a caller, before it looks at
+// the request's parameters or body, so a request without valid credentials
+// learns nothing (not even that its job id is malformed): 503 when its
+// credentials could not be checked (the database is down), 401 when it has
+// no valid ones; nullopt to go on. With `stream_token_pending`, a `?token=`
+// not yet checked counts for now: authorize() checks it against the job.
+std::optional<Response> require_credentials(const RequestContext& context,
+                                            bool stream_token_pending = false);
 
 // The authenticated caller, or nullopt (answer unauthorized_response()). With
 // --insecure-no-auth, a request without credentials is the admin "anonymous".

@@ -9,8 +9,8 @@
 #include "auth/accounts.hpp"
 #include "auth/crypto.hpp"
 #include "core/progress_record.hpp"
-#include "core/uuid.hpp"
 #include "headway/clock.hpp"
+#include "server/api_routes.hpp"
 #include "server/auth.hpp"
 #include "server/blocking.hpp"
 
@@ -97,8 +97,9 @@ Handler login_handler(Services& services) {
     const std::string address = client_address(context, services.config.trust_proxy);
     std::string quoted_user;
     append_json_string(quoted_user, login->username);  // safe to log, whatever it holds
-    const double wait =
-        authenticator.login_limiter().retry_after(login->username, address, system_clock()->now());
+    auto& limiter = authenticator.login_limiter();
+    const double began = system_clock()->now();
+    const double wait = limiter.begin_attempt(login->username, address, began);
     if (wait > 0) {
       spdlog::warn("login refused (rate limit) for user {} from {}", quoted_user, address);
       auto response = error_response(request, http::status::too_many_requests, "too_many_attempts",
@@ -108,20 +109,20 @@ Handler login_handler(Services& services) {
     }
     auto& accounts = authenticator.accounts();
     const LoginRequest& credentials = *login;
-    auto user = co_await run_blocking(authenticator.db_pool(), [&accounts, &credentials] {
+    auto user = co_await run_blocking(authenticator.password_pool(), [&accounts, &credentials] {
       return auth::check_password(accounts, credentials.username, credentials.password);
     });
     if (!user) {
       if (user.error().code != store::ErrorCode::not_found) {
+        limiter.abandon(login->username, address, began);
         co_return error_response(request, http::status::service_unavailable, "unavailable",
                                  "the account database cannot be reached");
       }
-      authenticator.login_limiter().record_failure(login->username, address, system_clock()->now());
       spdlog::warn("login failed for user {} from {}", quoted_user, address);
       co_return error_response(request, http::status::unauthorized, "invalid_credentials",
                                "wrong user name or password");
     }
-    authenticator.login_limiter().record_success(login->username);
+    limiter.succeeded(login->username, address, began);
     const std::string session_id = auth::random_token(32);
     const std::string session_hash = auth::sha256_hex(session_id);
     store::Session session;
@@ -172,10 +173,8 @@ Handler logout_handler(Services& services) {
 Handler me_handler() {
   return [](RequestContext& context) -> awaitable<std::optional<Response>> {
     const auto& identity = context.identity;
-    if (identity.store_unavailable) {
-      co_return error_response(context.request, http::status::service_unavailable, "unavailable",
-                               "the account database cannot be reached");
-    }
+    if (auto refused = require_credentials(context))
+      co_return refused;
     auto caller = caller_of(context);
     if (!caller)
       co_return unauthorized_response(context.request);
@@ -190,17 +189,9 @@ Handler me_handler() {
 
 Handler stream_token_handler(Services& services) {
   return [&services](RequestContext& context) -> awaitable<std::optional<Response>> {
-    const auto raw = context.params.at(0);
-    if (!is_uuid(raw)) {
-      co_return error_response(context.request, http::status::bad_request, "invalid_job_id",
-                               "a job id is a UUID such as 6f1c1c0e-8d1f-4c43-9f0a-3b8e2f1d9a77");
-    }
-    std::string job_id(raw);
-    for (auto& c : job_id)
-      c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-    auto decision = co_await authorize(context, job_id);
-    if (!decision.allowed)
-      co_return denied_response(context.request, decision);
+    std::string job_id;
+    if (auto error = co_await check_job_request(context, job_id))
+      co_return error;
     const auto caller = caller_of(context);
     const std::string user = caller ? caller->name : "anonymous";
     const auto ttl = std::chrono::duration<double>(services.config.stream_token_ttl).count();

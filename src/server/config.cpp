@@ -188,8 +188,8 @@ const std::vector<ConfigOption>& config_options() {
        "directory of the built web UI (empty: `web/dist` under the working directory, else "
        "`../share/headway/web` next to the binary)",
        set_string<&C::web_root>},
-      {"access-log", "HEADWAY_ACCESS_LOG", "false", "log one line per request",
-       set_bool<&C::access_log>},
+      {"access-log", "HEADWAY_ACCESS_LOG", "false",
+       "log one line per request (`?token=` values shown as REDACTED)", set_bool<&C::access_log>},
       {"log-level", "HEADWAY_LOG_LEVEL", "info", "trace, debug, info, warn, error, critical, off",
        set_log_level},
       {"recorder", "HEADWAY_RECORDER", "true",

@@ -51,4 +51,20 @@ std::string_view request_path(const Request& request) {
   return target.substr(0, target.find('?'));
 }
 
+std::string loggable_target(std::string_view target) {
+  const auto query = target.find('?');
+  if (query == std::string_view::npos)
+    return std::string(target);
+  std::string out(target.substr(0, query + 1));
+  for (auto start = query + 1;;) {
+    const auto amp = target.find('&', start);
+    const auto pair = target.substr(start, amp == std::string_view::npos ? amp : amp - start);
+    out += pair.starts_with("token=") ? std::string_view("token=REDACTED") : pair;
+    if (amp == std::string_view::npos)
+      return out;
+    out += '&';
+    start = amp + 1;
+  }
+}
+
 }  // namespace headway::server

@@ -24,4 +24,8 @@ std::string_view header_value(const Request& request, std::string_view name);
 // The request target without its query string.
 std::string_view request_path(const Request& request);
 
+// `target` fit for a log: the value of every `token` query parameter (a
+// stream token is a credential) replaced by REDACTED.
+std::string loggable_target(std::string_view target);
+
 }  // namespace headway::server

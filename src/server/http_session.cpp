@@ -80,8 +80,8 @@ awaitable<Outcome> dispatch(Services& services, const Router& router, RequestCon
       outcome.response = co_await match.route->handler(context);
     }
   } catch (const std::exception& error) {
-    spdlog::error("{} {}: {}", std::string(request.method_string()), std::string(request.target()),
-                  error.what());
+    spdlog::error("{} {}: {}", std::string(request.method_string()),
+                  loggable_target(request.target()), error.what());
     failed = true;
   }
   if (failed) {
@@ -98,7 +98,7 @@ void account(Services& services, const Request* request, const Outcome& outcome,
   if (services.config.access_log) {
     spdlog::info("access: \"{} {}\" {} {:.2f} ms",
                  request ? std::string(request->method_string()) : std::string("-"),
-                 request ? std::string(request->target()) : std::string("-"), status,
+                 request ? loggable_target(request->target()) : std::string("-"), status,
                  seconds * 1000);
   }
 }

@@ -146,6 +146,8 @@ std::optional<Response> parse_list_query(const Request& request, store::JobQuery
 
 Handler create_handler(Services& services, worker::JobQueue& queue) {
   return [&services, &queue](RequestContext& context) -> awaitable<std::optional<Response>> {
+    if (auto refused = require_credentials(context))
+      co_return refused;
     // The caller (auth.hpp) owns what they create.
     const auto caller = caller_of(context);
     if (!caller)
@@ -164,12 +166,14 @@ Handler create_handler(Services& services, worker::JobQueue& queue) {
 
 Handler list_handler(Services& services) {
   return [&services](RequestContext& context) -> awaitable<std::optional<Response>> {
-    store::JobQuery query;
-    if (auto error = parse_list_query(context.request, query))
-      co_return error;
+    if (auto refused = require_credentials(context))
+      co_return refused;
     const auto caller = caller_of(context);
     if (!caller)
       co_return unauthorized_response(context.request);
+    store::JobQuery query;
+    if (auto error = parse_list_query(context.request, query))
+      co_return error;
     if (!caller->admin)
       query.owner = caller->name;  // an admin sees every owner's jobs
     auto list = [&services, &query] { return services.store.list_jobs(query); };

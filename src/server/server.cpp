@@ -38,6 +38,7 @@ struct Server::Impl {
   Connections connections;
   std::unique_ptr<store::JobStore> store;
   std::unique_ptr<asio::thread_pool> db_pool;
+  std::unique_ptr<asio::thread_pool> password_pool;
   // One single-threaded io_context per I/O thread rather than one context
   // shared by all threads: a handler posted within its own thread then never
   // wakes another thread, and a connection's work needs no strand. The shared
@@ -101,6 +102,7 @@ std::string Server::start() {
       !refused.empty())
     return refused;
   s.db_pool = std::make_unique<asio::thread_pool>(2);
+  s.password_pool = std::make_unique<asio::thread_pool>(2);
   const RedisCommands::Options command_options{s.config.redis_command_timeout,
                                                s.config.redis_retry_min, s.config.redis_retry_max};
   s.redis = std::make_unique<RedisCommands>(s.io, *endpoint, command_options, s.metrics);
@@ -113,8 +115,8 @@ std::string Server::start() {
     s.pubsub.add(
         std::make_unique<RedisPubSub>(*context, *endpoint, pubsub_options, *s.fanout, s.metrics));
   }
-  s.auth =
-      std::make_unique<Authenticator>(s.config, *s.store, *s.db_pool, std::move(stream_token_key));
+  s.auth = std::make_unique<Authenticator>(s.config, *s.store, *s.db_pool, *s.password_pool,
+                                           std::move(stream_token_key));
   s.services = std::make_unique<Services>(Services{s.config, s.metrics, *s.store, *s.db_pool,
                                                    *s.redis, s.pubsub, *s.snapshots, *s.fanout,
                                                    s.connections, *s.auth});
@@ -185,6 +187,8 @@ int Server::wait() {
   impl_->threads.clear();
   if (impl_->db_pool)
     impl_->db_pool->join();
+  if (impl_->password_pool)
+    impl_->password_pool->join();
   spdlog::info("headway serve: stopped");
   return 0;
 }

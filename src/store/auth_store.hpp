@@ -30,6 +30,13 @@ struct ApiToken {
   std::optional<double> revoked_at{};
 };
 
+// What removing a user does with the jobs they own. Jobs are owned by user
+// name, so a user added later under the same name would see jobs left behind.
+enum class OwnedJobs {
+  refuse,  // a user who owns jobs is not removed (conflict)
+  remove,  // the user's jobs are removed with them
+};
+
 struct Session {
   std::string user;
   std::string csrf_token;
@@ -49,7 +56,9 @@ class AuthStore {
   virtual Result<std::int64_t> count_users() = 0;
   virtual Result<void> set_password_hash(std::string_view name, std::string_view hash) = 0;
   // Also removes the user's tokens and sessions; not_found if no such user.
-  virtual Result<void> remove_user(std::string_view name) = 0;
+  // A user who owns jobs: conflict (the message says how many) with
+  // OwnedJobs::refuse; with OwnedJobs::remove the jobs go too, atomically.
+  virtual Result<void> remove_user(std::string_view name, OwnedJobs jobs) = 0;
 
   virtual Result<ApiToken> create_token(const ApiToken& token, std::string_view token_hash) = 0;
   // The token and its user, revoked or expired ones included (the caller

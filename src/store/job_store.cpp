@@ -19,6 +19,8 @@ const char* to_string(ErrorCode code) {
       return "not_found";
     case ErrorCode::already_exists:
       return "already_exists";
+    case ErrorCode::conflict:
+      return "conflict";
     case ErrorCode::unavailable:
       return "unavailable";
     case ErrorCode::busy:

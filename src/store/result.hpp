@@ -11,6 +11,7 @@ enum class ErrorCode {
   invalid_argument,  // malformed input: a bad UUID, URL, limit or progress value
   not_found,         // no job with that id
   already_exists,    // create_job with an id already in the table
+  conflict,          // refused while other rows depend on it: removing a user who owns jobs
   unavailable,       // the database cannot be reached or the connection broke; retry later
   busy,              // SQLite stayed locked by another process past the busy timeout
   schema,            // a migration failed, or the database is newer than this build

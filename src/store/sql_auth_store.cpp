@@ -134,16 +134,51 @@ Result<void> SqlJobStore::set_password_hash(std::string_view name, std::string_v
   });
 }
 
-Result<void> SqlJobStore::remove_user(std::string_view name) {
+Result<void> SqlJobStore::remove_user(std::string_view name, OwnedJobs jobs) {
   std::lock_guard lock(mutex_);
   return guarded([&]() -> Result<void> {
     const std::array params{SqlParam::of(name)};
-    auto changed = connection_->execute("DELETE FROM users WHERE name = ?", params);
+    const auto no_user = [&] {
+      return Error{ErrorCode::not_found, "no user '" + std::string(name) + "'"};
+    };
+    if (jobs == OwnedJobs::remove) {
+      if (auto begun = connection_->begin_exclusive(); !begun)
+        return begun.error();
+      auto removed_jobs = connection_->execute("DELETE FROM jobs WHERE owner = ?", params);
+      auto removed = removed_jobs ? connection_->execute("DELETE FROM users WHERE name = ?", params)
+                                  : Result<std::int64_t>(removed_jobs.error());
+      if (!removed || *removed == 0) {
+        connection_->rollback();
+        return removed ? no_user() : removed.error();
+      }
+      if (auto committed = connection_->commit(); !committed) {
+        connection_->rollback();
+        return committed.error();
+      }
+      return {};
+    }
+    const std::array both{SqlParam::of(name), SqlParam::of(name)};
+    auto changed = connection_->execute(
+        "DELETE FROM users WHERE name = ? AND NOT EXISTS (SELECT 1 FROM jobs WHERE owner = ?)",
+        both);
     if (!changed)
       return changed.error();
-    if (*changed == 0)
-      return Error{ErrorCode::not_found, "no user '" + std::string(name) + "'"};
-    return {};
+    if (*changed == 1)
+      return {};
+    auto user = connection_->query("SELECT 1 FROM users WHERE name = ?", params);
+    if (!user)
+      return user.error();
+    if (user->empty())
+      return no_user();
+    auto owned = connection_->query("SELECT COUNT(*) FROM jobs WHERE owner = ?", params);
+    if (!owned)
+      return owned.error();
+    const auto* count = std::get_if<std::int64_t>(&owned->at(0).at(0));
+    if (count == nullptr)
+      return Error{ErrorCode::internal, "jobs: unexpected count"};
+    return Error{ErrorCode::conflict, "user '" + std::string(name) + "' owns " +
+                                          std::to_string(*count) +
+                                          (*count == 1 ? " job" : " jobs")};
   });
 }
 

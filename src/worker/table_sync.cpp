@@ -13,6 +13,7 @@ JobError store_error(std::string_view what, const store::Error& error) {
       code = JobError::Code::not_found;
       break;
     case ErrorCode::already_exists:
+    case ErrorCode::conflict:
       code = JobError::Code::conflict;
       break;
     case ErrorCode::unavailable:

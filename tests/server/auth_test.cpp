@@ -3,17 +3,23 @@
 // PostgreSQL (one private cluster for this program).
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <boost/json.hpp>
 #include <chrono>
 #include <fstream>
+#include <functional>
 #include <iterator>
+#include <latch>
 #include <memory>
 #include <regex>
 #include <set>
+#include <thread>
 
 #include "auth/accounts.hpp"
 #include "auth/crypto.hpp"
+#include "auth/stream_token.hpp"
 #include "core/uuid.hpp"
+#include "redis/keys.hpp"
 #include "server_fixture.hpp"
 #include "support/test_databases.hpp"
 
@@ -52,6 +58,18 @@ int stream_status(int port, const std::string& path, Headers headers, bool webso
   }
   SseClient client(port, path, headers);
   return client.status();
+}
+
+// A WebSocket handshake whose answer is read whole: it asks the server to
+// close afterwards, which only an error answer (not 101) does.
+HttpResponse websocket_request(int port, const std::string& path, const Headers& headers) {
+  std::string request = "GET " + path +
+                        " HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: Upgrade, close\r\n"
+                        "Upgrade: websocket\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
+                        "Sec-WebSocket-Version: 13\r\n";
+  for (const auto& [name, value] : headers)
+    request += name + ": " + value + "\r\n";
+  return http_request(port, request + "\r\n");
 }
 
 struct Login {
@@ -108,6 +126,24 @@ class AuthWorld {
     return job.id;
   }
 
+  // A stream token signed with the server's key (kept in the database) for
+  // any expiry, as only someone holding the key could make one.
+  std::string signed_stream_token(const std::string& job_id, const std::string& user,
+                                  double expires_at) {
+    auto key = store->auth().setting_or_insert("stream_token_key", "");
+    if (!key || key->size() < 32)
+      throw std::runtime_error("the server stored no stream-token key");
+    return auth::StreamTokenSigner(*key, 300).issue(job_id, user, expires_at);
+  }
+
+  // Whether the job's row or its Redis keys show a cancellation.
+  bool cancel_requested(const std::string& job_id) {
+    auto row = store->get_job(job_id);
+    if (!row || row->status != JobStatus::queued)
+      return true;
+    return redis.command({"EXISTS", redis::keys::cancel(job_id)}).reply->integer != 0;
+  }
+
   std::string stream_token(const std::string& token, const std::string& job_id) {
     auto response =
         send(serve.port(), "POST", "/api/generation/stream-token/" + job_id + "/", bearer(token));
@@ -133,6 +169,15 @@ TEST_P(AuthMatrixTest, EveryJobEndpointAnswersOnlyItsOwnerOrAnAdmin) {
   std::string tampered = good_stream;
   tampered.back() = tampered.back() == 'A' ? 'B' : 'A';
   const std::string other_job_stream = world.stream_token(world.bob, world.job_b);
+  const std::string expired_stream = world.signed_stream_token(a, "alice", now_seconds() - 10);
+  const std::string overlong_stream = world.signed_stream_token(a, "alice", now_seconds() + 86400);
+  const auto alice_session = login(port, "alice", "alice-password");
+  const auto bob_session = login(port, "bob", "bob-password");
+  ASSERT_EQ(alice_session.status, 200);
+  ASSERT_EQ(bob_session.status, 200);
+  auto session = [](const Login& signed_in) {
+    return Headers{{"Cookie", signed_in.cookie}, {"X-CSRF-Token", signed_in.csrf}};
+  };
 
   struct Column {
     std::string name;
@@ -145,16 +190,28 @@ TEST_P(AuthMatrixTest, EveryJobEndpointAnswersOnlyItsOwnerOrAnAdmin) {
       {"expired token", bearer(world.expired), ""},
       {"revoked token", bearer(world.revoked), ""},
       {"tampered stream token", {}, "?token=" + tampered},
+      {"expired stream token", {}, "?token=" + expired_stream},
+      {"stream token outliving --stream-token-ttl", {}, "?token=" + overlong_stream},
       {"stream token for another job", {}, "?token=" + other_job_stream},
       {"valid stream token", {}, "?token=" + good_stream},
       {"other user", bearer(world.bob), ""},
+      {"other user's session", session(bob_session), ""},
       {"owner", bearer(world.alice), ""},
+      {"owner's session", session(alice_session), ""},
       {"admin", bearer(world.serve.token()), ""},
   };
-  //                               none bad  exp  rev  tamp other stok  user owner admin
-  const std::vector<int> stream = {401, 401, 401, 401, 401, 401, 200, 404, 200, 200};
-  const std::vector<int> ws = {401, 401, 401, 401, 401, 401, 101, 404, 101, 101};
-  const std::vector<int> plain = {401, 401, 401, 401, 401, 401, 401, 404, 200, 200};
+  // A stream token opens the stream and the WebSocket only; everywhere else
+  // it counts as no credentials.
+  //        none bad  exp  rev  tamp sexp slong sother stok user usess owner osess admin
+  const std::vector<int> stream = {401, 401, 401, 401, 401, 401, 401,
+                                   401, 200, 404, 404, 200, 200, 200};
+  const std::vector<int> ws = {401, 401, 401, 401, 401, 401, 401,
+                               401, 101, 404, 404, 101, 101, 101};
+  const std::vector<int> plain = {401, 401, 401, 401, 401, 401, 401,
+                                  401, 401, 404, 404, 200, 200, 200};
+  ASSERT_EQ(stream.size(), columns.size());
+  ASSERT_EQ(ws.size(), columns.size());
+  ASSERT_EQ(plain.size(), columns.size());
 
   for (std::size_t i = 0; i < columns.size(); ++i) {
     const auto& c = columns[i];
@@ -167,12 +224,17 @@ TEST_P(AuthMatrixTest, EveryJobEndpointAnswersOnlyItsOwnerOrAnAdmin) {
               plain[i]);
     EXPECT_EQ(send(port, "GET", "/api/generation-jobs/" + a + "/" + c.query, c.headers).status,
               plain[i]);
-    // Cancelling changes the job: the owner and the admin each cancel their own copy.
+    EXPECT_EQ(
+        send(port, "POST", "/api/generation/stream-token/" + a + "/" + c.query, c.headers).status,
+        plain[i]);
+    // Cancelling changes the job: the owner and the admin each cancel their
+    // own copy; everyone else's attempt must leave the job as it was.
     const std::string target = plain[i] == 200 ? world.add_job("alice") : a;
     EXPECT_EQ(
         send(port, "DELETE", "/api/generation-jobs/" + target + "/cancel/" + c.query, c.headers)
             .status,
         plain[i]);
+    EXPECT_EQ(world.cancel_requested(target), plain[i] == 200);
     EXPECT_EQ(send(port, "GET", "/api/generation-jobs/" + c.query, c.headers).status,
               plain[i] == 404 ? 200 : plain[i]);  // another user lists their own jobs
   }
@@ -191,13 +253,47 @@ TEST_P(AuthMatrixTest, EveryJobEndpointAnswersOnlyItsOwnerOrAnAdmin) {
   EXPECT_TRUE(ids(world.serve.token()).contains(a) &&
               ids(world.serve.token()).contains(world.job_b));
 
-  // Someone else's job and a job that does not exist look exactly alike.
+  // Someone else's job and a job that does not exist look exactly alike, on
+  // every endpoint that names a job.
   const std::string unknown = make_uuid();
-  auto theirs = send(port, "GET", "/api/generation/progress/" + a + "/", bearer(world.bob)).body;
-  auto missing =
-      send(port, "GET", "/api/generation/progress/" + unknown + "/", bearer(world.bob)).body;
-  EXPECT_EQ(std::regex_replace(theirs, std::regex(a), "ID"),
-            std::regex_replace(missing, std::regex(unknown), "ID"));
+  using Ask = std::function<HttpResponse(const std::string& job_id)>;
+  const std::vector<std::pair<std::string, Ask>> askers = {
+      {"progress",
+       [&](const std::string& id) {
+         return send(port, "GET", "/api/generation/progress/" + id + "/", bearer(world.bob));
+       }},
+      {"get",
+       [&](const std::string& id) {
+         return send(port, "GET", "/api/generation-jobs/" + id + "/", bearer(world.bob));
+       }},
+      {"cancel",
+       [&](const std::string& id) {
+         return send(port, "DELETE", "/api/generation-jobs/" + id + "/cancel/", bearer(world.bob));
+       }},
+      {"stream-token",
+       [&](const std::string& id) {
+         return send(port, "POST", "/api/generation/stream-token/" + id + "/", bearer(world.bob));
+       }},
+      {"stream",
+       [&](const std::string& id) {
+         return send(port, "GET", "/api/generation/stream/" + id + "/", bearer(world.bob));
+       }},
+      {"websocket",
+       [&](const std::string& id) {
+         return websocket_request(port, "/api/generation/ws/" + id + "/", bearer(world.bob));
+       }},
+  };
+  for (const auto& [name, ask] : askers) {
+    SCOPED_TRACE(name);
+    const auto theirs = ask(a);
+    const auto missing = ask(unknown);
+    EXPECT_EQ(theirs.status, 404);
+    EXPECT_EQ(missing.status, 404);
+    EXPECT_EQ(std::regex_replace(theirs.body, std::regex(a), "ID"),
+              std::regex_replace(missing.body, std::regex(unknown), "ID"));
+    EXPECT_EQ(theirs.headers.at("content-type"), missing.headers.at("content-type"));
+  }
+  EXPECT_FALSE(world.cancel_requested(a));
 
   // A job created through the API belongs to its creator.
   auto created =
@@ -301,11 +397,75 @@ TEST_P(AuthMatrixTest, InitAdminCreatesTheFirstAdminOnceAndRefusesToStartWithout
   EXPECT_EQ(login(again.port(), "root", password).status, 200);
 }
 
+// Without valid credentials a request learns nothing, not even that its job
+// id, query or body is malformed: 401 comes before 400.
+TEST_P(AuthMatrixTest, CredentialsAreCheckedBeforeTheRequestItself) {
+  AuthWorld world(GetParam());
+  const int port = world.serve.port();
+  struct Row {
+    std::string method;
+    std::string path;
+    std::string body;
+  };
+  const std::vector<Row> rows = {
+      {"GET", "/api/generation/stream/not-a-uuid/", ""},
+      {"GET", "/api/generation/ws/not-a-uuid/", ""},
+      {"GET", "/api/generation/progress/not-a-uuid/", ""},
+      {"GET", "/api/generation-jobs/not-a-uuid/", ""},
+      {"DELETE", "/api/generation-jobs/not-a-uuid/cancel/", ""},
+      {"POST", "/api/generation/stream-token/not-a-uuid/", ""},
+      {"GET", "/api/generation-jobs/?limit=x", ""},
+      {"POST", "/api/generation-jobs/generate/", "{\"type\":"},
+  };
+  const Headers json_body{{"Content-Type", "application/json"}};
+  for (const auto& row : rows) {
+    SCOPED_TRACE(row.method + " " + row.path);
+    auto with = [&](Headers headers) {
+      headers.insert(headers.end(), json_body.begin(), json_body.end());
+      return send(port, row.method, row.path, headers, row.body);
+    };
+    const auto none = with({});
+    EXPECT_EQ(none.status, 401);
+    EXPECT_EQ(json::parse(none.body).as_object().at("error").as_string(), "unauthorized");
+    EXPECT_EQ(with(bearer("hw_not-a-real-token")).status, 401);
+    EXPECT_EQ(with(bearer(world.revoked)).status, 401);
+    const std::string separator = row.path.find('?') == std::string::npos ? "?" : "&";
+    EXPECT_EQ(
+        send(port, row.method, row.path + separator + "token=1.YWxpY2U.x", json_body, row.body)
+            .status,
+        401);
+    EXPECT_EQ(with(bearer(world.alice)).status, 400);
+  }
+}
+
+// The credential cache (--auth-cache-ttl) may keep a revoked token working
+// for a moment on a server that has just seen it; never for longer.
+TEST_P(AuthMatrixTest, ATokenRevokedWhileTheServerRunsIsRefusedOnceItsLookupExpires) {
+  AuthWorld world(GetParam());
+  const int port = world.serve.port();
+  auto& accounts = world.store->auth();
+  auto issued = auth::issue_token(accounts, "alice", std::nullopt, now_seconds());
+  ASSERT_TRUE(issued.has_value());
+  const std::string progress = "/api/generation/progress/" + world.job_a + "/";
+  ASSERT_EQ(send(port, "GET", progress, bearer(issued->secret)).status, 200);
+  ASSERT_TRUE(accounts.revoke_token(issued->token.id, now_seconds()).has_value());
+  EXPECT_TRUE(
+      eventually([&] { return send(port, "GET", progress, bearer(issued->secret)).status == 401; },
+                 30s, 100ms));
+  EXPECT_EQ(stream_status(port, "/api/generation/stream/" + world.job_a + "/",
+                          bearer(issued->secret), false),
+            401);
+  EXPECT_EQ(send(port, "GET", progress, bearer(world.alice)).status, 200);
+}
+
 INSTANTIATE_TEST_SUITE_P(Backends, AuthMatrixTest, database_backends(), DatabaseBackendName());
 
-TEST(AuthTest, InsecureNoAuthOpensEverythingAndSaysSo) {
+class AuthTest : public ::testing::TestWithParam<std::string> {};
+
+TEST_P(AuthTest, InsecureNoAuthOpensEverythingAndSaysSo) {
   RedisServer redis;
-  ServeProcess serve(redis, {"--insecure-no-auth"}, ServeOptions{{}, false});
+  ServeProcess serve(redis, {"--insecure-no-auth"},
+                     ServeOptions{fresh_database(GetParam()), false});
   RecordWriter writer(redis);
   const std::string job = make_uuid();
   writer.write(make_record(job, 1));
@@ -318,8 +478,8 @@ TEST(AuthTest, InsecureNoAuthOpensEverythingAndSaysSo) {
   EXPECT_EQ(me.status, 200);
 }
 
-TEST(AuthTest, FailedLoginsAreLimitedPerUserAndPerAddress) {
-  AuthWorld world("sqlite", {"--trust-proxy"});
+TEST_P(AuthTest, FailedLoginsAreLimitedPerUserAndPerAddress) {
+  AuthWorld world(GetParam(), {"--trust-proxy"});
   const int port = world.serve.port();
   auto from = [](const std::string& address) { return Headers{{"X-Forwarded-For", address}}; };
   // Per user: five failures from five addresses, then even the right password waits.
@@ -339,8 +499,162 @@ TEST(AuthTest, FailedLoginsAreLimitedPerUserAndPerAddress) {
   EXPECT_EQ(log.find("wrong"), std::string::npos);
 }
 
-TEST(AuthTest, CorsAllowsOnlyListedOriginsAndStreamTokensWorkFromThem) {
-  AuthWorld world("sqlite", {"--cors-origins", "https://app.example"});
+// The limit counts an attempt before its password is checked: a burst of
+// parallel guesses does not slip past it while the first ones are verified.
+TEST_P(AuthTest, ParallelWrongLoginsGetNoMoreChecksThanTheLimit) {
+  AuthWorld world(GetParam(), {"--trust-proxy"});
+  const int port = world.serve.port();
+  constexpr int kAttempts = 20;
+  constexpr int kLimit = 5;  // --login-attempts
+  std::vector<int> statuses(kAttempts);
+  std::latch ready(kAttempts);
+  std::vector<std::thread> threads;
+  for (int i = 0; i < kAttempts; ++i) {
+    threads.emplace_back([&, i] {
+      ready.arrive_and_wait();
+      statuses[i] =
+          login(port, "alice", "guess-" + std::to_string(i), {{"X-Forwarded-For", "10.0.3.3"}})
+              .status;
+    });
+  }
+  for (auto& thread : threads)
+    thread.join();
+  const auto count = [&](int status) {
+    return std::count(statuses.begin(), statuses.end(), status);
+  };
+  EXPECT_GE(count(401), 1);
+  EXPECT_LE(count(401), kLimit);
+  EXPECT_EQ(count(401) + count(429), kAttempts);
+  // Someone else, from elsewhere, is not held up.
+  EXPECT_EQ(login(port, "bob", "bob-password", {{"X-Forwarded-For", "10.0.3.4"}}).status, 200);
+  EXPECT_EQ(login(port, "alice", "alice-password", {{"X-Forwarded-For", "10.0.3.4"}}).status, 429);
+}
+
+// Login takes JSON only: an HTML form on another site can post
+// form-encoded or text/plain bodies without a preflight, never JSON.
+TEST_P(AuthTest, LoginRefusesAnythingButJson) {
+  AuthWorld world(GetParam());
+  const int port = world.serve.port();
+  const std::vector<std::pair<std::string, std::string>> bodies = {
+      {"application/x-www-form-urlencoded", "username=alice&password=alice-password"},
+      {"text/plain", R"({"username":"alice","password":"alice-password"})"},
+      {"multipart/form-data; boundary=x",
+       "--x\r\nContent-Disposition: form-data; name=\"username\"\r\n\r\nalice\r\n--x--\r\n"},
+  };
+  for (const auto& [type, body] : bodies) {
+    SCOPED_TRACE(type);
+    auto refused = send(port, "POST", "/api/auth/login/", {{"Content-Type", type}}, body);
+    EXPECT_EQ(refused.status, 415);
+    EXPECT_EQ(json::parse(refused.body).as_object().at("error").as_string(),
+              "unsupported_media_type");
+    EXPECT_FALSE(refused.headers.contains("set-cookie"));
+  }
+  EXPECT_EQ(send(port, "POST", "/api/auth/login/", {},
+                 R"({"username":"alice","password":"alice-password"})")
+                .status,
+            415);
+  EXPECT_EQ(login(port, "alice", "alice-password").status, 200);
+}
+
+TEST_P(AuthTest, TheCookieIsSecureOnlyWhenATrustedProxySaysTheBrowserUsedHttps) {
+  const Headers https{{"X-Forwarded-Proto", "https"}};
+  {
+    AuthWorld proxied(GetParam(), {"--trust-proxy"});
+    const int port = proxied.serve.port();
+    auto secure = login(port, "alice", "alice-password", https);
+    ASSERT_EQ(secure.status, 200);
+    EXPECT_NE(secure.response.headers.at("set-cookie").find("; Secure"), std::string::npos)
+        << secure.response.headers.at("set-cookie");
+    auto plain = login(port, "alice", "alice-password", {{"X-Forwarded-Proto", "http"}});
+    ASSERT_EQ(plain.status, 200);
+    EXPECT_EQ(plain.response.headers.at("set-cookie").find("Secure"), std::string::npos);
+    Headers logout{{"Cookie", secure.cookie}, {"X-CSRF-Token", secure.csrf}};
+    logout.insert(logout.end(), https.begin(), https.end());
+    auto out = send(port, "POST", "/api/auth/logout/", logout);
+    ASSERT_EQ(out.status, 200);
+    EXPECT_NE(out.headers.at("set-cookie").find("Max-Age=0"), std::string::npos);
+    EXPECT_NE(out.headers.at("set-cookie").find("; Secure"), std::string::npos);
+  }
+  {
+    // Without --trust-proxy anyone could send the header: it is ignored.
+    AuthWorld direct(GetParam());
+    auto session = login(direct.serve.port(), "alice", "alice-password", https);
+    ASSERT_EQ(session.status, 200);
+    EXPECT_EQ(session.response.headers.at("set-cookie").find("Secure"), std::string::npos);
+  }
+}
+
+// Without --stream-token-key the first server stores a key in the database,
+// and every server on that database (or the same one restarted) uses it.
+TEST_P(AuthTest, StreamTokensHoldAcrossServersAndRestartsSharingADatabase) {
+  AuthWorld world(GetParam());
+  const std::string& job = world.job_a;
+  const std::string path = "/api/generation/stream/" + job + "/?token=";
+  const std::string from_first = world.stream_token(world.alice, job);
+  ServeProcess second(world.redis, {}, ServeOptions{world.serve.db_url()});
+  {
+    SseClient stream(second.port(), path + from_first);
+    ASSERT_EQ(stream.status(), 200);
+    EXPECT_EQ(stream.next()->event, "connected");
+  }
+  auto issued =
+      send(second.port(), "POST", "/api/generation/stream-token/" + job + "/", bearer(world.alice));
+  ASSERT_EQ(issued.status, 200);
+  const std::string from_second =
+      json::parse(issued.body).as_object().at("token").as_string().c_str();
+  EXPECT_EQ(world.serve.terminate(), 0);
+  world.serve.start();
+  for (const auto& token : {from_first, from_second}) {
+    SseClient stream(world.serve.port(), path + token);
+    ASSERT_EQ(stream.status(), 200);
+    EXPECT_EQ(stream.next()->event, "connected");
+  }
+}
+
+TEST_P(AuthTest, WithoutCorsOriginsNoOtherOriginIsAllowed) {
+  AuthWorld world(GetParam());
+  const int port = world.serve.port();
+  auto preflight = send(port, "OPTIONS", "/api/generation/stream-token/" + world.job_a + "/",
+                        {{"Origin", "https://app.example"},
+                         {"Access-Control-Request-Method", "POST"},
+                         {"Access-Control-Request-Headers", "authorization"}});
+  EXPECT_EQ(preflight.status, 403);
+  EXPECT_FALSE(preflight.headers.contains("access-control-allow-origin"));
+  EXPECT_FALSE(preflight.headers.contains("access-control-allow-credentials"));
+  Headers from_elsewhere = bearer(world.alice);
+  from_elsewhere.emplace_back("Origin", "https://app.example");
+  auto me = send(port, "GET", "/api/auth/me/", from_elsewhere);
+  EXPECT_EQ(me.status, 200);
+  EXPECT_FALSE(me.headers.contains("access-control-allow-origin"));
+}
+
+// A stream token is a credential: the access log shows where it was used,
+// never the token.
+TEST_P(AuthTest, TheAccessLogRedactsStreamTokens) {
+  AuthWorld world(GetParam(), {"--access-log", "true"});
+  const int port = world.serve.port();
+  const std::string token = world.stream_token(world.alice, world.job_a);
+  const std::string stream = "/api/generation/stream/" + world.job_a + "/";
+  {
+    SseClient client(port, stream + "?token=" + token);
+    ASSERT_EQ(client.status(), 200);
+  }
+  EXPECT_EQ(
+      send(port, "GET", "/api/generation/progress/" + world.job_a + "/?a=1&token=" + token).status,
+      401);
+  const std::string progress_line =
+      "/api/generation/progress/" + world.job_a + "/?a=1&token=REDACTED";
+  EXPECT_TRUE(eventually([&] {
+    const auto log = world.serve.log();
+    return log.find(stream + "?token=REDACTED") != std::string::npos &&
+           log.find(progress_line) != std::string::npos;
+  })) << world.serve.log();
+  const std::string signature = token.substr(token.rfind('.') + 1);
+  EXPECT_EQ(world.serve.log().find(signature), std::string::npos);
+}
+
+TEST_P(AuthTest, CorsAllowsOnlyListedOriginsAndStreamTokensWorkFromThem) {
+  AuthWorld world(GetParam(), {"--cors-origins", "https://app.example"});
   const int port = world.serve.port();
   const Headers preflight{{"Origin", "https://app.example"},
                           {"Access-Control-Request-Method", "POST"}};
@@ -370,13 +684,16 @@ TEST(AuthTest, CorsAllowsOnlyListedOriginsAndStreamTokensWorkFromThem) {
             403);
 }
 
-TEST(AuthTest, MetricsCanBeKeptBehindAToken) {
+TEST_P(AuthTest, MetricsCanBeKeptBehindAToken) {
   RedisServer redis;
-  ServeProcess serve(redis, {"--metrics-token", "metrics-secret"});
+  ServeProcess serve(redis, {"--metrics-token", "metrics-secret"},
+                     ServeOptions{fresh_database(GetParam())});
   EXPECT_EQ(http_get(serve.port(), "/metrics").status, 401);
   EXPECT_EQ(http_get(serve.port(), "/metrics", bearer("metrics-secret")).status, 200);
   EXPECT_EQ(http_get(serve.port(), "/api/generation/health/").status, 200);
 }
+
+INSTANTIATE_TEST_SUITE_P(Backends, AuthTest, database_backends(), DatabaseBackendName());
 
 }  // namespace
 }  // namespace headway::test

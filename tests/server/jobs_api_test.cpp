@@ -339,7 +339,7 @@ TEST_P(JobsApiTest, BadRequestsAreAnsweredWithTheFieldAndAMessageForPeople) {
   EXPECT_EQ(anonymous.status, 401);
 }
 
-TEST_P(JobsApiTest, JobIdsAreCheckedBeforeAnythingElse) {
+TEST_P(JobsApiTest, JobIdsAreCheckedBeforeTheJobIsLookedUp) {
   EXPECT_EQ(get("/api/generation-jobs/not-a-uuid/").status, 400);
   EXPECT_EQ(cancel("not-a-uuid").status, 400);
   const auto unknown = make_uuid();

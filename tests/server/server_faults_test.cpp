@@ -1,15 +1,17 @@
 // Fault injection against the real `headway serve`: Redis killed and
 // restarted, a client that stops reading, the server down while a job ends,
-// and SIGTERM.
+// the job table's database stopped, and SIGTERM.
 #include <gtest/gtest.h>
 #include <signal.h>
 
 #include <boost/json.hpp>
 #include <thread>
 
+#include "auth/accounts.hpp"
 #include "core/uuid.hpp"
 #include "redis/keys.hpp"
 #include "server_fixture.hpp"
+#include "support/postgres_server.hpp"
 
 namespace headway::test {
 namespace {
@@ -203,6 +205,53 @@ TEST(ServerFaultsTest, RecorderCatchesUpOnEventsWrittenWhileTheServerWasDown) {
     EXPECT_EQ(record->id, "3");
     EXPECT_EQ(client.next()->event, "done");
   }
+}
+
+// A credential that cannot be checked is not a bad credential: while the
+// database is down, calls that need it answer 503 (retry later), never 401
+// (sign in again). PostgreSQL here, because it can be stopped and started
+// under a running server; a SQLite file has no such outage.
+TEST(ServerFaultsTest, WhileTheDatabaseIsDownCredentialsAreAnswered503NotRefused) {
+  RedisServer redis;
+  PostgresServer postgres;
+  ServeProcess serve(redis, {}, ServeOptions{postgres.create_database("jobs")});
+  const int port = serve.port();
+  const std::string job_id = make_uuid();
+  std::string fresh;
+  {
+    auto store = open_store(serve.db_url());
+    auto job = make_job(job_id);
+    job.owner = "tester";
+    ASSERT_TRUE(store->create_job(job));
+    // A token the server has never seen, so no answer can come from its cache.
+    auto issued = auth::issue_token(store->auth(), "tester", std::nullopt, 0);
+    ASSERT_TRUE(issued);
+    fresh = issued->secret;
+  }
+  const std::vector<std::pair<std::string, std::string>> auth = {
+      {"Authorization", "Bearer " + fresh}};
+  auto create = [&] {
+    return http_request(port,
+                        "POST /api/generation-jobs/generate/ HTTP/1.1\r\nHost: x\r\n"
+                        "Connection: close\r\nAuthorization: Bearer " +
+                            fresh +
+                            "\r\nContent-Type: application/json\r\nContent-Length: 19\r\n\r\n"
+                            R"({"type":"external"})");
+  };
+  postgres.stop();
+  EXPECT_EQ(http_get(port, "/api/generation/health/").status, 503);
+  const auto list = http_get(port, "/api/generation-jobs/", auth);
+  EXPECT_EQ(list.status, 503) << list.body;
+  EXPECT_EQ(json::parse(list.body).as_object().at("error").as_string(), "unavailable");
+  EXPECT_EQ(create().status, 503);
+  EXPECT_EQ(http_get(port, "/api/auth/me/", auth).status, 503);
+  EXPECT_EQ(http_get(port, "/api/generation-jobs/" + job_id + "/", auth).status, 503);
+  EXPECT_EQ(http_get(port, "/api/generation/progress/" + job_id + "/", auth).status, 503);
+
+  postgres.start();
+  EXPECT_TRUE(
+      eventually([&] { return http_get(port, "/api/generation-jobs/", auth).status == 200; }));
+  EXPECT_EQ(create().status, 201);
 }
 
 TEST(ServerFaultsTest, SigtermClosesStreamsCleanlyAndExitsZero) {

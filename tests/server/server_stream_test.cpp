@@ -254,9 +254,9 @@ TEST_F(ServerStreamTest, BadInputGetsJsonErrors) {
     EXPECT_TRUE(body.contains("detail"));
   };
   const int port = serve_.port();
-  expect_error(http_get(port, "/api/generation/stream/not-a-uuid/"), 400);
-  expect_error(http_get(port, "/api/generation/progress/12345/"), 400);
-  expect_error(http_get(port, "/api/generation/ws/xyz/"), 400);
+  expect_error(http_get(port, "/api/generation/stream/not-a-uuid/", serve_.auth()), 400);
+  expect_error(http_get(port, "/api/generation/progress/12345/", serve_.auth()), 400);
+  expect_error(http_get(port, "/api/generation/ws/xyz/", serve_.auth()), 400);
   expect_error(http_get(port, stream_path(job_id_), serve_.auth()), 404);
   expect_error(http_get(port, "/api/generation/progress/" + job_id_ + "/", serve_.auth()), 404);
   expect_error(http_get(port, "/api/no/such/path/"), 404);

@@ -29,3 +29,12 @@ headway_add_test(jobs_api_test LABEL integration
 target_include_directories(jobs_api_test PRIVATE
   $<TARGET_PROPERTY:headway_redis,INTERFACE_INCLUDE_DIRECTORIES>)
 add_dependencies(jobs_api_test headway_cli)
+
+# The account commands (`headway user`, `headway token`) run as scripts run
+# them, against `headway serve`, on SQLite and PostgreSQL.
+headway_add_test(cli_accounts_test LABEL integration
+  SOURCES server/cli_accounts_test.cpp server/server_fixture.cpp
+  LIBS headway_store headway_auth Boost::json)
+target_include_directories(cli_accounts_test PRIVATE
+  $<TARGET_PROPERTY:headway_redis,INTERFACE_INCLUDE_DIRECTORIES>)
+add_dependencies(cli_accounts_test headway_cli)

@@ -126,10 +126,52 @@ TYPED_TEST(AuthStoreTest, RemovingAUserRemovesTheirTokensAndSessions) {
   this->add_user("alice");
   this->add_token("a1", "alice", "h1");
   ASSERT_TRUE(this->auth().create_session("s1", Session{"alice", "csrf", 1e12}).has_value());
-  ASSERT_TRUE(this->auth().remove_user("alice").has_value());
+  ASSERT_TRUE(this->auth().remove_user("alice", OwnedJobs::refuse).has_value());
   EXPECT_EQ(this->auth().find_token("h1").error().code, ErrorCode::not_found);
   EXPECT_EQ(this->auth().find_session("s1", 1).error().code, ErrorCode::not_found);
-  EXPECT_EQ(this->auth().remove_user("alice").error().code, ErrorCode::not_found);
+  EXPECT_EQ(this->auth().remove_user("alice", OwnedJobs::refuse).error().code,
+            ErrorCode::not_found);
+  EXPECT_EQ(this->auth().remove_user("alice", OwnedJobs::remove).error().code,
+            ErrorCode::not_found);
+}
+
+// Jobs are owned by name: a user added later under the same name must not
+// inherit the jobs of the one removed.
+TYPED_TEST(AuthStoreTest, AUserWhoOwnsJobsIsRemovedOnlyWithThem) {
+  this->add_user("alice");
+  this->add_user("bob");
+  this->add_token("a1", "alice", "h1");
+  for (const char* id :
+       {"6f1c1c0e-8d1f-4c43-9f0a-3b8e2f1d9a71", "6f1c1c0e-8d1f-4c43-9f0a-3b8e2f1d9a72"}) {
+    Job job;
+    job.id = id;
+    job.owner = "alice";
+    job.type = "external";
+    ASSERT_TRUE(this->store_->create_job(job).has_value());
+  }
+  Job bobs;
+  bobs.id = "6f1c1c0e-8d1f-4c43-9f0a-3b8e2f1d9a73";
+  bobs.owner = "bob";
+  bobs.type = "external";
+  ASSERT_TRUE(this->store_->create_job(bobs).has_value());
+
+  auto refused = this->auth().remove_user("alice", OwnedJobs::refuse);
+  ASSERT_FALSE(refused.has_value());
+  EXPECT_EQ(refused.error().code, ErrorCode::conflict);
+  EXPECT_NE(refused.error().message.find("owns 2 jobs"), std::string::npos)
+      << refused.error().message;
+  EXPECT_TRUE(this->auth().get_user("alice").has_value());
+  EXPECT_TRUE(this->auth().find_token("h1").has_value());
+
+  ASSERT_TRUE(this->auth().remove_user("alice", OwnedJobs::remove).has_value());
+  EXPECT_EQ(this->auth().get_user("alice").error().code, ErrorCode::not_found);
+  EXPECT_EQ(this->auth().find_token("h1").error().code, ErrorCode::not_found);
+  JobQuery alices;
+  alices.owner = "alice";
+  EXPECT_EQ(this->store_->list_jobs(alices)->total, 0);
+  EXPECT_EQ(this->store_->list_jobs({})->total, 1);  // bob's job stays
+  this->add_user("alice");
+  EXPECT_EQ(this->store_->list_jobs(alices)->total, 0);
 }
 
 TYPED_TEST(AuthStoreTest, ExpiredSessionsAreNotFound) {

@@ -7,6 +7,7 @@
 #include <optional>
 #include <string>
 #include <thread>
+#include <utility>
 #include <vector>
 
 namespace headway::test {
@@ -37,6 +38,20 @@ class ChildProcess {
  private:
   pid_t pid_ = -1;
 };
+
+// What a finished command printed, and how it ended.
+struct CommandResult {
+  int status = -1;  // the exit status (128 + signal when killed); -1: killed at the timeout
+  std::string out;
+  std::string err;
+};
+
+// Runs argv[0] (searched in PATH) to completion: `input` (at most 64 KiB) is
+// its standard input, a pipe (so never a terminal) closed after it; `env`
+// sets (or replaces) environment variables. Killed after `timeout`.
+CommandResult run_command(const std::vector<std::string>& argv, const std::string& input = {},
+                          const std::vector<std::pair<std::string, std::string>>& env = {},
+                          std::chrono::milliseconds timeout = std::chrono::seconds(60));
 
 // A loopback TCP port that was free a moment ago.
 int free_loopback_port();

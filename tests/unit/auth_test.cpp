@@ -69,13 +69,16 @@ TEST(CryptoTest, ConstantTimeEqualComparesContentAndLength) {
 
 class StreamTokenTest : public ::testing::Test {
  protected:
-  StreamTokenSigner signer_{std::string(32, 'k')};
+  static constexpr double kLifetime = 300;
+  static constexpr double kNow = 900;
+  StreamTokenSigner signer_{std::string(32, 'k'), kLifetime};
   const std::string job_ = "6f1c1c0e-8d1f-4c43-9f0a-3b8e2f1d9a77";
 };
 
 TEST_F(StreamTokenTest, AFreshTokenNamesItsUser) {
   const auto token = signer_.issue(job_, "alice", 1000);
   EXPECT_EQ(signer_.verify(token, job_, 999), "alice");
+  EXPECT_EQ(signer_.verify(token, job_, kNow), "alice");
 }
 
 TEST_F(StreamTokenTest, AnExpiredTokenIsRejected) {
@@ -83,31 +86,46 @@ TEST_F(StreamTokenTest, AnExpiredTokenIsRejected) {
   EXPECT_FALSE(signer_.verify(token, job_, 1000));
 }
 
+TEST_F(StreamTokenTest, ATokenExpiringLaterThanTheLifetimeAllowsIsRejected) {
+  // Whoever holds the key (a copy of the database holds it) could sign a
+  // token for a year; this server never issues one beyond its lifetime.
+  const double now = 1000;
+  const double skew = StreamTokenSigner::kClockSkewSeconds;
+  EXPECT_EQ(signer_.verify(signer_.issue(job_, "alice", now + kLifetime), job_, now), "alice");
+  EXPECT_EQ(signer_.verify(signer_.issue(job_, "alice", now + kLifetime + skew), job_, now),
+            "alice");
+  EXPECT_FALSE(signer_.verify(signer_.issue(job_, "alice", now + kLifetime + skew + 1), job_, now));
+  EXPECT_FALSE(signer_.verify(signer_.issue(job_, "alice", now + 365 * 86400), job_, now));
+  // A server with a longer lifetime accepts what this one refuses.
+  StreamTokenSigner lenient(std::string(32, 'k'), 3600);
+  EXPECT_EQ(lenient.verify(signer_.issue(job_, "alice", now + 3600), job_, now), "alice");
+}
+
 TEST_F(StreamTokenTest, ATokenForAnotherJobIsRejected) {
   const auto token = signer_.issue(job_, "alice", 1000);
-  EXPECT_FALSE(signer_.verify(token, "00000000-0000-4000-8000-000000000000", 10));
+  EXPECT_FALSE(signer_.verify(token, "00000000-0000-4000-8000-000000000000", kNow));
 }
 
 TEST_F(StreamTokenTest, ATamperedTokenIsRejected) {
   const auto token = signer_.issue(job_, "alice", 1000);
-  std::string later_expiry = "9" + token;
-  EXPECT_FALSE(signer_.verify(later_expiry, job_, 10));
+  std::string later_expiry = "1" + token;  // 11000: within the lifetime from 10800
+  EXPECT_FALSE(signer_.verify(later_expiry, job_, 10800));
   std::string other_user = token;
   other_user.replace(token.find('.') + 1, 7, base64url_encode("mallory").substr(0, 7));
-  EXPECT_FALSE(signer_.verify(other_user, job_, 10));
+  EXPECT_FALSE(signer_.verify(other_user, job_, kNow));
   std::string flipped = token;
   flipped.back() = flipped.back() == 'A' ? 'B' : 'A';
-  EXPECT_FALSE(signer_.verify(flipped, job_, 10));
-  EXPECT_FALSE(signer_.verify("garbage", job_, 10));
+  EXPECT_FALSE(signer_.verify(flipped, job_, kNow));
+  EXPECT_FALSE(signer_.verify("garbage", job_, kNow));
 }
 
 TEST_F(StreamTokenTest, ATokenSignedWithAnotherKeyIsRejected) {
-  StreamTokenSigner other(std::string(32, 'x'));
-  EXPECT_FALSE(signer_.verify(other.issue(job_, "alice", 1000), job_, 10));
+  StreamTokenSigner other(std::string(32, 'x'), kLifetime);
+  EXPECT_FALSE(signer_.verify(other.issue(job_, "alice", 1000), job_, kNow));
 }
 
 TEST(StreamTokenSignerTest, RefusesAShortKey) {
-  EXPECT_THROW(StreamTokenSigner("short"), std::invalid_argument);
+  EXPECT_THROW(StreamTokenSigner("short", 300), std::invalid_argument);
 }
 
 }  // namespace
