@@ -15,9 +15,13 @@ bin=build/dev/src/cli/headway
 state=.run
 mkdir -p "$state"
 pids=()
+# Last started, first stopped: the worker finishes while Redis still takes
+# its writes.
 stop_all() {
-  for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
-  for pid in "${pids[@]}"; do wait "$pid" 2>/dev/null || true; done
+  for ((i = ${#pids[@]} - 1; i >= 0; i--)); do
+    kill "${pids[i]}" 2>/dev/null || true
+    wait "${pids[i]}" 2>/dev/null || true
+  done
 }
 trap stop_all EXIT
 trap 'exit 130' INT TERM
@@ -65,7 +69,8 @@ pids+=($!)
 wait_for curl -sf "$url/api/generation/health/" ||
   { echo "headway serve did not start; see $state/serve.log" >&2; exit 1; }
 
-"$bin" worker --redis "$redis_url" --db "$db_url" >"$state/worker.log" 2>&1 &
+# A short grace, so Ctrl-C does not wait long for the demo job.
+"$bin" worker --redis "$redis_url" --db "$db_url" --grace 5 >"$state/worker.log" 2>&1 &
 pids+=($!)
 
 # A token for this run only: it expires in a day, so runs do not pile up live ones.
