@@ -27,26 +27,6 @@ namespace headway::test {
 namespace {
 
 namespace json = boost::json;
-using Headers = std::vector<std::pair<std::string, std::string>>;
-
-double now_seconds() {
-  return std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
-}
-
-HttpResponse send(int port, const std::string& method, const std::string& path,
-                  const Headers& headers = {}, const std::string& body = "") {
-  std::string request =
-      method + " " + path + " HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n";
-  for (const auto& [name, value] : headers)
-    request += name + ": " + value + "\r\n";
-  if (!body.empty() || method != "GET")
-    request += "Content-Length: " + std::to_string(body.size()) + "\r\n";
-  return http_request(port, request + "\r\n" + body);
-}
-
-Headers bearer(const std::string& token) {
-  return {{"Authorization", "Bearer " + token}};
-}
 
 // The status a stream or WebSocket route answers with (the head only).
 int stream_status(int port, const std::string& path, Headers headers, bool websocket) {
@@ -84,8 +64,8 @@ Login login(int port, const std::string& user, const std::string& password,
   Headers headers{{"Content-Type", "application/json"}};
   headers.insert(headers.end(), extra.begin(), extra.end());
   Login result;
-  result.response = send(port, "POST", "/api/auth/login/", headers,
-                         "{\"username\":\"" + user + "\",\"password\":\"" + password + "\"}");
+  result.response = http_send(port, "POST", "/api/auth/login/", headers,
+                              "{\"username\":\"" + user + "\",\"password\":\"" + password + "\"}");
   result.status = result.response.status;
   if (result.status == 200) {
     const auto& set_cookie = result.response.headers.at("set-cookie");
@@ -145,8 +125,8 @@ class AuthWorld {
   }
 
   std::string stream_token(const std::string& token, const std::string& job_id) {
-    auto response =
-        send(serve.port(), "POST", "/api/generation/stream-token/" + job_id + "/", bearer(token));
+    auto response = http_send(serve.port(), "POST", "/api/generation/stream-token/" + job_id + "/",
+                              bearer(token));
     if (response.status != 200)
       throw std::runtime_error("stream-token: " + std::to_string(response.status));
     return json::parse(response.body).as_object().at("token").as_string().c_str();
@@ -220,29 +200,31 @@ TEST_P(AuthMatrixTest, EveryJobEndpointAnswersOnlyItsOwnerOrAnAdmin) {
               stream[i]);
     EXPECT_EQ(stream_status(port, "/api/generation/ws/" + a + "/" + c.query, c.headers, true),
               ws[i]);
-    EXPECT_EQ(send(port, "GET", "/api/generation/progress/" + a + "/" + c.query, c.headers).status,
-              plain[i]);
-    EXPECT_EQ(send(port, "GET", "/api/generation-jobs/" + a + "/" + c.query, c.headers).status,
+    EXPECT_EQ(
+        http_send(port, "GET", "/api/generation/progress/" + a + "/" + c.query, c.headers).status,
+        plain[i]);
+    EXPECT_EQ(http_send(port, "GET", "/api/generation-jobs/" + a + "/" + c.query, c.headers).status,
               plain[i]);
     EXPECT_EQ(
-        send(port, "POST", "/api/generation/stream-token/" + a + "/" + c.query, c.headers).status,
+        http_send(port, "POST", "/api/generation/stream-token/" + a + "/" + c.query, c.headers)
+            .status,
         plain[i]);
     // Cancelling changes the job: the owner and the admin each cancel their
     // own copy; everyone else's attempt must leave the job as it was.
     const std::string target = plain[i] == 200 ? world.add_job("alice") : a;
-    EXPECT_EQ(
-        send(port, "DELETE", "/api/generation-jobs/" + target + "/cancel/" + c.query, c.headers)
-            .status,
-        plain[i]);
+    EXPECT_EQ(http_send(port, "DELETE", "/api/generation-jobs/" + target + "/cancel/" + c.query,
+                        c.headers)
+                  .status,
+              plain[i]);
     EXPECT_EQ(world.cancel_requested(target), plain[i] == 200);
-    EXPECT_EQ(send(port, "GET", "/api/generation-jobs/" + c.query, c.headers).status,
+    EXPECT_EQ(http_send(port, "GET", "/api/generation-jobs/" + c.query, c.headers).status,
               plain[i] == 404 ? 200 : plain[i]);  // another user lists their own jobs
   }
 
   // The list holds only the caller's jobs, all of them for an admin.
   auto ids = [&](const std::string& token) {
     std::set<std::string> out;
-    auto body = json::parse(send(port, "GET", "/api/generation-jobs/", bearer(token)).body);
+    auto body = json::parse(http_send(port, "GET", "/api/generation-jobs/", bearer(token)).body);
     for (const auto& job : body.as_object().at("results").as_array())
       out.insert(job.as_object().at("id").as_string().c_str());
     return out;
@@ -260,23 +242,25 @@ TEST_P(AuthMatrixTest, EveryJobEndpointAnswersOnlyItsOwnerOrAnAdmin) {
   const std::vector<std::pair<std::string, Ask>> askers = {
       {"progress",
        [&](const std::string& id) {
-         return send(port, "GET", "/api/generation/progress/" + id + "/", bearer(world.bob));
+         return http_send(port, "GET", "/api/generation/progress/" + id + "/", bearer(world.bob));
        }},
       {"get",
        [&](const std::string& id) {
-         return send(port, "GET", "/api/generation-jobs/" + id + "/", bearer(world.bob));
+         return http_send(port, "GET", "/api/generation-jobs/" + id + "/", bearer(world.bob));
        }},
       {"cancel",
        [&](const std::string& id) {
-         return send(port, "DELETE", "/api/generation-jobs/" + id + "/cancel/", bearer(world.bob));
+         return http_send(port, "DELETE", "/api/generation-jobs/" + id + "/cancel/",
+                          bearer(world.bob));
        }},
       {"stream-token",
        [&](const std::string& id) {
-         return send(port, "POST", "/api/generation/stream-token/" + id + "/", bearer(world.bob));
+         return http_send(port, "POST", "/api/generation/stream-token/" + id + "/",
+                          bearer(world.bob));
        }},
       {"stream",
        [&](const std::string& id) {
-         return send(port, "GET", "/api/generation/stream/" + id + "/", bearer(world.bob));
+         return http_send(port, "GET", "/api/generation/stream/" + id + "/", bearer(world.bob));
        }},
       {"websocket",
        [&](const std::string& id) {
@@ -297,15 +281,16 @@ TEST_P(AuthMatrixTest, EveryJobEndpointAnswersOnlyItsOwnerOrAnAdmin) {
 
   // A job created through the API belongs to its creator.
   auto created =
-      send(port, "POST", "/api/generation-jobs/generate/",
-           {{"Authorization", "Bearer " + world.bob}, {"Content-Type", "application/json"}},
-           "{\"type\":\"external\",\"params\":{}}");
+      http_send(port, "POST", "/api/generation-jobs/generate/",
+                {{"Authorization", "Bearer " + world.bob}, {"Content-Type", "application/json"}},
+                "{\"type\":\"external\",\"params\":{}}");
   ASSERT_EQ(created.status, 201) << created.body;
   EXPECT_EQ(json::parse(created.body).as_object().at("owner").as_string(), "bob");
-  EXPECT_EQ(send(port, "POST", "/api/generation-jobs/generate/",
-                 {{"Content-Type", "application/json"}}, "{\"type\":\"external\",\"params\":{}}")
-                .status,
-            401);
+  EXPECT_EQ(
+      http_send(port, "POST", "/api/generation-jobs/generate/",
+                {{"Content-Type", "application/json"}}, "{\"type\":\"external\",\"params\":{}}")
+          .status,
+      401);
 }
 
 TEST_P(AuthMatrixTest, SessionsNeedTheCsrfHeaderToChangeStateAndEndAtLogout) {
@@ -330,35 +315,38 @@ TEST_P(AuthMatrixTest, SessionsNeedTheCsrfHeaderToChangeStateAndEndAtLogout) {
   EXPECT_TRUE(accounts.find_token(auth::sha256_hex(world.alice)));
 
   const Headers cookie{{"Cookie", session.cookie}};
-  auto me = send(port, "GET", "/api/auth/me/", cookie);
+  auto me = http_send(port, "GET", "/api/auth/me/", cookie);
   ASSERT_EQ(me.status, 200);
   EXPECT_EQ(json::parse(me.body).as_object().at("csrf_token").as_string(), session.csrf);
-  EXPECT_EQ(send(port, "GET", "/api/generation/progress/" + world.job_a + "/", cookie).status, 200);
+  EXPECT_EQ(http_send(port, "GET", "/api/generation/progress/" + world.job_a + "/", cookie).status,
+            200);
   EXPECT_EQ(stream_status(port, "/api/generation/stream/" + world.job_a + "/", cookie, false), 200);
 
   const std::string token_path = "/api/generation/stream-token/" + world.job_a + "/";
-  EXPECT_EQ(send(port, "POST", token_path, cookie).status, 403);
+  EXPECT_EQ(http_send(port, "POST", token_path, cookie).status, 403);
   Headers wrong = cookie;
   wrong.emplace_back("X-CSRF-Token", "not-the-token");
-  EXPECT_EQ(send(port, "POST", token_path, wrong).status, 403);
+  EXPECT_EQ(http_send(port, "POST", token_path, wrong).status, 403);
   Headers right = cookie;
   right.emplace_back("X-CSRF-Token", session.csrf);
-  auto issued = send(port, "POST", token_path, right);
+  auto issued = http_send(port, "POST", token_path, right);
   ASSERT_EQ(issued.status, 200);
   const double expires_at =
       json::parse(issued.body).as_object().at("expires_at").to_number<double>();
   EXPECT_NEAR(expires_at - now_seconds(), 300, 5);
-  EXPECT_EQ(send(port, "DELETE", "/api/generation-jobs/" + world.job_a + "/cancel/", cookie).status,
-            403);
-  EXPECT_EQ(send(port, "POST", token_path, bearer(world.alice)).status, 200);  // exempt
+  EXPECT_EQ(
+      http_send(port, "DELETE", "/api/generation-jobs/" + world.job_a + "/cancel/", cookie).status,
+      403);
+  EXPECT_EQ(http_send(port, "POST", token_path, bearer(world.alice)).status, 200);  // exempt
 
-  EXPECT_EQ(send(port, "POST", "/api/auth/logout/", cookie).status, 403);
-  auto out = send(port, "POST", "/api/auth/logout/", right);
+  EXPECT_EQ(http_send(port, "POST", "/api/auth/logout/", cookie).status, 403);
+  auto out = http_send(port, "POST", "/api/auth/logout/", right);
   ASSERT_EQ(out.status, 200);
   EXPECT_NE(out.headers.at("set-cookie").find("Max-Age=0"), std::string::npos);
-  EXPECT_EQ(send(port, "GET", "/api/auth/me/", cookie).status, 401);
-  EXPECT_EQ(send(port, "GET", "/api/generation/progress/" + world.job_a + "/", cookie).status, 401);
-  EXPECT_EQ(send(port, "GET", "/api/auth/me/").status, 401);
+  EXPECT_EQ(http_send(port, "GET", "/api/auth/me/", cookie).status, 401);
+  EXPECT_EQ(http_send(port, "GET", "/api/generation/progress/" + world.job_a + "/", cookie).status,
+            401);
+  EXPECT_EQ(http_send(port, "GET", "/api/auth/me/").status, 401);
 }
 
 TEST_P(AuthMatrixTest, InitAdminCreatesTheFirstAdminOnceAndRefusesToStartWithoutUsers) {
@@ -422,7 +410,7 @@ TEST_P(AuthMatrixTest, CredentialsAreCheckedBeforeTheRequestItself) {
     SCOPED_TRACE(row.method + " " + row.path);
     auto with = [&](Headers headers) {
       headers.insert(headers.end(), json_body.begin(), json_body.end());
-      return send(port, row.method, row.path, headers, row.body);
+      return http_send(port, row.method, row.path, headers, row.body);
     };
     const auto none = with({});
     EXPECT_EQ(none.status, 401);
@@ -431,7 +419,7 @@ TEST_P(AuthMatrixTest, CredentialsAreCheckedBeforeTheRequestItself) {
     EXPECT_EQ(with(bearer(world.revoked)).status, 401);
     const std::string separator = row.path.find('?') == std::string::npos ? "?" : "&";
     EXPECT_EQ(
-        send(port, row.method, row.path + separator + "token=1.YWxpY2U.x", json_body, row.body)
+        http_send(port, row.method, row.path + separator + "token=1.YWxpY2U.x", json_body, row.body)
             .status,
         401);
     EXPECT_EQ(with(bearer(world.alice)).status, 400);
@@ -447,15 +435,15 @@ TEST_P(AuthMatrixTest, ATokenRevokedWhileTheServerRunsIsRefusedOnceItsLookupExpi
   auto issued = auth::issue_token(accounts, "alice", std::nullopt, now_seconds());
   ASSERT_TRUE(issued.has_value());
   const std::string progress = "/api/generation/progress/" + world.job_a + "/";
-  ASSERT_EQ(send(port, "GET", progress, bearer(issued->secret)).status, 200);
+  ASSERT_EQ(http_send(port, "GET", progress, bearer(issued->secret)).status, 200);
   ASSERT_TRUE(accounts.revoke_token(issued->token.id, now_seconds()).has_value());
-  EXPECT_TRUE(
-      eventually([&] { return send(port, "GET", progress, bearer(issued->secret)).status == 401; },
-                 30s, 100ms));
+  EXPECT_TRUE(eventually(
+      [&] { return http_send(port, "GET", progress, bearer(issued->secret)).status == 401; }, 30s,
+      100ms));
   EXPECT_EQ(stream_status(port, "/api/generation/stream/" + world.job_a + "/",
                           bearer(issued->secret), false),
             401);
-  EXPECT_EQ(send(port, "GET", progress, bearer(world.alice)).status, 200);
+  EXPECT_EQ(http_send(port, "GET", progress, bearer(world.alice)).status, 200);
 }
 
 INSTANTIATE_TEST_SUITE_P(Backends, AuthMatrixTest, database_backends(), DatabaseBackendName());
@@ -543,14 +531,14 @@ TEST_P(AuthTest, LoginRefusesAnythingButJson) {
   };
   for (const auto& [type, body] : bodies) {
     SCOPED_TRACE(type);
-    auto refused = send(port, "POST", "/api/auth/login/", {{"Content-Type", type}}, body);
+    auto refused = http_send(port, "POST", "/api/auth/login/", {{"Content-Type", type}}, body);
     EXPECT_EQ(refused.status, 415);
     EXPECT_EQ(json::parse(refused.body).as_object().at("error").as_string(),
               "unsupported_media_type");
     EXPECT_FALSE(refused.headers.contains("set-cookie"));
   }
-  EXPECT_EQ(send(port, "POST", "/api/auth/login/", {},
-                 R"({"username":"alice","password":"alice-password"})")
+  EXPECT_EQ(http_send(port, "POST", "/api/auth/login/", {},
+                      R"({"username":"alice","password":"alice-password"})")
                 .status,
             415);
   EXPECT_EQ(login(port, "alice", "alice-password").status, 200);
@@ -570,7 +558,7 @@ TEST_P(AuthTest, TheCookieIsSecureOnlyWhenATrustedProxySaysTheBrowserUsedHttps) 
     EXPECT_EQ(plain.response.headers.at("set-cookie").find("Secure"), std::string::npos);
     Headers logout{{"Cookie", secure.cookie}, {"X-CSRF-Token", secure.csrf}};
     logout.insert(logout.end(), https.begin(), https.end());
-    auto out = send(port, "POST", "/api/auth/logout/", logout);
+    auto out = http_send(port, "POST", "/api/auth/logout/", logout);
     ASSERT_EQ(out.status, 200);
     EXPECT_NE(out.headers.at("set-cookie").find("Max-Age=0"), std::string::npos);
     EXPECT_NE(out.headers.at("set-cookie").find("; Secure"), std::string::npos);
@@ -597,8 +585,8 @@ TEST_P(AuthTest, StreamTokensHoldAcrossServersAndRestartsSharingADatabase) {
     ASSERT_EQ(stream.status(), 200);
     EXPECT_EQ(stream.next()->event, "connected");
   }
-  auto issued =
-      send(second.port(), "POST", "/api/generation/stream-token/" + job + "/", bearer(world.alice));
+  auto issued = http_send(second.port(), "POST", "/api/generation/stream-token/" + job + "/",
+                          bearer(world.alice));
   ASSERT_EQ(issued.status, 200);
   const std::string from_second =
       json::parse(issued.body).as_object().at("token").as_string().c_str();
@@ -614,16 +602,16 @@ TEST_P(AuthTest, StreamTokensHoldAcrossServersAndRestartsSharingADatabase) {
 TEST_P(AuthTest, WithoutCorsOriginsNoOtherOriginIsAllowed) {
   AuthWorld world(GetParam());
   const int port = world.serve.port();
-  auto preflight = send(port, "OPTIONS", "/api/generation/stream-token/" + world.job_a + "/",
-                        {{"Origin", "https://app.example"},
-                         {"Access-Control-Request-Method", "POST"},
-                         {"Access-Control-Request-Headers", "authorization"}});
+  auto preflight = http_send(port, "OPTIONS", "/api/generation/stream-token/" + world.job_a + "/",
+                             {{"Origin", "https://app.example"},
+                              {"Access-Control-Request-Method", "POST"},
+                              {"Access-Control-Request-Headers", "authorization"}});
   EXPECT_EQ(preflight.status, 403);
   EXPECT_FALSE(preflight.headers.contains("access-control-allow-origin"));
   EXPECT_FALSE(preflight.headers.contains("access-control-allow-credentials"));
   Headers from_elsewhere = bearer(world.alice);
   from_elsewhere.emplace_back("Origin", "https://app.example");
-  auto me = send(port, "GET", "/api/auth/me/", from_elsewhere);
+  auto me = http_send(port, "GET", "/api/auth/me/", from_elsewhere);
   EXPECT_EQ(me.status, 200);
   EXPECT_FALSE(me.headers.contains("access-control-allow-origin"));
 }
@@ -640,7 +628,8 @@ TEST_P(AuthTest, TheAccessLogRedactsStreamTokens) {
     ASSERT_EQ(client.status(), 200);
   }
   EXPECT_EQ(
-      send(port, "GET", "/api/generation/progress/" + world.job_a + "/?a=1&token=" + token).status,
+      http_send(port, "GET", "/api/generation/progress/" + world.job_a + "/?a=1&token=" + token)
+          .status,
       401);
   const std::string progress_line =
       "/api/generation/progress/" + world.job_a + "/?a=1&token=REDACTED";
@@ -659,16 +648,16 @@ TEST_P(AuthTest, CorsAllowsOnlyListedOriginsAndStreamTokensWorkFromThem) {
   const Headers preflight{{"Origin", "https://app.example"},
                           {"Access-Control-Request-Method", "POST"}};
   auto allowed =
-      send(port, "OPTIONS", "/api/generation/stream-token/" + world.job_a + "/", preflight);
+      http_send(port, "OPTIONS", "/api/generation/stream-token/" + world.job_a + "/", preflight);
   EXPECT_EQ(allowed.status, 204);
   EXPECT_EQ(allowed.headers.at("access-control-allow-origin"), "https://app.example");
   EXPECT_EQ(allowed.headers.at("access-control-allow-credentials"), "true");
   auto refused =
-      send(port, "OPTIONS", "/api/auth/me/",
-           {{"Origin", "https://evil.example"}, {"Access-Control-Request-Method", "GET"}});
+      http_send(port, "OPTIONS", "/api/auth/me/",
+                {{"Origin", "https://evil.example"}, {"Access-Control-Request-Method", "GET"}});
   EXPECT_EQ(refused.status, 403);
   EXPECT_FALSE(refused.headers.contains("access-control-allow-origin"));
-  auto other = send(port, "GET", "/api/auth/me/", {{"Origin", "https://evil.example"}});
+  auto other = http_send(port, "GET", "/api/auth/me/", {{"Origin", "https://evil.example"}});
   EXPECT_FALSE(other.headers.contains("access-control-allow-origin"));
 
   const std::string token = world.stream_token(world.alice, world.job_a);

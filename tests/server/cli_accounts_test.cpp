@@ -16,11 +16,6 @@ namespace headway::test {
 namespace {
 
 namespace json = boost::json;
-using Headers = std::vector<std::pair<std::string, std::string>>;
-
-double now_seconds() {
-  return std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
-}
 
 std::vector<std::string> lines_of(const std::string& text) {
   std::vector<std::string> lines;
@@ -42,21 +37,6 @@ std::string state_of(const std::string& listing, const std::string& id) {
     }
   }
   return {};
-}
-
-HttpResponse send(int port, const std::string& method, const std::string& path,
-                  const Headers& headers = {}, const std::string& body = "") {
-  std::string request =
-      method + " " + path + " HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n";
-  for (const auto& [name, value] : headers)
-    request += name + ": " + value + "\r\n";
-  if (method != "GET")
-    request += "Content-Length: " + std::to_string(body.size()) + "\r\n";
-  return http_request(port, request + "\r\n" + body);
-}
-
-Headers bearer(const std::string& token) {
-  return {{"Authorization", "Bearer " + token}};
 }
 
 class CliAccountsTest : public ::testing::TestWithParam<std::string> {
@@ -98,7 +78,7 @@ class CliAccountsTest : public ::testing::TestWithParam<std::string> {
   }
 
   int list_status(int port, const std::string& token) {
-    return send(port, "GET", "/api/generation-jobs/", bearer(token)).status;
+    return http_send(port, "GET", "/api/generation-jobs/", bearer(token)).status;
   }
 
   TempDir dir_;
@@ -152,8 +132,9 @@ TEST_P(CliAccountsTest, UserAddTakesThePasswordFromStandardInputOrGeneratesItOnc
   RedisServer redis;
   ServeProcess serve(redis, {}, ServeOptions{db_, false});
   auto login = [&](const std::string& user, const std::string& password) {
-    return send(serve.port(), "POST", "/api/auth/login/", {{"Content-Type", "application/json"}},
-                "{\"username\":\"" + user + "\",\"password\":\"" + password + "\"}")
+    return http_send(serve.port(), "POST", "/api/auth/login/",
+                     {{"Content-Type", "application/json"}},
+                     "{\"username\":\"" + user + "\",\"password\":\"" + password + "\"}")
         .status;
   };
   EXPECT_EQ(login("alice", "alice-password"), 200);
@@ -235,9 +216,10 @@ TEST_P(CliAccountsTest, RemovingAUserEndsTheirTokensAndNeverHandsTheirJobsOn) {
   const int port = serve.port();
   const std::string token = create_token("alice").secret;
   const std::string erin = create_token("erin").secret;
-  auto created = send(port, "POST", "/api/generation-jobs/generate/",
-                      {{"Authorization", "Bearer " + token}, {"Content-Type", "application/json"}},
-                      R"({"type":"external"})");
+  auto created =
+      http_send(port, "POST", "/api/generation-jobs/generate/",
+                {{"Authorization", "Bearer " + token}, {"Content-Type", "application/json"}},
+                R"({"type":"external"})");
   ASSERT_EQ(created.status, 201) << created.body;
   const std::string job = json::parse(created.body).as_object().at("id").as_string().c_str();
 
@@ -258,11 +240,11 @@ TEST_P(CliAccountsTest, RemovingAUserEndsTheirTokensAndNeverHandsTheirJobsOn) {
 
   ASSERT_EQ(headway({"user", "add", "alice"}, "another-password\n").status, 0);
   const std::string fresh = create_token("alice").secret;
-  auto list = send(port, "GET", "/api/generation-jobs/", bearer(fresh));
+  auto list = http_send(port, "GET", "/api/generation-jobs/", bearer(fresh));
   ASSERT_EQ(list.status, 200);
   EXPECT_EQ(json::parse(list.body).as_object().at("count").as_int64(), 0) << list.body;
-  EXPECT_EQ(send(port, "GET", "/api/generation-jobs/" + job + "/", bearer(fresh)).status, 404);
-  EXPECT_EQ(send(port, "GET", "/api/generation-jobs/" + job + "/", serve.auth()).status, 404);
+  EXPECT_EQ(http_send(port, "GET", "/api/generation-jobs/" + job + "/", bearer(fresh)).status, 404);
+  EXPECT_EQ(http_send(port, "GET", "/api/generation-jobs/" + job + "/", serve.auth()).status, 404);
 }
 
 INSTANTIATE_TEST_SUITE_P(Backends, CliAccountsTest, database_backends(), DatabaseBackendName());

@@ -17,21 +17,9 @@ namespace headway::test {
 namespace {
 
 namespace json = boost::json;
-using Headers = std::vector<std::pair<std::string, std::string>>;
 
 const std::vector<std::string> kStages = {"loading", "clustering", "cpsat_solving",
                                           "ga_optimization", "rl_refinement"};
-
-HttpResponse send(int port, const std::string& method, const std::string& path,
-                  const Headers& headers, const std::string& body = "") {
-  std::string request =
-      method + " " + path + " HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n";
-  for (const auto& [name, value] : headers)
-    request += name + ": " + value + "\r\n";
-  if (method != "GET" && method != "HEAD")
-    request += "Content-Length: " + std::to_string(body.size()) + "\r\n";
-  return http_request(port, request + "\r\n" + body);
-}
 
 json::object body_of(const HttpResponse& response) {
   return json::parse(response.body).as_object();
@@ -104,7 +92,7 @@ class JobsApiTest : public ::testing::TestWithParam<std::string> {
   }
 
   HttpResponse create(const std::string& body) {
-    return send(serve_.port(), "POST", "/api/generation-jobs/generate/", serve_.auth(), body);
+    return http_send(serve_.port(), "POST", "/api/generation-jobs/generate/", serve_.auth(), body);
   }
   // Creates a job and returns its id; fails the test unless the answer is 201.
   std::string create_id(const std::string& body) {
@@ -114,8 +102,8 @@ class JobsApiTest : public ::testing::TestWithParam<std::string> {
   }
   HttpResponse get(const std::string& path) { return http_get(serve_.port(), path, serve_.auth()); }
   HttpResponse cancel(const std::string& job_id) {
-    return send(serve_.port(), "DELETE", "/api/generation-jobs/" + job_id + "/cancel/",
-                serve_.auth());
+    return http_send(serve_.port(), "DELETE", "/api/generation-jobs/" + job_id + "/cancel/",
+                     serve_.auth());
   }
   json::object job(const std::string& job_id) {
     auto response = get("/api/generation-jobs/" + job_id + "/");
@@ -334,8 +322,8 @@ TEST_P(JobsApiTest, BadRequestsAreAnsweredWithTheFieldAndAMessageForPeople) {
   EXPECT_EQ(too_large.status, 413);
   EXPECT_EQ(text(body_of(too_large), "error"), "body_too_large");
 
-  auto anonymous =
-      send(serve_.port(), "POST", "/api/generation-jobs/generate/", {}, R"({"type":"timetable"})");
+  auto anonymous = http_send(serve_.port(), "POST", "/api/generation-jobs/generate/", {},
+                             R"({"type":"timetable"})");
   EXPECT_EQ(anonymous.status, 401);
 }
 
@@ -366,7 +354,7 @@ TEST(JobsApiConfigTest, CommandJobsAreValidatedWithTheWorkersConfiguration) {
       "params":{"name":{"type":"string","required":true}}}}})";
   ServeProcess serve(redis, {"--config", config.string()});
   auto post = [&](const std::string& body) {
-    return send(serve.port(), "POST", "/api/generation-jobs/generate/", serve.auth(), body);
+    return http_send(serve.port(), "POST", "/api/generation-jobs/generate/", serve.auth(), body);
   };
   auto missing = post(R"({"type":"command","params":{"command":"greet","args":{}}})");
   ASSERT_EQ(missing.status, 400) << missing.body;

@@ -182,12 +182,27 @@ HttpResponse http_request(int port, const std::string& raw_request) {
   return response;
 }
 
-HttpResponse http_get(int port, const std::string& path,
-                      const std::vector<std::pair<std::string, std::string>>& headers) {
-  std::string request = "GET " + path + " HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n";
+HttpResponse http_send(int port, const std::string& method, const std::string& path,
+                       const Headers& headers, const std::string& body) {
+  std::string request =
+      method + " " + path + " HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n";
   for (const auto& [name, value] : headers)
     request += name + ": " + value + "\r\n";
-  return http_request(port, request + "\r\n");
+  if (method != "GET" && method != "HEAD")
+    request += "Content-Length: " + std::to_string(body.size()) + "\r\n";
+  return http_request(port, request + "\r\n" + body);
+}
+
+HttpResponse http_get(int port, const std::string& path, const Headers& headers) {
+  return http_send(port, "GET", path, headers);
+}
+
+Headers bearer(const std::string& token) {
+  return {{"Authorization", "Bearer " + token}};
+}
+
+double now_seconds() {
+  return std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
 }
 
 SseClient::SseClient(int port, const std::string& path,

@@ -71,10 +71,18 @@ struct HttpResponse {
   std::string body;
 };
 
+using Headers = std::vector<std::pair<std::string, std::string>>;
+
 // One request on a fresh connection (Connection: close); throws on I/O errors.
 HttpResponse http_request(int port, const std::string& raw_request);
-HttpResponse http_get(int port, const std::string& path,
-                      const std::vector<std::pair<std::string, std::string>>& headers = {});
+// `method path` with these headers, and the body with its Content-Length
+// unless the method is GET or HEAD.
+HttpResponse http_send(int port, const std::string& method, const std::string& path,
+                       const Headers& headers = {}, const std::string& body = "");
+HttpResponse http_get(int port, const std::string& path, const Headers& headers = {});
+Headers bearer(const std::string& token);
+// Seconds since the epoch, as the job table and tokens store them.
+double now_seconds();
 
 struct SseEvent {
   std::string event;  // "ping" for a `: ping` comment
