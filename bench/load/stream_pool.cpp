@@ -211,14 +211,13 @@ ssize_t StreamPool::receive(Stream& stream, std::int64_t& received_ns) {
   return n;
 }
 
-bool StreamPool::consume(Stream& stream, std::int64_t received_ns) {
+void StreamPool::consume(Stream& stream, std::int64_t received_ns) {
   if (!stream.head_read) {
     const auto end = stream.pending.find("\r\n\r\n");
     if (end == std::string::npos) {
-      if (stream.pending.size() <= kMaxHead)
-        return true;
-      fail(stream, 0);
-      return false;
+      if (stream.pending.size() > kMaxHead)
+        fail(stream, 0);
+      return;
     }
     // "HTTP/1.1 200 OK"
     const auto status = stream.pending.size() > 12
@@ -226,7 +225,7 @@ bool StreamPool::consume(Stream& stream, std::int64_t received_ns) {
                             : std::nullopt;
     if (status.value_or(0) != 200) {
       fail(stream, static_cast<int>(status.value_or(0)));
-      return false;
+      return;
     }
     stream.head_read = true;
     ++results_.opened;
@@ -244,10 +243,9 @@ bool StreamPool::consume(Stream& stream, std::int64_t received_ns) {
     handle_event(stream, std::string_view(stream.pending).substr(start, end - start), received_ns);
     start = end + 2;
     if (stream.ended)
-      return false;
+      return;
   }
   stream.pending.erase(0, start);
-  return true;
 }
 
 void StreamPool::handle_event(Stream& stream, std::string_view event, std::int64_t received_ns) {

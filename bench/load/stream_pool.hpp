@@ -78,8 +78,8 @@ class StreamPool {
   // One recvmsg; sets `received_ns` to the kernel's stamp of the data when it
   // gives one. Returns what recvmsg returned.
   ssize_t receive(Stream& stream, std::int64_t& received_ns);
-  // Parses what arrived; false when the stream ended.
-  bool consume(Stream& stream, std::int64_t received_ns);
+  // Parses what arrived: the response head, then whole events.
+  void consume(Stream& stream, std::int64_t received_ns);
   void handle_event(Stream& stream, std::string_view event, std::int64_t received_ns);
   void fail(Stream& stream, int status);
   void finish(Stream& stream);
