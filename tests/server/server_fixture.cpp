@@ -364,7 +364,9 @@ store::User add_test_user(store::AuthStore& accounts, const std::string& name, s
                           const std::string& password) {
   static std::mutex mutex;
   static std::map<std::string, std::string> hashes;  // password -> its hash
-  store::User user{.name = name, .role = role};
+  store::User user;
+  user.name = name;
+  user.role = role;
   {
     std::lock_guard lock(mutex);
     auto& hash = hashes[password];
