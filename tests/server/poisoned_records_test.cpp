@@ -170,5 +170,40 @@ TEST_F(ForeignRecordTest, AnInvalidSeqInAKeyIsCountedAsAnInvalidRecord) {
   EXPECT_GE(dropped(serve_, "invalid"), 1);
 }
 
+TEST_F(ForeignRecordTest, TheRecorderFoldsNoEventWhoseRecordNamesAnotherJobThanTheEntry) {
+  auto store = open_store(serve_.db_url());
+  ASSERT_TRUE(store->create_job(make_job(job_id_)));
+  ASSERT_TRUE(store->create_job(make_job(other_job_)));
+  const std::string foreign = to_json(make_record(other_job_, 5, JobStatus::completed, 100));
+  ASSERT_TRUE(redis_
+                  .command({"XADD", redis::keys::kEventsStream, "*", "job_id", job_id_, "seq", "5",
+                            "status", "completed", "record", foreign})
+                  .ok());
+  // Entries are folded in order: once this one is, the one before was seen.
+  ASSERT_TRUE(writer_.write(make_record(job_id_, 1, JobStatus::running, 10), true));
+  ASSERT_TRUE(eventually([&] {
+    auto job = store->get_job(job_id_);
+    return job && job->last_seq == 1;
+  }));
+  EXPECT_EQ(store->get_job(other_job_)->status, JobStatus::queued);
+  EXPECT_EQ(store->get_job(job_id_)->status, JobStatus::running);
+  EXPECT_EQ(metric(http_get(serve_.port(), "/metrics").body,
+                   "headway_recorder_events_total{outcome=\"malformed\"}"),
+            1);
+}
+
+// A resuming client's Last-Event-ID past 2^53 - 1 names no record any server
+// sent; honoured, it would hide every record of the job from that client.
+TEST_F(ForeignRecordTest, ALastEventIdPastTheSeqBoundStartsTheStreamAfresh) {
+  ASSERT_TRUE(writer_.write(make_record(job_id_, 3)));
+  auto headers = serve_.auth();
+  headers.emplace_back("Last-Event-ID", "9007199254740992");
+  SseClient client(serve_.port(), stream_path(job_id_), headers);
+  ASSERT_EQ(client.next()->event, "connected");
+  auto snapshot = client.next();
+  ASSERT_TRUE(snapshot);
+  EXPECT_EQ(snapshot->id, "3");
+}
+
 }  // namespace
 }  // namespace headway::test
