@@ -201,7 +201,8 @@ Handler metrics_handler(Services& services) {
     Response response(http::status::ok, context.request.version());
     response.set(http::field::content_type, "text/plain; version=0.0.4; charset=utf-8");
     response.keep_alive(context.request.keep_alive());
-    services.metrics.redis_up().Set(services.redis.connected() && services.pubsub.connected());
+    services.metrics.redis_up().Set(services.redis.connected() && services.pubsub.connected() &&
+                                    (!services.recorder || services.recorder->connected()));
     services.metrics.open_connections().Set(static_cast<double>(services.connections.count()));
     response.body() = services.metrics.render();
     response.prepare_payload();
