@@ -71,6 +71,35 @@ class RedisFaultTest : public ::testing::TestWithParam<Fault> {
     return ids;
   }
 
+  // Makes the server's Redis connections die as the parameter says; health
+  // answers 503 while Redis is down. Returns once health answers 200.
+  void break_connections_and_wait_until_healthy() {
+    ASSERT_EQ(http_get(serve_.port(), kHealth).status, 200);
+    if (GetParam() == Fault::connections_closed) {
+      // As an idle timeout or an operator would: every normal client but
+      // ours, waiting until Redis has closed them.
+      const auto before = normal_client_ids();
+      auto killed = redis_.command({"CLIENT", "KILL", "TYPE", "normal"});
+      ASSERT_TRUE(killed.ok() && !killed.is_error_reply());
+      ASSERT_GT(killed.reply->integer, 0);
+      ASSERT_TRUE(eventually([&] {
+        for (const auto& id : normal_client_ids()) {
+          if (before.contains(id))
+            return false;
+        }
+        return true;
+      }));
+    } else {
+      GetParam() == Fault::redis_killed ? redis_.kill() : redis_.stop();
+      EXPECT_TRUE(eventually([&] { return http_get(serve_.port(), kHealth).status == 503; }));
+      const auto down = json::parse(http_get(serve_.port(), kHealth).body).as_object();
+      EXPECT_EQ(down.at("status"), "unhealthy");
+      EXPECT_EQ(down.at("redis").at("status"), "down");
+      redis_.start();
+    }
+    ASSERT_TRUE(eventually([&] { return http_get(serve_.port(), kHealth).status == 200; }, 60s));
+  }
+
   RedisServer redis_;
   ServeProcess serve_{redis_, {"--redis-retry-max", "1s"}};
 };
@@ -81,31 +110,7 @@ class RedisFaultTest : public ::testing::TestWithParam<Fault> {
 TEST_P(RedisFaultTest, OnceHealthSaysHealthyTheNextJobIsCreatedAndQueuedOnce) {
   auto first = create_timetable_job(serve_);
   ASSERT_EQ(first.status, 201) << first.body;
-  ASSERT_EQ(http_get(serve_.port(), kHealth).status, 200);
-
-  if (GetParam() == Fault::connections_closed) {
-    // As an idle timeout or an operator would: every normal client but ours,
-    // waiting until Redis has closed them.
-    const auto before = normal_client_ids();
-    auto killed = redis_.command({"CLIENT", "KILL", "TYPE", "normal"});
-    ASSERT_TRUE(killed.ok() && !killed.is_error_reply());
-    ASSERT_GT(killed.reply->integer, 0);
-    ASSERT_TRUE(eventually([&] {
-      for (const auto& id : normal_client_ids()) {
-        if (before.contains(id))
-          return false;
-      }
-      return true;
-    }));
-  } else {
-    GetParam() == Fault::redis_killed ? redis_.kill() : redis_.stop();
-    EXPECT_TRUE(eventually([&] { return http_get(serve_.port(), kHealth).status == 503; }));
-    const auto down = json::parse(http_get(serve_.port(), kHealth).body).as_object();
-    EXPECT_EQ(down.at("status"), "unhealthy");
-    EXPECT_EQ(down.at("redis").at("status"), "down");
-    redis_.start();
-  }
-  ASSERT_TRUE(eventually([&] { return http_get(serve_.port(), kHealth).status == 200; }, 60s));
+  ASSERT_NO_FATAL_FAILURE(break_connections_and_wait_until_healthy());
 
   const long long queued_before = queue_length(redis_);
   auto created = create_timetable_job(serve_);
@@ -116,16 +121,26 @@ TEST_P(RedisFaultTest, OnceHealthSaysHealthyTheNextJobIsCreatedAndQueuedOnce) {
   auto row = http_get(serve_.port(), "/api/generation-jobs/" + id + "/", serve_.auth());
   ASSERT_EQ(row.status, 200);
   EXPECT_EQ(json::parse(row.body).as_object().at("status"), "queued");
-
-  // Cancel goes over the same connection.
-  auto cancelled =
-      http_send(serve_.port(), "DELETE", "/api/generation-jobs/" + id + "/cancel/", serve_.auth());
-  EXPECT_EQ(cancelled.status, 200) << cancelled.body;
   // Health names every connection it checked.
   const auto up = json::parse(http_get(serve_.port(), kHealth).body).as_object();
   EXPECT_EQ(up.at("redis").at("queue"), true);
   EXPECT_EQ(up.at("redis").at("recorder"), true);
   EXPECT_TRUE(serve_.process().poll() == std::nullopt);
+}
+
+// Cancel goes over the same connection as job creation.
+TEST_P(RedisFaultTest, OnceHealthSaysHealthyAQueuedJobIsCancelled) {
+  auto created = create_timetable_job(serve_);
+  ASSERT_EQ(created.status, 201) << created.body;
+  const std::string id(json::parse(created.body).as_object().at("id").as_string());
+  ASSERT_NO_FATAL_FAILURE(break_connections_and_wait_until_healthy());
+
+  auto cancelled =
+      http_send(serve_.port(), "DELETE", "/api/generation-jobs/" + id + "/cancel/", serve_.auth());
+  ASSERT_EQ(cancelled.status, 200) << cancelled.body;
+  EXPECT_EQ(json::parse(cancelled.body).as_object().at("status"), "cancelled");
+  auto row = http_get(serve_.port(), "/api/generation-jobs/" + id + "/", serve_.auth());
+  EXPECT_EQ(json::parse(row.body).as_object().at("status"), "cancelled");
 }
 
 INSTANTIATE_TEST_SUITE_P(Faults, RedisFaultTest,
