@@ -2,6 +2,7 @@
 #include <boost/beast/websocket.hpp>
 
 #include "core/progress_record.hpp"
+#include "server/close_code_filter.hpp"
 #include "server/stream_pump.hpp"
 #include "server/streams.hpp"
 
@@ -9,7 +10,7 @@ namespace headway::server {
 namespace {
 
 namespace websocket = beast::websocket;
-using WebSocket = websocket::stream<beast::tcp_stream>;
+using WebSocket = websocket::stream<CloseCodeFilter>;
 
 // How long the server waits for a client to answer its close frame (after
 // `done`, or when draining) before it drops the connection.
@@ -143,6 +144,7 @@ awaitable<void> start_websocket(Services& services, ConnectionGuard& connection,
   auto [accept_ec] = co_await ws->async_accept(request, use_tuple);
   if (accept_ec)
     co_return;
+  ws->next_layer().start_framing();
   ws->text(true);
   auto executor = ws->get_executor();
   asio::co_spawn(

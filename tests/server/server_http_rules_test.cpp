@@ -73,6 +73,25 @@ TEST_F(ServerHttpRulesTest, AWebSocketKeyThatIsNotSixteenBytesOfBase64IsRefused4
   EXPECT_EQ(upgrade_status(websocket_upgrade(ws_path(), auth_line())), 101);
 }
 
+TEST_F(ServerHttpRulesTest, ACloseCodeNoEndpointMaySendIsAnswered1002AndAValidOneEchoed) {
+  const auto answer_to = [&](std::uint16_t code) -> int {
+    RawClient client(serve_.port());
+    client.send(websocket_upgrade(ws_path(), auth_line()));
+    client.next_frame();  // connected
+    client.send(websocket_frame(8, close_payload(code) + "bye"));
+    for (auto frame = client.next_frame(); frame; frame = client.next_frame()) {
+      if (frame->opcode == 8 && frame->payload.size() >= 2)
+        return (static_cast<unsigned char>(frame->payload[0]) << 8) |
+               static_cast<unsigned char>(frame->payload[1]);
+    }
+    return 0;
+  };
+  for (const std::uint16_t invalid : {5000, 65535, 999, 1005, 1016, 2999})
+    EXPECT_EQ(answer_to(invalid), 1002) << invalid;
+  for (const std::uint16_t valid : {1000, 1001, 3000, 4999})
+    EXPECT_EQ(answer_to(valid), valid);
+}
+
 TEST_F(ServerHttpRulesTest, AnOriginOfAnotherSchemeIsRefusedForTheWebSocket) {
   const auto with_origin = [&](const std::string& origin, const std::string& extra = {}) {
     return upgrade_status(
