@@ -72,11 +72,12 @@ awaitable<void> read_until_closed(std::shared_ptr<WebSocket> ws,
 }
 
 // The closing handshake, bounded. Beast's close waits for the client's close
-// frame and then for its FIN; with a read pending, the two operations can
-// also wait on each other for good (each holds a lock the other needs),
-// where no socket event would wake them. When the client has not finished
-// within `limit`, the close is cancelled and the socket closed, so the stream
-// always ends: a client that never answers costs at most `limit`.
+// frame and FIN for as long as the write timeout allows, so a client that
+// never answers held the stream (and shutdown) that long; and with a read
+// pending, Beast's close and read each hold a lock the other needs, where
+// only cancellation reliably wakes them. When the client has not finished
+// within `limit`, the close is cancelled and the socket closed, so the
+// stream always ends: a client that never answers costs at most `limit`.
 awaitable<void> close_within(std::shared_ptr<WebSocket> ws, websocket::close_code code,
                              Duration limit) {
   auto give_up = std::make_shared<asio::cancellation_signal>();

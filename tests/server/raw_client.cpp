@@ -1,7 +1,7 @@
 #include "raw_client.hpp"
 
-#include <arpa/inet.h>
-#include <netinet/in.h>
+#include "server_fixture.hpp"
+
 #include <poll.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -11,19 +11,7 @@
 
 namespace headway::test {
 
-RawClient::RawClient(int port) {
-  fd_ = ::socket(AF_INET, SOCK_STREAM, 0);
-  if (fd_ < 0)
-    throw std::runtime_error("socket() failed");
-  sockaddr_in address{};
-  address.sin_family = AF_INET;
-  address.sin_port = htons(static_cast<uint16_t>(port));
-  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  if (::connect(fd_, reinterpret_cast<sockaddr*>(&address), sizeof address) != 0) {
-    ::close(fd_);
-    throw std::runtime_error("cannot connect to 127.0.0.1:" + std::to_string(port));
-  }
-}
+RawClient::RawClient(int port) : fd_(connect_loopback(port)) {}
 
 RawClient::~RawClient() {
   if (fd_ >= 0)
