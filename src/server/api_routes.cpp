@@ -1,5 +1,6 @@
 #include "server/api_routes.hpp"
 
+#include <algorithm>
 #include <boost/beast/websocket.hpp>
 #include <cctype>
 #include <charconv>
@@ -66,6 +67,19 @@ std::int64_t last_event_id(const Request& request) {
                                                                                             : 0;
 }
 
+// A Sec-WebSocket-Key is 16 random bytes in base64 (RFC 6455 4.1): 22
+// characters of the alphabet and "==". Beast accepts any short value.
+bool valid_websocket_key(const Request& request) {
+  if (request.count(http::field::sec_websocket_key) != 1)
+    return false;
+  const auto key = header_value(request, "Sec-WebSocket-Key");
+  if (key.size() != 24 || !key.ends_with("=="))
+    return false;
+  return std::all_of(key.begin(), key.end() - 2, [](char c) {
+    return std::isalnum(static_cast<unsigned char>(c)) || c == '+' || c == '/';
+  });
+}
+
 enum class Existence { exists, unknown, cannot_tell };
 
 // Whether the job exists: a row in the job table (no Redis I/O, so a known
@@ -96,6 +110,10 @@ Handler stream_handler(Services& services, bool websocket) {
     if (websocket && !beast::websocket::is_upgrade(context.request)) {
       co_return error_response(context.request, http::status::upgrade_required,
                                "websocket_required", "this endpoint speaks WebSocket only");
+    }
+    if (websocket && !valid_websocket_key(context.request)) {
+      co_return error_response(context.request, http::status::bad_request, "bad_websocket_key",
+                               "Sec-WebSocket-Key must be 16 bytes in base64");
     }
     if (co_await job_exists(services, job_id) == Existence::unknown)
       co_return unknown_job(context.request, job_id);

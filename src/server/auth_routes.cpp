@@ -13,6 +13,7 @@
 #include "server/api_routes.hpp"
 #include "server/auth.hpp"
 #include "server/blocking.hpp"
+#include "server/cors.hpp"
 
 namespace headway::server {
 namespace {
@@ -41,7 +42,7 @@ std::string client_address(const RequestContext& context, bool trust_proxy) {
 // never terminates: so only a trusted proxy saying so makes it Secure.
 std::string cookie_attributes(const ServerConfig& config, const Request& request) {
   std::string attributes = "; Path=/; HttpOnly; SameSite=Lax";
-  if (config.trust_proxy && header_value(request, "X-Forwarded-Proto") == "https")
+  if (request_scheme(config, request) == "https")
     attributes += "; Secure";
   return attributes;
 }

@@ -58,17 +58,27 @@ std::string cors_header_lines(const ServerConfig& config, const Request& request
          "\r\nAccess-Control-Allow-Credentials: true\r\n";
 }
 
+std::string_view request_scheme(const ServerConfig& config, const Request& request) {
+  return config.trust_proxy && beast::iequals(header_value(request, "X-Forwarded-Proto"), "https")
+             ? "https"
+             : "http";
+}
+
 bool websocket_origin_allowed(const ServerConfig& config, const Request& request) {
   const auto origin = origin_of(request);
   if (origin.empty() || origin_allowed(config, origin))
     return true;  // not a browser, or an allowed one
-  auto host = request.find(http::field::host);
-  if (host == request.end())
+  const auto host = header_value(request, "Host");
+  if (host.empty())
     return false;
-  const auto scheme_end = origin.find("://");
-  const auto origin_host =
-      scheme_end == std::string_view::npos ? origin : origin.substr(scheme_end + 3);
-  return origin_host == std::string_view(host->value().data(), host->value().size());
+  // Same origin: scheme, host and port alike (RFC 6454), so a page served
+  // over https cannot open the plain-http server's streams, nor the reverse.
+  const auto scheme = request_scheme(config, request);
+  const auto separator = origin.find("://");
+  if (separator == std::string_view::npos)
+    return false;
+  return beast::iequals(origin.substr(0, separator), scheme) &&
+         beast::iequals(origin.substr(separator + 3), host);
 }
 
 }  // namespace headway::server

@@ -25,8 +25,12 @@ void add_cors_headers(const ServerConfig& config, const Request& request, Respon
 // The same headers as raw "Name: value\r\n" lines, for the SSE preamble.
 std::string cors_header_lines(const ServerConfig& config, const Request& request);
 
+// The scheme the browser used to reach the server: "http", or "https" when
+// a trusted proxy (--trust-proxy) says so in X-Forwarded-Proto.
+std::string_view request_scheme(const ServerConfig& config, const Request& request);
+
 // A WebSocket handshake from a browser page on another origin (not this
-// host, not allowed) is refused: cookies would otherwise let any site open a
+// host, not allowed; the scheme counts too) is refused: cookies would otherwise let any site open a
 // signed-in user's streams (cross-site WebSocket hijacking).
 bool websocket_origin_allowed(const ServerConfig& config, const Request& request);
 

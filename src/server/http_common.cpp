@@ -46,6 +46,14 @@ Response error_response(http::status status, std::string_view error, std::string
   return response;
 }
 
+void add_security_headers(Response& response) {
+  response.set("X-Content-Type-Options", "nosniff");
+  response.set("Referrer-Policy", "no-referrer");
+  response.set(http::field::x_frame_options, "DENY");
+  if (response.find("Content-Security-Policy") == response.end())
+    response.set("Content-Security-Policy", "default-src 'none'; frame-ancestors 'none'");
+}
+
 std::string_view request_path(const Request& request) {
   std::string_view target(request.target().data(), request.target().size());
   return target.substr(0, target.find('?'));

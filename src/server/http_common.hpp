@@ -18,6 +18,19 @@ Response error_response(const Request& request, http::status status, std::string
 // The same for when there is no parsed request (431, 413, 503 at the door).
 Response error_response(http::status status, std::string_view error, std::string_view detail);
 
+// The web UI's Content-Security-Policy: scripts, styles and connections
+// (fetch, EventSource, WebSocket) from this origin only, no inline script,
+// no plugins, never framed.
+inline constexpr std::string_view kUiContentSecurityPolicy =
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "connect-src 'self'; font-src 'self'; object-src 'none'; base-uri 'none'; "
+    "form-action 'self'; frame-ancestors 'none'";
+
+// Adds the headers every answer carries: no MIME sniffing, no Referer sent
+// on, never framed, and (unless the handler set one, as the web UI does) a
+// Content-Security-Policy that allows nothing, fit for JSON and text.
+void add_security_headers(Response& response);
+
 // A header's value; empty when the request does not have it.
 std::string_view header_value(const Request& request, std::string_view name);
 

@@ -36,9 +36,58 @@ std::optional<Response> read_error_response(error_code ec) {
   return std::nullopt;
 }
 
+// Whether every listed transfer coding is one the server implements: only
+// `chunked`, which Beast's parser decodes.
+bool transfer_codings_known(std::string_view codings) {
+  while (!codings.empty()) {
+    const auto comma = codings.find(',');
+    auto coding = codings.substr(0, comma);
+    coding = coding.substr(0, coding.find(';'));  // parameters
+    while (!coding.empty() && (coding.front() == ' ' || coding.front() == '\t'))
+      coding.remove_prefix(1);
+    while (!coding.empty() && (coding.back() == ' ' || coding.back() == '\t'))
+      coding.remove_suffix(1);
+    if (!coding.empty() && !beast::iequals(coding, "chunked"))
+      return false;
+    if (comma == std::string_view::npos)
+      break;
+    codings.remove_prefix(comma + 1);
+  }
+  return true;
+}
+
+// Requests whose framing or addressing the server must refuse before any
+// route sees them (RFC 9112 3.2 and 6.1): an HTTP/1.1 request needs exactly
+// one Host header; a transfer coding the server does not know leaves the
+// body's length unknown (501), so the connection closes after the answer.
+std::optional<Response> refuse_malformed(const Request& request) {
+  const auto hosts = request.count(http::field::host);
+  if ((request.version() >= 11 && hosts == 0) || hosts > 1) {
+    auto response = error_response(request, http::status::bad_request, "bad_request",
+                                   "an HTTP/1.1 request needs exactly one Host header");
+    response.keep_alive(false);
+    return response;
+  }
+  const auto [first, last] = request.equal_range(http::field::transfer_encoding);
+  for (auto field = first; field != last; ++field) {
+    if (!transfer_codings_known(std::string_view(field->value().data(), field->value().size()))) {
+      auto response =
+          error_response(request, http::status::not_implemented, "unsupported_transfer_encoding",
+                         "the only transfer coding this server accepts is chunked");
+      response.keep_alive(false);
+      return response;
+    }
+  }
+  return std::nullopt;
+}
+
 awaitable<Outcome> dispatch(Services& services, const Router& router, RequestContext& context) {
   Outcome outcome;
   auto& request = context.request;
+  if (auto refused = refuse_malformed(request)) {
+    outcome.response = std::move(refused);
+    co_return outcome;
+  }
   if (services.connections.draining()) {
     outcome.response = error_response(request, http::status::service_unavailable, "draining",
                                       "the server is shutting down");
@@ -165,12 +214,15 @@ awaitable<void> run_http_session(Services& services, const Router& router, tcp::
     }
     if (request)
       add_cors_headers(config, *request, *response);
+    add_security_headers(*response);
     const unsigned status = response->result_int();
     stream->expires_after(config.write_timeout);
     auto [write_ec, written] = co_await http::async_write(*stream, *response, use_tuple);
     (void)written;
     account(services, request, outcome, status, start);
-    if (write_ec || !response->keep_alive() || ec)
+    // Draining: the on_drain cancel only ends a read already waiting, so a
+    // connection that was busy with a request then must not wait for another.
+    if (write_ec || !response->keep_alive() || ec || services.connections.draining())
       break;
   }
   error_code ignored;

@@ -141,7 +141,7 @@ awaitable<void> serve_sse(Services& services, ConnectionGuard connection, tcp::s
   socket->non_blocking(true, mode_ec);
   auto mailbox = std::make_shared<StreamMailbox>(executor, last_event_id, services.metrics);
   SseTransport transport(*socket, services.config.write_timeout);
-  services.metrics.stream_opened(Transport::sse);
+  const ActiveStream active(services.metrics, Transport::sse);
   connection.on_drain([mailbox] { mailbox->close(); });
 
   // `connected` goes out before the stream touches Redis.
@@ -170,7 +170,6 @@ awaitable<void> serve_sse(Services& services, ConnectionGuard connection, tcp::s
   error_code ignored;
   socket->shutdown(tcp::socket::shutdown_both, ignored);
   socket->close(ignored);
-  services.metrics.stream_closed(Transport::sse);
 }
 
 }  // namespace

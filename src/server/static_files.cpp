@@ -119,7 +119,7 @@ Handler static_handler(Services& services, const StaticFiles& files) {
     Response response(http::status::ok, request.version());
     response.set(http::field::content_type, answer.content_type);
     response.set(http::field::cache_control, answer.cache_control);
-    response.set("X-Content-Type-Options", "nosniff");
+    response.set("Content-Security-Policy", kUiContentSecurityPolicy);
     response.keep_alive(request.keep_alive());
     const auto size = answer.body.size();
     if (request.method() != http::verb::head)

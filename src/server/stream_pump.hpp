@@ -64,6 +64,22 @@ awaitable<void> pump_stream(Transport& transport, StreamMailbox& mailbox, Metric
   }
 }
 
+// Counts a stream in headway_streams_active for as long as it lives, however
+// its coroutine ends (an exception included).
+class ActiveStream {
+ public:
+  ActiveStream(Metrics& metrics, Transport transport) : metrics_(metrics), transport_(transport) {
+    metrics_.stream_opened(transport_);
+  }
+  ~ActiveStream() { metrics_.stream_closed(transport_); }
+  ActiveStream(const ActiveStream&) = delete;
+  ActiveStream& operator=(const ActiveStream&) = delete;
+
+ private:
+  Metrics& metrics_;
+  Transport transport_;
+};
+
 // Closes `socket` if a write does not finish within the timeout: a client
 // that stops reading is dropped instead of holding the stream forever.
 class WriteDeadline {

@@ -2,6 +2,7 @@
 #include <boost/beast/websocket.hpp>
 
 #include "core/progress_record.hpp"
+#include "server/close_code_filter.hpp"
 #include "server/stream_pump.hpp"
 #include "server/streams.hpp"
 
@@ -9,7 +10,11 @@ namespace headway::server {
 namespace {
 
 namespace websocket = beast::websocket;
-using WebSocket = websocket::stream<beast::tcp_stream>;
+using WebSocket = websocket::stream<CloseCodeFilter>;
+
+// How long the server waits for a client to answer its close frame (after
+// `done`, or when draining) before it drops the connection.
+constexpr Duration kCloseGrace{2000};
 
 // Writes the stream's events as WebSocket text messages. Keep-alive is the
 // protocol's own: Beast pings an idle peer and drops it when no pong returns.
@@ -48,12 +53,15 @@ class WsTransport {
 };
 
 // Reads (and discards) client messages so control frames are answered and a
-// close or a missed pong is noticed.
+// close or a missed pong is noticed. `stop` ends a read that Beast parked
+// behind its own close handshake (no socket operation would wake it).
 awaitable<void> read_until_closed(std::shared_ptr<WebSocket> ws,
-                                  std::shared_ptr<StreamMailbox> mailbox) {
+                                  std::shared_ptr<StreamMailbox> mailbox,
+                                  std::shared_ptr<asio::cancellation_signal> stop) {
   beast::flat_buffer buffer;
   for (;;) {
-    auto [ec, n] = co_await ws->async_read(buffer, use_tuple);
+    auto [ec, n] =
+        co_await ws->async_read(buffer, asio::bind_cancellation_slot(stop->slot(), use_tuple));
     (void)n;
     if (ec) {
       mailbox->close();
@@ -63,14 +71,37 @@ awaitable<void> read_until_closed(std::shared_ptr<WebSocket> ws,
   }
 }
 
+// The closing handshake, bounded. Beast's close waits for the client's close
+// frame and FIN for as long as the write timeout allows, so a client that
+// never answers held the stream (and shutdown) that long; and with a read
+// pending, Beast's close and read each hold a lock the other needs, where
+// only cancellation reliably wakes them. When the client has not finished
+// within `limit`, the close is cancelled and the socket closed, so the
+// stream always ends: a client that never answers costs at most `limit`.
+awaitable<void> close_within(std::shared_ptr<WebSocket> ws, websocket::close_code code,
+                             Duration limit) {
+  auto give_up = std::make_shared<asio::cancellation_signal>();
+  asio::steady_timer timer(ws->get_executor(), limit);
+  timer.async_wait([ws, give_up](error_code ec) {
+    if (ec)
+      return;
+    give_up->emit(asio::cancellation_type::terminal);
+    error_code ignored;
+    beast::get_lowest_layer(*ws).socket().close(ignored);
+  });
+  co_await ws->async_close(code, asio::bind_cancellation_slot(give_up->slot(), use_tuple));
+  timer.cancel();
+}
+
 awaitable<void> serve_websocket(Services& services, ConnectionGuard connection,
                                 std::shared_ptr<WebSocket> ws, std::string job_id,
                                 std::int64_t last_event_id) {
   auto executor = ws->get_executor();
   auto mailbox = std::make_shared<StreamMailbox>(executor, last_event_id, services.metrics);
   WsTransport transport(*ws, services.config.write_timeout);
-  services.metrics.stream_opened(Transport::websocket);
+  const ActiveStream active(services.metrics, Transport::websocket);
   connection.on_drain([mailbox] { mailbox->close(); });
+  auto stop_reading = std::make_shared<asio::cancellation_signal>();
 
   std::string connected = "{\"event\":\"connected\",\"id\":null,\"data\":{\"job_id\":";
   append_json_string(connected, job_id);
@@ -78,7 +109,7 @@ awaitable<void> serve_websocket(Services& services, ConnectionGuard connection,
   bool clean = false;
   if (!co_await transport.write(connected)) {
     services.metrics.event_sent(EventType::connected);
-    asio::co_spawn(executor, read_until_closed(ws, mailbox), asio::detached);
+    asio::co_spawn(executor, read_until_closed(ws, mailbox, stop_reading), asio::detached);
     auto topic = services.fanout.join(job_id, mailbox);
     co_await pump_stream(transport, *mailbox, services.metrics, services.config.ping_interval);
     services.fanout.leave(topic, mailbox);
@@ -90,12 +121,11 @@ awaitable<void> serve_websocket(Services& services, ConnectionGuard connection,
     // `done` or a drain: a close frame tells the client why.
     auto code = services.connections.draining() ? websocket::close_code::going_away
                                                 : websocket::close_code::normal;
-    beast::get_lowest_layer(*ws).expires_after(services.config.write_timeout);
-    co_await ws->async_close(code, use_tuple);
+    co_await close_within(ws, code, std::min(services.config.write_timeout, kCloseGrace));
   }
   error_code ignored;
   beast::get_lowest_layer(*ws).socket().close(ignored);
-  services.metrics.stream_closed(Transport::websocket);
+  stop_reading->emit(asio::cancellation_type::terminal);
 }
 
 }  // namespace
@@ -115,6 +145,7 @@ awaitable<void> start_websocket(Services& services, ConnectionGuard& connection,
   auto [accept_ec] = co_await ws->async_accept(request, use_tuple);
   if (accept_ec)
     co_return;
+  ws->next_layer().start_framing();
   ws->text(true);
   auto executor = ws->get_executor();
   asio::co_spawn(

@@ -73,6 +73,10 @@ struct HttpResponse {
 
 using Headers = std::vector<std::pair<std::string, std::string>>;
 
+// A blocking TCP socket connected to 127.0.0.1:port (with that receive
+// buffer size when > 0); throws when it cannot connect.
+int connect_loopback(int port, int receive_buffer = 0);
+
 // One request on a fresh connection (Connection: close); throws on I/O errors.
 HttpResponse http_request(int port, const std::string& raw_request);
 // `method path` with these headers, and the body with its Content-Length

@@ -40,3 +40,13 @@ headway_add_test(cli_accounts_test LABEL integration
 target_include_directories(cli_accounts_test PRIVATE
   $<TARGET_PROPERTY:headway_redis,INTERFACE_INCLUDE_DIRECTORIES>)
 add_dependencies(cli_accounts_test headway_cli)
+
+# Hostile and odd clients against the real `headway serve`: abrupt
+# disconnects of every kind, drain, and the HTTP rules the server enforces.
+headway_add_test(server_hostile_test LABEL integration
+  SOURCES server/server_disconnects_test.cpp server/server_http_rules_test.cpp
+          server/raw_client.cpp server/server_fixture.cpp
+  LIBS headway_store headway_auth Boost::json)
+target_include_directories(server_hostile_test PRIVATE
+  $<TARGET_PROPERTY:headway_redis,INTERFACE_INCLUDE_DIRECTORIES>)
+add_dependencies(server_hostile_test headway_cli)

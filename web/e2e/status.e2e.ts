@@ -23,16 +23,40 @@ afterAll(async () => {
 });
 
 const contexts: BrowserContext[] = [];
+/** Content-Security-Policy violations the scenario's pages reported; each scenario must end with none. */
+let cspViolations: string[] = [];
 afterEach(async () => {
   for (const context of contexts.splice(0)) await context.close().catch(() => {});
+  const reported = cspViolations;
+  cspViolations = [];
+  expect(reported).toEqual([]);
 });
 
-/** A page in a fresh context (no cookies, no page clock), closed after the scenario. */
+/**
+ * A page in a fresh context (no cookies, no page clock), closed after the scenario.
+ * Every CSP violation it meets is recorded: the page's `securitypolicyviolation`
+ * events (reported through a binding, which the policy cannot block) and the
+ * console errors Chromium prints for them.
+ */
 async function newPage(): Promise<Page> {
   const context = await browser.newContext();
   contexts.push(context);
+  await context.exposeBinding('__headwayCspViolation', (_source, text: string) => {
+    cspViolations.push(text);
+  });
+  await context.addInitScript(() => {
+    document.addEventListener('securitypolicyviolation', (event) => {
+      const report = (window as unknown as { __headwayCspViolation: (text: string) => void }).__headwayCspViolation;
+      void report(`${event.violatedDirective} blocked ${event.blockedURI || 'inline'} in ${event.documentURI}`);
+    });
+  });
   const page = await context.newPage();
   page.on('pageerror', (error) => process.stderr.write(`page error: ${error.message}\n`));
+  page.on('console', (message) => {
+    if (message.type() === 'error' && /Content Security Policy/i.test(message.text())) {
+      cspViolations.push(`console: ${message.text()}`);
+    }
+  });
   return page;
 }
 
@@ -99,6 +123,30 @@ async function expectFitsPhone(page: Page, mustShow: Locator[]): Promise<void> {
 }
 
 describe('status page', () => {
+  it('the UI is served with a strict CSP, and a violation of it would be seen', async () => {
+    const page = await newPage();
+    const response = await page.goto(`${server.baseUrl}/login`);
+    const headers = response!.headers();
+    expect(headers['content-security-policy']).toMatch(/script-src 'self'/);
+    expect(headers['content-security-policy']).toMatch(/frame-ancestors 'none'/);
+    expect(headers['content-security-policy']).not.toMatch(/unsafe-inline|unsafe-eval/);
+    expect(headers['x-frame-options']).toBe('DENY');
+    expect(headers['referrer-policy']).toBe('no-referrer');
+    expect(headers['x-content-type-options']).toBe('nosniff');
+    // An inline script is refused, and the refusal reaches the recorder that every
+    // other scenario relies on to prove it met none.
+    await page.evaluate(() => {
+      const script = document.createElement('script');
+      script.textContent = 'window.__inlineRan = true';
+      document.body.append(script);
+    });
+    await expect
+      .poll(() => cspViolations.some((text) => text.includes('script-src')), { timeout: 5_000 })
+      .toBe(true);
+    expect(await page.evaluate(() => (window as unknown as { __inlineRan?: boolean }).__inlineRan)).toBeUndefined();
+    cspViolations = [];
+  });
+
   it('a person who is not signed in is sent to /login, and back after signing in', async () => {
     const page = await newPage();
     await page.goto(`${server.baseUrl}/admin/timetables/`);
