@@ -358,6 +358,9 @@ class ChaosTest : public ::testing::Test {
       if (fault.single_attempt && std::find(ids.begin(), ids.end(), id) != ids.end()) {
         EXPECT_EQ(row->attempts, 1)
             << "the fault was shorter than a lease, yet: " << describe(*row);
+        if (row->attempts != 1)
+          figures.lost.push_back("an attempt, to an outage shorter than a lease: " +
+                                 describe(*row));
       }
     }
 
