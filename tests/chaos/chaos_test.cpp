@@ -255,72 +255,51 @@ class ChaosTest : public ::testing::Test {
     }
   }
 
-  // One round: jobs and streams, the fault, then every check.
-  void run_round(ChaosCluster& cluster, const Fault& fault, Figures& figures) {
-    std::vector<ServerBaseline> before;
-    for (int i = 0; i < ChaosCluster::kServers; ++i)
-      before.push_back(measure(cluster.server(i)));
-
-    const double duration = fault.job_duration_s > 0 ? fault.job_duration_s : scale_.duration_s;
-    auto ids = cluster.create_jobs(scale_.jobs, timetable_body(duration));
-    ASSERT_EQ(static_cast<int>(ids.size()), scale_.jobs);
-    StreamFleet fleet({.ports = cluster.ports(), .token = cluster.token()}, streams_for(ids));
+  // Opens the fleet's streams and waits until every one is connected and
+  // counted by the servers' gauges.
+  void open_streams(ChaosCluster& cluster, StreamFleet& fleet) {
     fleet.start();
     EXPECT_TRUE(eventually([&] { return fleet.connected() == fleet.size(); }, kSetupBound, 50ms))
         << fleet.connected() << " of " << fleet.size() << " streams connected";
-    // The gauges count what is open (so their return to baseline below means something).
+    // The gauges count what is open (so their return to baseline means something).
     EXPECT_TRUE(
         eventually([&] { return active_streams(cluster) == static_cast<double>(fleet.size()); },
                    kSetupBound, 100ms))
         << "the servers count " << active_streams(cluster) << " streams, the fleet holds "
         << fleet.size();
-    EXPECT_TRUE(await_running(cluster, ids, 15)) << "the jobs never all ran";
+  }
 
-    std::vector<pid_t> pids;
-    for (int i = 0; i < ChaosCluster::kServers; ++i)
-      pids.push_back(cluster.server(i).pid());
-    fault.inject(cluster, figures);
-    // A server started again during the fault has a baseline of its own.
-    std::vector<bool> restarted(ChaosCluster::kServers, false);
+  // Once every server is healthy again, the first job created on each must
+  // be accepted; returns the ids of those accepted.
+  std::vector<std::string> create_jobs_after(ChaosCluster& cluster, const Fault& fault,
+                                             Figures& figures) {
+    std::vector<std::string> ids;
     for (int i = 0; i < ChaosCluster::kServers; ++i) {
-      const auto index = static_cast<std::size_t>(i);
-      if (cluster.server_alive(i) && cluster.server(i).pid() != pids[index]) {
-        restarted[index] = true;
-        before[index] = measure(cluster.server(i));
+      if (!cluster.server_alive(i))
+        continue;
+      const int port = cluster.server(i).port();
+      EXPECT_TRUE(eventually([&] { return health_status(port) == 200; }, kSetupBound, 100ms))
+          << "server " << i << " never healthy again after " << fault.name;
+      const auto response = cluster.post_job(i, timetable_body(1));
+      EXPECT_EQ(response.status, 201)
+          << "server " << i << ", the first job after " << fault.name << ": " << response.body;
+      if (response.status == 201) {
+        ids.emplace_back(boost::json::parse(response.body).as_object().at("id").as_string());
+      } else {
+        figures.lost.push_back("server " + std::to_string(i) + " refused the first new job (" +
+                               std::to_string(response.status) + " " + response.body + ")");
       }
     }
+    return ids;
+  }
 
-    std::vector<std::string> late_ids;
-    if (fault.new_jobs_after) {
-      for (int i = 0; i < ChaosCluster::kServers; ++i) {
-        if (!cluster.server_alive(i))
-          continue;
-        const int port = cluster.server(i).port();
-        EXPECT_TRUE(eventually([&] { return health_status(port) == 200; }, kSetupBound, 100ms))
-            << "server " << i << " never healthy again after " << fault.name;
-        // The first job after the fault, on every server: refused is lost.
-        const auto response = cluster.post_job(i, timetable_body(1));
-        EXPECT_EQ(response.status, 201)
-            << "server " << i << ", the first job after " << fault.name << ": " << response.body;
-        if (response.status == 201) {
-          late_ids.emplace_back(boost::json::parse(response.body).as_object().at("id").as_string());
-        } else {
-          figures.lost.push_back("server " + std::to_string(i) + " refused the first new job (" +
-                                 std::to_string(response.status) + " " + response.body + ")");
-        }
-      }
-    }
-
+  // Counts how the jobs ended (from the table, or from Redis when the table
+  // is gone) and checks their attempts; returns how many ran more than once.
+  int tally_jobs(ChaosCluster& cluster, const Fault& fault, const std::vector<std::string>& ids,
+                 const std::vector<std::string>& late_ids, Figures& figures) {
+    int reruns = 0;
     std::vector<std::string> all_ids = ids;
     all_ids.insert(all_ids.end(), late_ids.begin(), late_ids.end());
-    const bool all_terminal = await_terminal(cluster, all_ids, fault.table_survives);
-    EXPECT_TRUE(all_terminal) << "not every job ended within "
-                              << std::chrono::duration<double>(kJobBound).count() << " s";
-    EXPECT_TRUE(eventually([&] { return fleet.finished() == fleet.size(); }, kStreamBound, 100ms))
-        << fleet.done() << " of " << fleet.size() << " streams got done";
-    fleet.stop();
-
-    figures.rounds += 1;
     figures.jobs += static_cast<int>(all_ids.size());
     for (const auto& id : all_ids) {
       if (!fault.table_survives) {
@@ -329,12 +308,14 @@ class ChaosTest : public ::testing::Test {
         const std::string text = status != nullptr && status->is_string()
                                      ? std::string(status->as_string())
                                      : std::string("missing");
-        if (text == "completed")
+        if (text == "completed") {
           ++figures.completed;
-        else if (text == "failed" || text == "cancelled")
+        } else if (text == "failed" || text == "cancelled") {
           ++figures.failed;
-        else
-          ++figures.not_terminal, figures.lost.push_back("job " + id + " " + text + " in Redis");
+        } else {
+          ++figures.not_terminal;
+          figures.lost.push_back("job " + id + " " + text + " in Redis");
+        }
         continue;
       }
       const auto row = cluster.row(id);
@@ -344,7 +325,7 @@ class ChaosTest : public ::testing::Test {
         continue;
       }
       if (row->attempts > 1)
-        ++figures.reruns;
+        ++reruns;
       if (row->status == JobStatus::completed) {
         ++figures.completed;
       } else if (is_terminal(row->status)) {
@@ -355,19 +336,19 @@ class ChaosTest : public ::testing::Test {
         figures.lost.push_back("job stuck: " + describe(*row));
         ADD_FAILURE() << "job stuck: " << describe(*row);
       }
-      if (fault.single_attempt && std::find(ids.begin(), ids.end(), id) != ids.end()) {
-        EXPECT_EQ(row->attempts, 1)
-            << "the fault was shorter than a lease, yet: " << describe(*row);
-        if (row->attempts != 1)
-          figures.lost.push_back("an attempt, to an outage shorter than a lease: " +
-                                 describe(*row));
+      const bool original = std::find(ids.begin(), ids.end(), id) != ids.end();
+      if (fault.single_attempt && original && row->attempts != 1) {
+        ADD_FAILURE() << "the fault was shorter than a lease, yet: " << describe(*row);
+        figures.lost.push_back("an attempt, to an outage shorter than a lease: " + describe(*row));
       }
     }
+    figures.reruns += reruns;
+    return reruns;
+  }
 
-    if (fault.reruns) {
-      EXPECT_GT(figures.reruns, 0) << "no job ran a second time: the fault missed the running jobs";
-    }
-
+  // Every stream got `done` with seq strictly increasing; where no server
+  // died, none lost its connection.
+  void check_streams(const StreamFleet& fleet, bool servers_die, Figures& figures) {
     int missing_done = 0;
     int dropped = 0;
     for (const auto& outcome : fleet.outcomes()) {
@@ -381,7 +362,7 @@ class ChaosTest : public ::testing::Test {
           << " got a seq that was not above the last";
       if (!outcome.done_status)
         ++missing_done;
-      if (!fault.servers_die && outcome.reconnects > 0)
+      if (!servers_die && outcome.reconnects > 0)
         ++dropped;
     }
     EXPECT_EQ(missing_done, 0) << "streams without done";
@@ -390,7 +371,51 @@ class ChaosTest : public ::testing::Test {
       figures.lost.push_back(std::to_string(missing_done) + " streams never got done");
     if (dropped > 0)
       figures.lost.push_back(std::to_string(dropped) + " streams dropped by a live server");
+  }
 
+  // One round: jobs and streams, the fault, then every check.
+  void run_round(ChaosCluster& cluster, const Fault& fault, Figures& figures) {
+    std::vector<ServerBaseline> before;
+    std::vector<pid_t> pids;
+    for (int i = 0; i < ChaosCluster::kServers; ++i) {
+      before.push_back(measure(cluster.server(i)));
+      pids.push_back(cluster.server(i).pid());
+    }
+    const double duration = fault.job_duration_s > 0 ? fault.job_duration_s : scale_.duration_s;
+    auto ids = cluster.create_jobs(scale_.jobs, timetable_body(duration));
+    ASSERT_EQ(static_cast<int>(ids.size()), scale_.jobs);
+    StreamFleet fleet({.ports = cluster.ports(), .token = cluster.token()}, streams_for(ids));
+    open_streams(cluster, fleet);
+    EXPECT_TRUE(await_running(cluster, ids, 15)) << "the jobs never all ran";
+
+    fault.inject(cluster, figures);
+    // A server started again during the fault has a baseline of its own.
+    std::vector<bool> restarted(ChaosCluster::kServers, false);
+    for (int i = 0; i < ChaosCluster::kServers; ++i) {
+      const auto index = static_cast<std::size_t>(i);
+      if (cluster.server_alive(i) && cluster.server(i).pid() != pids[index]) {
+        restarted[index] = true;
+        before[index] = measure(cluster.server(i));
+      }
+    }
+    const auto late_ids = fault.new_jobs_after ? create_jobs_after(cluster, fault, figures)
+                                               : std::vector<std::string>{};
+
+    std::vector<std::string> all_ids = ids;
+    all_ids.insert(all_ids.end(), late_ids.begin(), late_ids.end());
+    EXPECT_TRUE(await_terminal(cluster, all_ids, fault.table_survives))
+        << "not every job ended within " << std::chrono::duration<double>(kJobBound).count()
+        << " s";
+    EXPECT_TRUE(eventually([&] { return fleet.finished() == fleet.size(); }, kStreamBound, 100ms))
+        << fleet.done() << " of " << fleet.size() << " streams got done";
+    fleet.stop();
+
+    figures.rounds += 1;
+    const int reruns = tally_jobs(cluster, fault, ids, late_ids, figures);
+    if (fault.reruns) {
+      EXPECT_GT(reruns, 0) << "no job ran a second time: the fault missed the running jobs";
+    }
+    check_streams(fleet, fault.servers_die, figures);
     expect_back_to_baseline(cluster, before, restarted, figures);
     const auto crashed = cluster.crashed();
     EXPECT_TRUE(crashed.empty()) << ::testing::PrintToString(crashed);
@@ -526,15 +551,16 @@ TEST_F(ChaosTest, BurstOfSimultaneousCompletionsReachesEveryStream) {
   Figures figures;
   figures.fault = "burst of completions";
   ChaosCluster cluster(scale_, {});
-  for (int round = 0; round < scale_.rounds; ++round) {
+  Fault burst;  // only what tally_jobs reads: the table survives
+  burst.name = figures.fault;
+  for (int round = 0; round < scale_.rounds && !HasFatalFailure(); ++round) {
     std::vector<ServerBaseline> before;
     for (int i = 0; i < ChaosCluster::kServers; ++i)
       before.push_back(measure(cluster.server(i)));
     auto ids = cluster.create_jobs(scale_.jobs * 2, R"({"type":"external","params":{}})");
     ASSERT_EQ(static_cast<int>(ids.size()), scale_.jobs * 2);
     StreamFleet fleet({.ports = cluster.ports(), .token = cluster.token()}, streams_for(ids));
-    fleet.start();
-    ASSERT_TRUE(eventually([&] { return fleet.connected() == fleet.size(); }, kSetupBound, 50ms));
+    open_streams(cluster, fleet);
     RecordWriter writer(cluster.redis());
     for (const auto& id : ids) {
       writer.write(make_record(id, 2, JobStatus::running, 10), true);
@@ -562,26 +588,11 @@ TEST_F(ChaosTest, BurstOfSimultaneousCompletionsReachesEveryStream) {
         << fleet.done() << " of " << fleet.size() << " streams got done";
     fleet.stop();
     figures.rounds += 1;
-    figures.jobs += static_cast<int>(ids.size());
-    for (const auto& id : ids) {
-      const auto row = cluster.row(id);
-      if (row && row->status == JobStatus::completed) {
-        ++figures.completed;
-      } else {
-        ++figures.not_terminal;
-        figures.lost.push_back("job " + (row ? describe(*row) : id + ": no row"));
-      }
-    }
-    for (const auto& outcome : fleet.outcomes()) {
-      figures.streams += 1;
-      figures.streams_done += outcome.done_status == "completed" ? 1 : 0;
-      figures.reconnects += outcome.reconnects;
-      figures.events += outcome.progress_events;
-      figures.seq_violations += outcome.not_increasing;
+    tally_jobs(cluster, burst, ids, {}, figures);
+    EXPECT_EQ(figures.completed, figures.jobs) << "every job of the burst completed";
+    for (const auto& outcome : fleet.outcomes())
       EXPECT_EQ(outcome.done_status.value_or("none"), "completed") << outcome.job_id;
-      EXPECT_EQ(outcome.not_increasing, 0u) << outcome.job_id;
-      EXPECT_EQ(outcome.reconnects, 0) << outcome.job_id << ": " << outcome.last_error;
-    }
+    check_streams(fleet, false, figures);
     expect_back_to_baseline(cluster, before, {false, false}, figures);
     EXPECT_TRUE(cluster.crashed().empty());
   }
