@@ -232,7 +232,7 @@ void StreamFleet::on_readable(Stream& stream) {
           stream.outcome.last_error = "a WebSocket message that is not an event";
           return true;
         }
-        return on_sse_event(stream, event->type, event->id, event->data);
+        return on_event(stream, event->type, event->id, event->data);
       }
       if (opcode == client::WsReader::kPing) {
         const auto pong = client::websocket_client_frame(client::WsReader::kPong, payload);
@@ -250,7 +250,7 @@ void StreamFleet::on_readable(Stream& stream) {
       return lost(stream, "a malformed WebSocket frame");
   } else {
     const auto result = stream.sse.feed(bytes, [&](const client::StreamEvent& event) {
-      return on_sse_event(stream, event.type, event.id, event.data);
+      return on_event(stream, event.type, event.id, event.data);
     });
     head_failed = result == client::SseReader::Result::head_failed;
   }
@@ -266,8 +266,8 @@ void StreamFleet::on_readable(Stream& stream) {
     lost(stream, "closed by the server before done");
 }
 
-bool StreamFleet::on_sse_event(Stream& stream, std::string_view type, std::string_view id,
-                               std::string_view data) {
+bool StreamFleet::on_event(Stream& stream, std::string_view type, std::string_view id,
+                           std::string_view data) {
   if (type == "progress") {
     const std::int64_t seq = client::parse_int(id).value_or(0);
     ++stream.outcome.progress_events;

@@ -68,8 +68,7 @@ class StreamFleet {
   void open(Stream& stream);
   void on_ready(Stream& stream, std::uint32_t events);
   void on_readable(Stream& stream);
-  bool on_sse_event(Stream& stream, std::string_view type, std::string_view id,
-                    std::string_view data);
+  bool on_event(Stream& stream, std::string_view type, std::string_view id, std::string_view data);
   // The server answered 200 (SSE) or 101 (WebSocket) on this connection.
   void mark_answered(Stream& stream);
   void stop_opening(Stream& stream);
