@@ -81,14 +81,23 @@ bool Recorder::ensure_group() {
 
 void Recorder::run() {
   auto delay = config_.redis_retry_min;
+  std::uint64_t reconnects_seen = 0;
   while (!stopping_) {
-    if (!connection_ || connection_->broken()) {
-      if (!connect()) {
-        connection_.reset();
-        pause(delay);
-        delay = std::min(delay * 2, config_.redis_retry_max);
+    const bool fresh = !connection_ || connection_->broken();
+    if (fresh && !connect()) {
+      connected_ = false;
+      connection_.reset();
+      pause(delay);
+      delay = std::min(delay * 2, config_.redis_retry_max);
+      continue;
+    }
+    connected_ = true;
+    // A new connection, opened here or by the connection itself because Redis
+    // had closed the old one (a restart) between two commands.
+    if (fresh || connection_->reconnects() != reconnects_seen) {
+      reconnects_seen = connection_->reconnects();
+      if (!fresh && !ensure_group())
         continue;
-      }
       delay = config_.redis_retry_min;
       spdlog::info("recorder: reading {} as {}/{}", redis::keys::kEventsStream,
                    config_.recorder_group, consumer_);
@@ -98,7 +107,9 @@ void Recorder::run() {
       }
       claim_abandoned();
     }
-    if (read_round(">") == Round::failed) {
+    const Round round = read_round(">");
+    connected_ = !connection_->broken();
+    if (round == Round::failed) {
       // A database failure leaves entries pending; re-read them after a pause.
       pause(delay);
       delay = std::min(delay * 2, config_.redis_retry_max);

@@ -515,6 +515,31 @@ TEST_F(SqliteStoreTest, AnUnopenablePathIsAnErrorNotACrash) {
   EXPECT_EQ(store.error().code, ErrorCode::unavailable);
 }
 
+// SQLite would go on writing into the unlinked file, and lose it all when the
+// process ends; every call says so instead.
+TEST_F(SqliteStoreTest, ADeletedOrReplacedDatabaseFileFailsEveryCallWithAClearError) {
+  create(1);
+  const std::string path = url_.substr(std::string("sqlite://").size());
+  auto expect_gone = [](const auto& result, const char* what) {
+    ASSERT_FALSE(result.has_value()) << what;
+    EXPECT_EQ(result.error().code, ErrorCode::unavailable) << what;
+    EXPECT_NE(result.error().message.find("deleted or replaced"), std::string::npos)
+        << what << ": " << result.error().message;
+  };
+  for (const char* suffix : {"", "-wal", "-shm"})
+    std::filesystem::remove(path + suffix);
+  expect_gone(store_->ping(), "ping");
+  expect_gone(store_->create_job(make_job(2)), "create_job");
+  expect_gone(store_->apply_record(record(1, 1)), "apply_record");
+  expect_gone(store_->get_job(uuid(1)), "get_job");
+
+  // Another database moved into its place is not the open one either.
+  auto other = open_job_store(url_);
+  ASSERT_TRUE(other.has_value()) << other.error().message;
+  EXPECT_TRUE((*other)->ping().has_value());
+  expect_gone(store_->ping(), "ping after the path names a new file");
+}
+
 using PostgresStoreTest = JobStoreTest<PostgresBackend>;
 
 TEST_F(PostgresStoreTest, AStoppedServerGivesErrorsAndTheStoreRecoversAfterRestart) {
