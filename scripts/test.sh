@@ -19,7 +19,11 @@ for preset in dev $sanitizers; do
   echo "=== $preset: test"
   # Every test program starts its own servers on free ports, so programs run
   # side by side; most of their time is spent waiting on those servers.
-  ctest --preset "$preset" -j "$jobs" --timeout 900 || status=1
+  # The chaos suite (label chaos, docs/reliability.md) runs in the dev build
+  # only: under the sanitizers its cluster is too slow for its load.
+  exclude=()
+  [ "$preset" = dev ] || exclude=(-LE chaos)
+  ctest --preset "$preset" -j "$jobs" --timeout 900 "${exclude[@]}" || status=1
   if [ "$preset" = dev ]; then
     echo "=== web: end-to-end in Chromium against redis-server + headway serve + headway worker"
     scripts/e2e.sh || status=1

@@ -11,10 +11,8 @@
 #include <unistd.h>
 
 #include <cerrno>
-#include <charconv>
 #include <cstring>
 #include <ctime>
-#include <optional>
 
 #include "clock.hpp"
 #include "publisher.hpp"
@@ -27,18 +25,8 @@ using boost::system::error_code;
 
 namespace {
 
-// A response head larger than this is not the server we are measuring.
-constexpr std::size_t kMaxHead = 16 * 1024;
 // Ready streams taken from the epoll set per wake-up.
 constexpr int kBatch = 1024;
-
-std::optional<std::int64_t> parse_int(std::string_view text) {
-  std::int64_t value = 0;
-  const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
-  if (ec != std::errc() || end == text.data())
-    return std::nullopt;
-  return value;
-}
 
 }  // namespace
 
@@ -47,9 +35,8 @@ struct StreamPool::Stream {
   tcp::socket socket;
   std::string request;  // alive until the request is written
   std::array<char, 2048> buffer{};
-  std::string pending;  // bytes of an unfinished head or event
+  client::SseReader reader;  // holds the bytes of an unfinished head or event
   std::int64_t last_seq = 0;
-  bool head_read = false;
   bool has_snapshot = false;
   bool ended = false;
 };
@@ -181,13 +168,12 @@ void StreamPool::on_readable(Stream& stream) {
   if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR))
     return;
   if (n <= 0) {
-    if (!stream.head_read)
+    if (!stream.reader.head_read())
       return fail(stream, 0);
     ++results_.closed_early;
     return finish(stream);
   }
-  stream.pending.append(stream.buffer.data(), static_cast<std::size_t>(n));
-  consume(stream, received);
+  consume(stream, std::string_view(stream.buffer.data(), static_cast<std::size_t>(n)), received);
 }
 
 ssize_t StreamPool::receive(Stream& stream, std::int64_t& received_ns) {
@@ -211,62 +197,29 @@ ssize_t StreamPool::receive(Stream& stream, std::int64_t& received_ns) {
   return n;
 }
 
-void StreamPool::consume(Stream& stream, std::int64_t received_ns) {
-  if (!stream.head_read) {
-    const auto end = stream.pending.find("\r\n\r\n");
-    if (end == std::string::npos) {
-      if (stream.pending.size() > kMaxHead)
-        fail(stream, 0);
-      return;
-    }
-    // "HTTP/1.1 200 OK"
-    const auto status = stream.pending.size() > 12
-                            ? parse_int(std::string_view(stream.pending).substr(9, 3))
-                            : std::nullopt;
-    if (status.value_or(0) != 200) {
-      fail(stream, static_cast<int>(status.value_or(0)));
-      return;
-    }
-    stream.head_read = true;
+void StreamPool::consume(Stream& stream, std::string_view bytes, std::int64_t received_ns) {
+  const bool had_head = stream.reader.head_read();
+  const auto result = stream.reader.feed(bytes, [&](const client::StreamEvent& event) {
+    handle_event(stream, event, received_ns);
+    return !stream.ended;
+  });
+  if (result == client::SseReader::Result::head_failed)
+    return fail(stream, stream.reader.status());
+  if (!had_head && stream.reader.head_read()) {
     ++results_.opened;
     ++opened_;
     ++settled_;
     --opening_;
-    stream.pending.erase(0, end + 4);
     open_next();
   }
-  std::size_t start = 0;
-  for (;;) {
-    const auto end = stream.pending.find("\n\n", start);
-    if (end == std::string::npos)
-      break;
-    handle_event(stream, std::string_view(stream.pending).substr(start, end - start), received_ns);
-    start = end + 2;
-    if (stream.ended)
-      return;
-  }
-  stream.pending.erase(0, start);
 }
 
-void StreamPool::handle_event(Stream& stream, std::string_view event, std::int64_t received_ns) {
-  std::string_view type;
-  std::string_view id;
-  std::string_view data;
-  while (!event.empty()) {
-    const auto eol = event.find('\n');
-    const std::string_view line = event.substr(0, eol);
-    event = eol == std::string_view::npos ? std::string_view() : event.substr(eol + 1);
-    if (line == ": ping")
-      ++results_.pings;
-    else if (line.starts_with("event: "))
-      type = line.substr(7);
-    else if (line.starts_with("id: "))
-      id = line.substr(4);
-    else if (line.starts_with("data: ") && data.empty())
-      data = line.substr(6);
-  }
-  if (type == "progress") {
-    const std::int64_t seq = parse_int(id).value_or(0);
+void StreamPool::handle_event(Stream& stream, const client::StreamEvent& event,
+                              std::int64_t received_ns) {
+  if (event.type == "ping") {
+    ++results_.pings;
+  } else if (event.type == "progress") {
+    const std::int64_t seq = client::parse_int(event.id).value_or(0);
     if (seq <= stream.last_seq) {
       ++results_.out_of_order;
       return;
@@ -279,15 +232,15 @@ void StreamPool::handle_event(Stream& stream, std::string_view event, std::int64
       ++results_.snapshots;
       ++ready_;
     }
-    if (const auto at = data.find(kSentKey); at != std::string_view::npos) {
-      const auto sent = parse_int(data.substr(at + kSentKey.size()));
+    if (const auto at = event.data.find(kSentKey); at != std::string_view::npos) {
+      const auto sent = client::parse_int(event.data.substr(at + kSentKey.size()));
       if (sent) {
         ++results_.delivered;
         ++delivered_;
         results_.latency_ns.push_back(received_ns - *sent);
       }
     }
-  } else if (type == "done") {
+  } else if (event.type == "done") {
     ++results_.done;
     ++done_;
     results_.done_at_ns.push_back(received_ns);
@@ -309,7 +262,7 @@ void StreamPool::finish(Stream& stream) {
   ::epoll_ctl(ready_set_, EPOLL_CTL_DEL, stream.socket.native_handle(), nullptr);
   error_code ignored;
   stream.socket.close(ignored);
-  std::string().swap(stream.pending);
+  stream.reader.release();
 }
 
 }  // namespace headway::load

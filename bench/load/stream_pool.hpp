@@ -15,6 +15,8 @@
 #include <thread>
 #include <vector>
 
+#include "client/event_stream.hpp"
+
 namespace headway::load {
 
 // What the streams saw, complete once the pool has stopped.
@@ -79,8 +81,8 @@ class StreamPool {
   // gives one. Returns what recvmsg returned.
   ssize_t receive(Stream& stream, std::int64_t& received_ns);
   // Parses what arrived: the response head, then whole events.
-  void consume(Stream& stream, std::int64_t received_ns);
-  void handle_event(Stream& stream, std::string_view event, std::int64_t received_ns);
+  void consume(Stream& stream, std::string_view bytes, std::int64_t received_ns);
+  void handle_event(Stream& stream, const client::StreamEvent& event, std::int64_t received_ns);
   void fail(Stream& stream, int status);
   void finish(Stream& stream);
 

@@ -130,7 +130,7 @@ void ServeProcess::start() {
                                 "--log-level",
                                 "info",
                                 "--recorder-consumer",
-                                "test"};
+                                options_.recorder_consumer};
   argv.insert(argv.end(), extra_args_.begin(), extra_args_.end());
   process_ = ChildProcess::spawn(argv, dir_.path() / "serve.log");
   const bool up = eventually([&] {
@@ -303,37 +303,71 @@ bool SseClient::closed(std::chrono::milliseconds timeout) {
   return true;
 }
 
-bool RecordWriter::write(const ProgressRecord& record, bool boundary) {
-  const std::string json = to_json(record);
-  const std::string seq = std::to_string(record.seq);
-  const std::string status(to_string(record.status));
-  const std::string record_key = redis::keys::record(record.job_id);
-  const std::string cancel_key = redis::keys::cancel(record.job_id);
-  const std::vector<std::string_view> args{"EVAL",
-                                           redis::scripts::kWriteRecord,
-                                           "3",
-                                           record_key,
-                                           redis::keys::kEventsStream,
-                                           cancel_key,
-                                           json,
-                                           seq,
-                                           "600",
-                                           boundary ? "1" : "0",
-                                           "100000",
-                                           record.job_id,
-                                           status};
+namespace {
+
+// The arguments of write_record.lua for one record, owning their text.
+struct WriteRecordCall {
+  WriteRecordCall(const ProgressRecord& record, bool boundary)
+      : json(to_json(record)),
+        seq(std::to_string(record.seq)),
+        status(to_string(record.status)),
+        record_key(redis::keys::record(record.job_id)),
+        cancel_key(redis::keys::cancel(record.job_id)),
+        job_id(record.job_id),
+        boundary(boundary) {}
+  std::vector<std::string_view> args() const {
+    return {"EVAL",
+            redis::scripts::kWriteRecord,
+            "3",
+            record_key,
+            redis::keys::kEventsStream,
+            cancel_key,
+            json,
+            seq,
+            "600",
+            boundary ? "1" : "0",
+            "100000",
+            job_id,
+            status};
+  }
+  std::string json, seq, status, record_key, cancel_key, job_id;
+  bool boundary;
+};
+
+}  // namespace
+
+redis::Connection& RecordWriter::connection() {
   if (!connection_ || connection_->broken())
     connection_ = redis_.connect();
-  auto result = connection_->command(args);
+  return *connection_;
+}
+
+bool RecordWriter::write(const ProgressRecord& record, bool boundary) {
+  const WriteRecordCall call(record, boundary);
+  auto result = connection().command(call.args());
   if (!result.ok()) {  // a connection from before a Redis restart: once more on a new one
     connection_ = redis_.connect();
-    result = connection_->command(args);
+    result = connection_->command(call.args());
   }
   if (!result.ok())
     throw std::runtime_error(result.error);
   if (result.is_error_reply())
     throw std::runtime_error(std::string(result.error_reply()));
   return result.reply->type == REDIS_REPLY_ARRAY && result.reply->element[0]->integer == 1;
+}
+
+void RecordWriter::write_together(const std::vector<ProgressRecord>& records, bool boundary) {
+  auto& redis = connection();
+  auto expect_ok = [](const redis::CommandResult& result) {
+    if (!result.ok())
+      throw std::runtime_error(result.error);
+    if (result.is_error_reply())
+      throw std::runtime_error(std::string(result.error_reply()));
+  };
+  expect_ok(redis.command({"MULTI"}));
+  for (const auto& record : records)
+    expect_ok(redis.command(WriteRecordCall(record, boundary).args()));
+  expect_ok(redis.command({"EXEC"}));
 }
 
 ProgressRecord make_record(const std::string& job_id, std::int64_t seq, JobStatus status,

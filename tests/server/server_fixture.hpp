@@ -24,8 +24,9 @@ inline std::string stream_path(const std::string& job_id) {
 }
 
 struct ServeOptions {
-  std::string db_url{};    // empty: a private SQLite file
-  bool seed_admin = true;  // add the admin "tester" with an API token first
+  std::string db_url{};                    // empty: a private SQLite file
+  bool seed_admin = true;                  // add the admin "tester" with an API token first
+  std::string recorder_consumer = "test";  // servers sharing a table each need their own
 };
 
 // `headway serve` ($HEADWAY_BIN) on a free port with a private SQLite job
@@ -133,8 +134,12 @@ class RecordWriter {
   explicit RecordWriter(const RedisServer& redis) : redis_(redis) {}
   // Returns whether the script wrote it (false: an older or equal seq).
   bool write(const ProgressRecord& record, bool boundary = false);
+  // Writes every record in one MULTI/EXEC: Redis runs all the writes (and
+  // their PUBLISHes) at once, so the jobs change at the same moment.
+  void write_together(const std::vector<ProgressRecord>& records, bool boundary = false);
 
  private:
+  redis::Connection& connection();
   const RedisServer& redis_;
   std::unique_ptr<redis::Connection> connection_;  // reopened after Redis restarts
 };

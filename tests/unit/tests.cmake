@@ -10,3 +10,8 @@ headway_add_test(unit_tests LABEL unit
 headway_add_test(auth_test LABEL unit
   SOURCES unit/auth_test.cpp
   LIBS headway_auth)
+
+# The SSE/WebSocket readers of src/client (the load tool's and the chaos suite's).
+headway_add_test(event_stream_test LABEL unit
+  SOURCES unit/event_stream_test.cpp
+  LIBS headway_stream_client)
