@@ -159,3 +159,27 @@ def test_the_gil_is_released_while_a_terminal_call_waits(redis: RedisServer, job
     assert outcome == ["ok"]
     assert redis.record(job_id)["status"] == "completed"
     tracker.close()
+
+
+def test_the_stubs_name_exactly_the_public_api():
+    import ast
+    from pathlib import Path
+
+    import headway
+    from headway import _headway
+
+    stub = ast.parse((Path(_headway.__file__).parent / "_headway.pyi").read_text())
+    for node in stub.body:
+        if not isinstance(node, ast.ClassDef):
+            continue
+        runtime = getattr(_headway, node.name)
+        stubbed = {item.name for item in node.body if isinstance(item, ast.FunctionDef)}
+        public = {name for name in vars(runtime) if not name.startswith("_")}
+        if issubclass(runtime, BaseException):
+            continue
+        assert public <= stubbed, (node.name, public - stubbed)
+        assert {n for n in stubbed if not n.startswith("__")} <= public, node.name
+        if "__enter__" in stubbed:
+            assert hasattr(runtime, "__enter__") and hasattr(runtime, "__exit__")
+    assert set(headway.__all__) <= {n.name for n in stub.body if isinstance(n, ast.ClassDef)} | {
+        "__version__"}
