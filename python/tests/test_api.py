@@ -183,3 +183,19 @@ def test_the_stubs_name_exactly_the_public_api():
             assert hasattr(runtime, "__enter__") and hasattr(runtime, "__exit__")
     assert set(headway.__all__) <= {n.name for n in stub.body if isinstance(n, ast.ClassDef)} | {
         "__version__"}
+
+
+def test_dropping_or_closing_a_tracker_writes_its_newest_state(redis: RedisServer, job_id):
+    tracker = Tracker(job_id, redis.url, max_writes_per_second=0.001)
+    tracker.start_stage("ga_optimization")
+    tracker.update_stage_progress(7, 40)  # coalesced: not written yet at this rate
+    del tracker  # the destructor flushes, with the GIL released
+    record = redis.record(job_id)
+    assert (record["stage"], record["metadata"]["completed_items"]) == ("ga_optimization", 7)
+
+    other = job_id[:-1] + ("0" if job_id[-1] != "0" else "1")
+    closing = Tracker(other, redis.url, max_writes_per_second=0.001)
+    closing.start_stage("loading")
+    closing.update_stage_progress(3, 4)
+    closing.close()
+    assert redis.record(other)["stage_progress"] == 75
