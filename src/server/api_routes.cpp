@@ -61,7 +61,9 @@ std::int64_t last_event_id(const Request& request) {
   }
   std::int64_t seq = 0;
   auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), seq);
-  return ec == std::errc{} && end == text.data() + text.size() && seq > 0 ? seq : 0;
+  // An id above kMaxSeq names no record this server sent: start afresh.
+  return ec == std::errc{} && end == text.data() + text.size() && seq > 0 && seq <= kMaxSeq ? seq
+                                                                                            : 0;
 }
 
 enum class Existence { exists, unknown, cannot_tell };

@@ -193,14 +193,20 @@ bool Recorder::fold_entry(const redisReply* entry, std::string& id) {
   id = std::string(reply_text(entry->element[0]));
   const redisReply* fields = entry->element[1];
   std::string_view record_json;
+  std::string_view entry_job_id;
   if (fields->type == REDIS_REPLY_ARRAY) {
     for (std::size_t f = 0; f + 1 < fields->elements; f += 2) {
-      if (reply_text(fields->element[f]) == "record")
+      const std::string_view field = reply_text(fields->element[f]);
+      if (field == "record")
         record_json = reply_text(fields->element[f + 1]);
+      else if (field == "job_id")
+        entry_job_id = reply_text(fields->element[f + 1]);
     }
   }
   auto record = parse_progress_record(record_json);
-  if (!record) {
+  // An entry whose record names another job than the entry does was not
+  // written by write_record.lua; it changes no row.
+  if (!record || record->job_id != entry_job_id) {
     metrics_.recorder_events("malformed").Increment();
     return true;
   }

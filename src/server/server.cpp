@@ -102,6 +102,7 @@ std::string Server::start() {
       !refused.empty())
     return refused;
   s.db_pool = std::make_unique<asio::thread_pool>(2);
+  // Two threads: at 128 MiB per scrypt hash, logins take at most 256 MiB at once.
   s.password_pool = std::make_unique<asio::thread_pool>(2);
   const RedisCommands::Options command_options{s.config.redis_command_timeout,
                                                s.config.redis_retry_min, s.config.redis_retry_max};

@@ -14,6 +14,7 @@
 #include <thread>
 #include <vector>
 
+#include "core/progress_record.hpp"
 #include "store/job_store.hpp"
 #include "store/migrate.hpp"
 #include "store/sql_connection.hpp"
@@ -247,6 +248,15 @@ TYPED_TEST(JobStoreTest, MalformedInputsAreClearErrorsNotCrashes) {
   ProgressUpdate update = this->record(1, 1);
   update.seq = 0;
   expect_invalid(this->store_->apply_record(update), "seq");
+  // Past 2^53 - 1 a seq is no integer every reader holds exactly; such a
+  // last_seq would make every later record of the job look stale.
+  update.seq = kMaxSeq + 1;
+  expect_invalid(this->store_->apply_record(update), "seq past 2^53-1");
+  expect_invalid(this->store_->set_status({.job_id = uuid(1), .seq = kMaxSeq + 1}),
+                 "set_status seq past 2^53-1");
+  job = this->make_job(2);
+  job.last_seq = kMaxSeq + 1;
+  expect_invalid(this->store_->create_job(job), "last_seq past 2^53-1");
   update = this->record(1, 1);
   update.overall_progress = 101;
   expect_invalid(this->store_->apply_record(update), "overall_progress");
