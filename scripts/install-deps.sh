@@ -10,6 +10,7 @@ packages=(
   libspdlog-dev libfmt-dev libcli11-dev prometheus-cpp-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   redis-server postgresql
+  python3-dev pybind11-dev python3-pytest mypy
   nodejs chromium
 )
 

@@ -1,0 +1,110 @@
+from types import TracebackType
+from typing import Callable, Iterable, Mapping, Optional, Type, Union
+
+__version__: str
+
+MetadataValue = Union[None, bool, int, float, str]
+
+class TrackerError(RuntimeError):
+    """A call the Tracker rejected (unknown stage, going back a stage,
+    completing a stage twice, a call after a terminal state or close())."""
+
+class TrackerTimeoutError(TrackerError):
+    """A terminal call or flush() that Redis did not acknowledge in time; the
+    Tracker keeps retrying in the background."""
+
+class Stage:
+    @property
+    def name(self) -> str: ...
+    @property
+    def start(self) -> float: ...
+    @property
+    def end(self) -> float: ...
+
+class StagePlan:
+    """The ordered stages of a job, each worth a share of 0-100 %. Immutable."""
+    @staticmethod
+    def reference() -> StagePlan: ...
+    @staticmethod
+    def from_weights(
+        weights: Union[Mapping[str, float], Iterable[tuple[str, float]]]
+    ) -> StagePlan:
+        """Raises ValueError unless names are non-empty and unique and weights
+        are positive and sum to 100."""
+    @property
+    def stages(self) -> list[Stage]: ...
+    def __len__(self) -> int: ...
+    def index_of(self, name: str) -> Optional[int]: ...
+    def overall_percent(self, index: int, fraction: float) -> float: ...
+
+class TrackerStats:
+    @property
+    def updates(self) -> int: ...
+    @property
+    def writes(self) -> int: ...
+    @property
+    def failed_writes(self) -> int: ...
+
+class Tracker:
+    """Reports one job's progress to Redis; safe to use from several threads.
+
+    Updates return at once (a background thread writes to Redis). Rejected
+    calls raise TrackerError; construction errors raise ValueError. Used as
+    a context manager it completes the job on a clean exit and fails it on
+    an exception, unless the body already ended it, then closes.
+    """
+
+    def __init__(
+        self,
+        job_id: str,
+        redis_url: str = "redis://127.0.0.1:6379",
+        plan: Optional[StagePlan] = None,
+        *,
+        ttl: float = 7200.0,
+        max_writes_per_second: float = 10.0,
+        terminal_timeout: float = 10.0,
+        cancel_poll_interval: float = 0.5,
+        attempt: int = 1,
+        events_max_len: int = 100000,
+        eta_estimator: str = "",
+        on_write: Optional[Callable[[str], object]] = None,
+        connect_timeout: float = 1.0,
+        command_timeout: float = 2.0,
+    ) -> None: ...
+    def start_stage(self, name: str) -> None: ...
+    def update_stage_progress(self, completed: int, total: int) -> None: ...
+    def complete_stage(self) -> None: ...
+    def update(
+        self,
+        *,
+        stage: Optional[str] = None,
+        stage_progress: Optional[float] = None,
+        overall_progress: Optional[float] = None,
+        completed_items: Optional[int] = None,
+        total_items: Optional[int] = None,
+        metadata: Optional[dict[str, MetadataValue]] = None,
+    ) -> None: ...
+    def mark_completed(self) -> None:
+        """Waits (GIL released) up to terminal_timeout for Redis."""
+    def mark_failed(self, message: str) -> None: ...
+    def mark_cancelled(self) -> None: ...
+    def cancel_requested(self) -> bool: ...
+    def flush(self, timeout: float) -> None: ...
+    def stats(self) -> TrackerStats:
+        """After close(), the counts as they were when close() began."""
+    def close(self) -> None:
+        """Flushes what is left (at most terminal_timeout) and stops the
+        background thread; later calls raise TrackerError."""
+    @property
+    def job_id(self) -> str: ...
+    @property
+    def terminal(self) -> bool: ...
+    @property
+    def closed(self) -> bool: ...
+    def __enter__(self) -> Tracker: ...
+    def __exit__(
+        self,
+        exc_type: Optional[Type[BaseException]],
+        exc: Optional[BaseException],
+        traceback: Optional[TracebackType],
+    ) -> bool: ...
