@@ -58,21 +58,6 @@ JobResult<std::vector<std::optional<std::string>>> get_values(
   return values;
 }
 
-// The record a job's row stands for, when Redis has none (it restarted empty).
-ProgressRecord record_from_row(const store::Job& row) {
-  ProgressRecord record;
-  record.job_id = row.id;
-  record.status = row.status;
-  record.stage = row.stage;
-  record.stage_progress = row.stage_progress;
-  record.overall_progress = row.overall_progress;
-  record.seq = row.last_seq;
-  record.started_at = row.started_at.value_or(row.created_at);
-  record.last_updated = row.updated_at;
-  record.attempt = std::max<std::int64_t>(1, row.attempts);
-  return record;
-}
-
 // The record of a job queued again after its run was lost: progress starts
 // over (the next attempt runs from the beginning); the plan stays. It keeps
 // the lost run's attempt, so that run's worker, should it be alive after all,
@@ -117,7 +102,7 @@ struct LivenessSweep::Settle {
     if (!cancel.ok() || cancel.is_error_reply())
       return redis_error("look for a cancel request", cancel);
     const bool cancel_requested = cancel.reply->integer == 1;
-    const ProgressRecord last = stored.value_or(record_from_row(row));
+    const ProgressRecord last = stored.value_or(store::to_progress_record(row));
     const std::int64_t next_seq = std::max(row.last_seq, stored ? stored->seq : 0) + 1;
     const double now = system_clock()->now();
 
