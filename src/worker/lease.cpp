@@ -10,9 +10,10 @@ namespace {
 
 // Compare-and-act in one step, so a worker never extends, takes or deletes a
 // lease that another worker took in between. A missing lease is taken again
-// only while the stored record (if any) is this run's: not terminal and of
-// the same attempt (ARGV[3]; 0 while the run has not counted its attempt yet:
-// any). Returns 1 extended, 2 retaken, 0 lost.
+// only while the stored record (if any) is this run's: not terminal, and
+// `queued` (no run has written yet) or of the same attempt (ARGV[3]; 0 while
+// the run has not counted its attempt yet: any). Returns 1 extended, 2
+// retaken, 0 lost.
 constexpr const char* kRenewScript = R"lua(
 local holder = redis.call('GET', KEYS[1])
 if holder == ARGV[1] then
@@ -27,7 +28,8 @@ if stored then
     local status = record.status
     if status == 'completed' or status == 'failed' or status == 'cancelled' then return 0 end
     local attempt = tonumber(ARGV[3])
-    if attempt ~= 0 and type(record.attempt) == 'number' and record.attempt ~= attempt then
+    if attempt ~= 0 and status ~= 'queued' and type(record.attempt) == 'number'
+        and record.attempt ~= attempt then
       return 0
     end
   end

@@ -160,9 +160,10 @@ struct LivenessSweep::Settle {
         return added.error();
     }
     spdlog::warn(
-        "job {}: {} with no lease, no live queue entry and no new record for {} s: its run "
-        "was lost; queued again",
-        row.id, to_string(row.status), seconds(sweep.options_.lost_after));
+        "job {}: {} with no lease, no live queue entry and no new record for {} s ({}); "
+        "queued again",
+        row.id, to_string(row.status), seconds(sweep.options_.lost_after),
+        row.status == JobStatus::queued ? "its queue entry is gone" : "its run was lost");
     ++report.requeued;
     return {};
   }
