@@ -238,6 +238,8 @@ JobResult<SweepReport> LivenessSweep::sweep(redis::Connection& redis, SteadyCloc
     std::optional<ProgressRecord> stored;
     if ((*records)[i])
       stored = parse_progress_record(*(*records)[i]);
+    if (stored && stored->job_id != row.id)
+      stored.reset();  // not this job's record: as good as none
     if (stored && is_terminal(stored->status)) {
       // The run ended but the table did not hear of it (its worker died
       // between the two): the record is the truth.
