@@ -199,6 +199,17 @@ const std::vector<ConfigOption>& config_options() {
       {"recorder-consumer", "HEADWAY_RECORDER_CONSUMER", "",
        "consumer name within the group (empty: the host name); keep it stable across restarts",
        set_string<&C::recorder_consumer>},
+      {"liveness-sweep", "HEADWAY_LIVENESS_SWEEP", "true",
+       "look for unfinished jobs that nothing runs any more and re-queue or end them "
+       "(one server at a time sweeps; see docs/worker.md)",
+       set_bool<&C::liveness_sweep>},
+      {"lost-job-timeout", "HEADWAY_LOST_JOB_TIMEOUT", "30s",
+       "a queued or running worker job with no lease, no live queue entry and no new record for "
+       "this long is queued again (about the workers' `--reclaim-idle`)",
+       set_duration<&C::lost_job_timeout>},
+      {"external-job-timeout", "HEADWAY_EXTERNAL_JOB_TIMEOUT", "10m",
+       "an `external` job whose program writes no record for this long ends `failed`",
+       set_duration<&C::external_job_timeout>},
       {"insecure-no-auth", "HEADWAY_INSECURE_NO_AUTH", "false",
        "turn authentication off (local development only; announced loudly)",
        set_bool<&C::insecure_no_auth>, true},

@@ -38,6 +38,10 @@ struct ServerConfig {
   bool recorder = true;
   std::string recorder_group = "headway-recorder";
   std::string recorder_consumer;  // empty: the host name
+  // The liveness sweep (docs/worker.md): lost runs re-queued, silent external jobs failed.
+  bool liveness_sweep = true;
+  Duration lost_job_timeout{30000};
+  Duration external_job_timeout{600000};
   // Authentication (docs/auth.md).
   bool insecure_no_auth = false;
   std::string init_admin;                 // create this admin at start if missing

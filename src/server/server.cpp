@@ -16,6 +16,7 @@
 #include "store/store_url.hpp"
 #include "worker/command_config.hpp"
 #include "worker/job_queue.hpp"
+#include "worker/liveness.hpp"
 
 namespace headway::server {
 
@@ -63,6 +64,7 @@ struct Server::Impl {
   std::unique_ptr<tcp::acceptor> acceptor;
   std::unique_ptr<asio::signal_set> signals;
   std::unique_ptr<Recorder> recorder;
+  std::unique_ptr<worker::LivenessSweeper> liveness;
   std::vector<std::thread> threads;
   std::atomic<bool> stop_requested{false};
   bool forced = false;
@@ -149,6 +151,15 @@ std::string Server::start() {
     s.recorder = std::make_unique<Recorder>(*endpoint, *s.store, s.config, s.metrics);
     s.recorder->start();
     s.services->recorder = s.recorder.get();
+  }
+  // Here rather than in `headway worker`: the server always runs (external
+  // jobs need no worker), and the queue's rules stay in the worker library.
+  if (s.config.liveness_sweep) {
+    s.liveness = std::make_unique<worker::LivenessSweeper>(
+        *endpoint, *s.store,
+        worker::LivenessOptions{.lost_after = s.config.lost_job_timeout,
+                                .external_timeout = s.config.external_job_timeout});
+    s.liveness->start();
   }
   asio::co_spawn(s.control, s.accept_loop(), asio::detached);
   for (auto& context : s.contexts) {
@@ -277,6 +288,8 @@ awaitable<void> Server::Impl::drain() {
   }
   if (recorder)
     recorder->stop();
+  if (liveness)
+    liveness->stop();
   fanout->stop();
   pubsub.stop();
   redis->stop();

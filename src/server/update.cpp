@@ -1,6 +1,7 @@
 #include "server/update.hpp"
 
 #include "core/progress_record.hpp"
+#include "store/record_update.hpp"
 
 namespace headway::server {
 
@@ -51,22 +52,7 @@ std::optional<Update> parse_update(std::string_view json, std::string_view job_i
 }
 
 Update synthesize_update(const store::Job& job) {
-  ProgressRecord record;
-  record.job_id = job.id;
-  record.stage = job.stage;
-  record.stage_progress = job.stage_progress;
-  record.overall_progress = job.overall_progress;
-  record.status = job.status;
-  record.eta_seconds = job.eta_seconds;
-  record.started_at = job.started_at.value_or(0);
-  record.last_updated = job.updated_at;
-  record.seq = job.last_seq;
-  record.attempt = std::max<std::int64_t>(job.attempts, 1);
-  if (!job.error.empty()) {
-    record.metadata_json = "{\"error\":";
-    append_json_string(record.metadata_json, job.error);
-    record.metadata_json += '}';
-  }
+  const ProgressRecord record = store::to_progress_record(job);
   return make_update(record.seq, record.status, to_json(record));
 }
 

@@ -116,6 +116,14 @@ class JobStore {
 
   virtual Result<JobPage> list_jobs(const JobQuery& query) = 0;
 
+  // Up to `limit` (1..kMaxListLimit) jobs that are not terminal (queued,
+  // initializing, running) with an id greater than `after_id` (empty: from
+  // the start), in id order: pass the last id seen to read the next page.
+  // What the liveness sweep checks; served by a partial index, so it stays
+  // cheap however many finished jobs the table holds.
+  virtual Result<std::vector<Job>> list_unfinished_jobs(std::string_view after_id,
+                                                        std::int64_t limit) = 0;
+
   // Folds one progress record into the row, only if update.seq > last_seq.
   // attempts becomes max(attempts, attempt); a terminal status sets
   // finished_at = last_updated, any other status clears it.

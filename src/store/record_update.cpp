@@ -2,6 +2,8 @@
 
 #include <boost/json.hpp>
 
+#include <algorithm>
+
 namespace headway::store {
 
 ProgressUpdate to_store_update(const ProgressRecord& record) {
@@ -25,6 +27,26 @@ ProgressUpdate to_store_update(const ProgressRecord& record) {
       update.error = std::string(text->get_string());
   }
   return update;
+}
+
+ProgressRecord to_progress_record(const Job& job) {
+  ProgressRecord record;
+  record.job_id = job.id;
+  record.stage = job.stage;
+  record.stage_progress = job.stage_progress;
+  record.overall_progress = job.overall_progress;
+  record.status = job.status;
+  record.eta_seconds = job.eta_seconds;
+  record.started_at = job.started_at.value_or(0);
+  record.last_updated = job.updated_at;
+  record.seq = job.last_seq;
+  record.attempt = std::max<std::int64_t>(job.attempts, 1);
+  if (!job.error.empty()) {
+    record.metadata_json = "{\"error\":";
+    append_json_string(record.metadata_json, job.error);
+    record.metadata_json += '}';
+  }
+  return record;
 }
 
 }  // namespace headway::store

@@ -10,4 +10,8 @@ namespace headway::store {
 // the records that start and end a run.
 ProgressUpdate to_store_update(const ProgressRecord& record);
 
+// The other way: the record a row stands for, when Redis has none (seq =
+// last_seq, metadata.error from the row's error, no stage plan).
+ProgressRecord to_progress_record(const Job& job);
+
 }  // namespace headway::store

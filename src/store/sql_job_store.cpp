@@ -19,6 +19,9 @@ constexpr const char* kJobColumns =
     "id, owner, type, params, status, stage, stage_progress, overall_progress, eta_seconds, "
     "error, attempts, created_at, started_at, finished_at, updated_at, last_seq";
 
+// Must match the WHERE of the jobs_unfinished index (migration 3) word for word.
+constexpr const char* kUnfinishedStatuses = "('queued', 'initializing', 'running')";
+
 std::string lowercase(std::string_view text) {
   std::string out(text);
   for (char& c : out) {
@@ -143,6 +146,33 @@ Result<Job> SqlJobStore::get_job(std::string_view id) {
 Result<JobPage> SqlJobStore::list_jobs(const JobQuery& query) {
   std::lock_guard lock(mutex_);
   return guarded([&] { return list_jobs_locked(query); });
+}
+
+Result<std::vector<Job>> SqlJobStore::list_unfinished_jobs(std::string_view after_id,
+                                                           std::int64_t limit) {
+  std::lock_guard lock(mutex_);
+  return guarded([&]() -> Result<std::vector<Job>> {
+    if (limit < 1 || limit > kMaxListLimit)
+      return invalid_argument("limit must be between 1 and " + std::to_string(kMaxListLimit));
+    const SqlParam params[] = {SqlParam::of(lowercase(after_id)), SqlParam::of(limit)};
+    // The status list is spelled as in the jobs_unfinished index, so both
+    // engines use that partial index.
+    auto rows =
+        connection_->query(std::string("SELECT ") + kJobColumns + " FROM jobs WHERE status IN " +
+                               kUnfinishedStatuses + " AND id > ? ORDER BY id LIMIT ?",
+                           params);
+    if (!rows)
+      return rows.error();
+    std::vector<Job> jobs;
+    jobs.reserve(rows->size());
+    for (const SqlRow& row : *rows) {
+      auto job = row_to_job(row);
+      if (!job)
+        return job.error();
+      jobs.push_back(std::move(*job));
+    }
+    return jobs;
+  });
 }
 
 Result<ApplyOutcome> SqlJobStore::apply_record(const ProgressUpdate& update) {

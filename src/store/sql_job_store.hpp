@@ -30,6 +30,8 @@ class SqlJobStore final : public JobStore, public AuthStore {
   Result<Job> create_job(const Job& job) override;
   Result<Job> get_job(std::string_view id) override;
   Result<JobPage> list_jobs(const JobQuery& query) override;
+  Result<std::vector<Job>> list_unfinished_jobs(std::string_view after_id,
+                                                std::int64_t limit) override;
   Result<ApplyOutcome> apply_record(const ProgressUpdate& update) override;
   Result<bool> set_status(const StatusChange& change) override;
   Result<void> ping() override;

@@ -4,6 +4,7 @@
 
 #include "core/uuid.hpp"
 #include "redis/keys.hpp"
+#include "worker/queue_stream.hpp"
 #include "worker/table_sync.hpp"
 
 namespace headway::worker {
@@ -22,15 +23,6 @@ ProgressRecord queued_record(const store::Job& row, const ValidatedJob& job) {
   if (job.plan)
     record.stages = job.plan->stages();
   return record;
-}
-
-// The queue entry carries only what routes the job; the row is the truth.
-JobResult<void> add_to_queue(redis::Connection& redis, const store::Job& row) {
-  auto result =
-      redis.command({"XADD", redis::keys::kJobsQueue, "*", "job_id", row.id, "type", row.type});
-  if (!result.ok() || result.is_error_reply())
-    return redis_error("add the job to " + std::string(redis::keys::kJobsQueue), result);
-  return {};
 }
 
 }  // namespace
@@ -76,7 +68,7 @@ JobResult<store::Job> enqueue_job(redis::Connection& redis, store::JobStore& sto
   if (!written)
     queued = written.error();
   else if (validated->queued)
-    queued = add_to_queue(redis, *created);
+    queued = add_queue_entry(redis, created->id, created->type);
   if (!queued) {
     const std::string reason = "could not be queued: " + queued.error().message;
     (void)store.set_status({.job_id = created->id,

@@ -49,8 +49,10 @@ class EntryRun {
   void run() {
     std::string error;
     auto endpoint = redis::parse_redis_url(env_.options.redis_url, error);
-    if (endpoint)
-      redis_ = redis::Connection::open(*endpoint, {}, error);
+    if (endpoint) {
+      endpoint_ = *endpoint;
+      redis_ = redis::Connection::open(endpoint_, {}, error);
+    }
     if (!redis_) {
       spdlog::warn("job {}: cannot reach Redis ({}); the entry stays pending", entry_.job_id,
                    error);
@@ -61,7 +63,7 @@ class EntryRun {
       finish_entry_logged();
       return;
     }
-    auto lease = acquire_lease(*redis_, entry_.job_id, env_.consumer, env_.options.lease_ttl());
+    auto lease = acquire_lease(redis(), entry_.job_id, env_.consumer, env_.options.lease_ttl());
     if (!lease) {
       spdlog::warn("job {}: {}", entry_.job_id, lease.error().message);
       return;
@@ -75,7 +77,7 @@ class EntryRun {
     run_leased();
     lease_.set(false);
     if (!lease_lost()) {
-      if (auto released = release_lease(*redis_, entry_.job_id, env_.consumer); !released)
+      if (auto released = release_lease(redis(), entry_.job_id, env_.consumer); !released)
         spdlog::warn("job {}: {}", entry_.job_id, released.error().message);
     }
   }
@@ -83,8 +85,19 @@ class EntryRun {
  private:
   bool lease_lost() const { return stop_.requested() && stop_.reason() == kLeaseLostReason; }
 
+  // The run's connection, opened again if it broke (Redis restarted while
+  // the job ran): the steps after a run must not fail for an old socket.
+  redis::Connection& redis() {
+    if (redis_->broken()) {
+      std::string error;
+      if (auto fresh = redis::Connection::open(endpoint_, {}, error))
+        redis_ = std::move(fresh);
+    }
+    return *redis_;
+  }
+
   void finish_entry_logged() {
-    if (auto done = finish_entry(*redis_, entry_.entry_id); !done)
+    if (auto done = finish_entry(redis(), entry_.entry_id); !done)
       spdlog::warn("job {}: {}", entry_.job_id, done.error().message);
   }
 
@@ -108,7 +121,7 @@ class EntryRun {
     fallback.started_at = row.started_at.value_or(row.created_at);
     fallback.last_updated = system_clock()->now();
     fallback.attempt = std::max<std::int64_t>(1, row.attempts);
-    auto seq = write_final_record(*redis_, fallback, status, error, env_.options.records);
+    auto seq = write_final_record(redis(), fallback, status, error, env_.options.records);
     if (!seq) {
       spdlog::warn("job {}: {}; the entry stays pending", row.id, seq.error().message);
       return;
@@ -138,7 +151,7 @@ class EntryRun {
     }
     // A previous run may have written its terminal record and died before
     // the table or the queue heard of it: the record is the truth then.
-    auto stored = read_record(*redis_, row.id);
+    auto stored = read_record(redis(), row.id);
     if (!stored) {
       spdlog::warn("job {}: {}; the entry stays pending", row.id, stored.error().message);
       return true;
@@ -148,7 +161,7 @@ class EntryRun {
       finish_entry_logged();
       return true;
     }
-    auto cancel = redis_->command({"EXISTS", redis::keys::cancel(row.id)});
+    auto cancel = redis().command({"EXISTS", redis::keys::cancel(row.id)});
     if (!cancel.ok() || cancel.is_error_reply()) {
       spdlog::warn("job {}: {}", row.id, redis_error("check for a cancel", cancel).message);
       return true;
@@ -174,17 +187,15 @@ class EntryRun {
     }
     if (settled_without_running(*row))
       return;
-    auto counted = redis_->command({"INCR", keys::attempt(row->id)});
-    if (!counted.ok() || counted.is_error_reply()) {
-      spdlog::warn("job {}: {}", row->id, redis_error("count the attempt", counted).message);
+    auto attempt = count_attempt(*row);
+    if (!attempt) {
+      spdlog::warn("job {}: {}", row->id, attempt.error().message);
       return;
     }
-    const std::int64_t attempt = counted.reply->integer;
-    (void)redis_->command(
-        {"EXPIRE", keys::attempt(row->id), std::to_string(env_.options.records.ttl.count())});
-    if (attempt > env_.options.max_attempts) {
+    lease_.set_attempt(*attempt);
+    if (*attempt > env_.options.max_attempts) {
       finish_without_running(*row, JobStatus::failed,
-                             "worker lost: attempt " + std::to_string(attempt - 1) +
+                             "worker lost: attempt " + std::to_string(*attempt - 1) +
                                  " ended without a result (its worker stopped) and max attempts (" +
                                  std::to_string(env_.options.max_attempts) + ") is reached");
       return;
@@ -204,7 +215,28 @@ class EntryRun {
       finish_entry_logged();  // cancelled (or finished) a moment ago
       return;
     }
-    run_with_tracker(*row, attempt);
+    run_with_tracker(*row, *attempt);
+  }
+
+  // INCR jobs:attempt:<id>. The table remembers the attempts started too
+  // (the first record of each run); when Redis lost the counter (it
+  // restarted empty) the table's count wins, so max_attempts still holds.
+  JobResult<std::int64_t> count_attempt(const store::Job& row) {
+    const std::string key = keys::attempt(row.id);
+    const std::string ttl = std::to_string(env_.options.records.ttl.count());
+    auto counted = redis().command({"INCR", key});
+    if (!counted.ok() || counted.is_error_reply())
+      return redis_error("count the attempt", counted);
+    std::int64_t attempt = counted.reply->integer;
+    if (attempt <= row.attempts) {
+      attempt = row.attempts + 1;
+      auto set = redis().command({"SET", key, std::to_string(attempt), "EX", ttl});
+      if (!set.ok() || set.is_error_reply())
+        return redis_error("count the attempt", set);
+    } else {
+      (void)redis().command({"EXPIRE", key, ttl});
+    }
+    return attempt;
   }
 
   void run_with_tracker(const store::Job& row, std::int64_t attempt) {
@@ -287,6 +319,7 @@ class EntryRun {
   const QueueEntry& entry_;
   const StopSignal& stop_;
   LeaseFlag& lease_;
+  redis::Endpoint endpoint_;
   std::unique_ptr<redis::Connection> redis_;
 };
 

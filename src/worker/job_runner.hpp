@@ -1,5 +1,7 @@
 #pragma once
 
+#include <atomic>
+#include <cstdint>
 #include <string>
 
 #include "store/job_store.hpp"
@@ -20,14 +22,20 @@ struct RunnerEnvironment {
 };
 
 // Set by the runner once it holds the job's lease, so the worker's heartbeat
-// starts extending it. Thread-safe.
+// starts extending it, and once it counted the attempt, so the heartbeat can
+// tell this run's record from another's when it has to take the lease again.
+// Thread-safe.
 class LeaseFlag {
  public:
   void set(bool held) { held_.store(held, std::memory_order_release); }
   bool held() const { return held_.load(std::memory_order_acquire); }
+  void set_attempt(std::int64_t attempt) { attempt_.store(attempt, std::memory_order_release); }
+  // 0 until the run has counted its attempt.
+  std::int64_t attempt() const { return attempt_.load(std::memory_order_acquire); }
 
  private:
   std::atomic<bool> held_{false};
+  std::atomic<std::int64_t> attempt_{0};
 };
 
 // The stop reason that means another worker may own the job now: the run

@@ -1,5 +1,7 @@
 #include "worker/queue_stream.hpp"
 
+#include <unordered_map>
+
 #include "redis/keys.hpp"
 #include "worker/queue_keys.hpp"
 #include "worker/record_writer.hpp"
@@ -121,6 +123,63 @@ JobResult<void> finish_entry(redis::Connection& redis, std::string_view entry_id
   if (!removed.ok() || removed.is_error_reply())
     return redis_error("delete the queue entry", removed);
   return {};
+}
+
+JobResult<void> add_queue_entry(redis::Connection& redis, std::string_view job_id,
+                                std::string_view type) {
+  auto result =
+      redis.command({"XADD", redis::keys::kJobsQueue, "*", "job_id", job_id, "type", type});
+  if (!result.ok() || result.is_error_reply())
+    return redis_error("add the job to " + std::string(redis::keys::kJobsQueue), result);
+  return {};
+}
+
+JobResult<std::vector<std::pair<std::string, QueuedEntry>>> list_queue(redis::Connection& redis,
+                                                                       int page) {
+  std::vector<std::pair<std::string, QueuedEntry>> entries;
+  std::unordered_map<std::string, std::size_t> by_entry_id;
+  const std::string count = std::to_string(page);
+  // Exclusive ranges ("(" + id) continue after the last entry of a page.
+  for (std::string from = "-";;) {
+    auto result = redis.command({"XRANGE", redis::keys::kJobsQueue, from, "+", "COUNT", count});
+    if (!result.ok() || result.is_error_reply())
+      return redis_error("read jobs:queue", result);
+    auto parsed = parse_entries(result.reply.get());
+    for (auto& entry : parsed) {
+      by_entry_id.emplace(entry.entry_id, entries.size());
+      entries.emplace_back(std::move(entry.job_id), QueuedEntry{entry.entry_id});
+    }
+    if (parsed.size() < static_cast<std::size_t>(page))
+      break;
+    from = "(" + parsed.back().entry_id;
+  }
+  for (std::string from = "-";;) {
+    auto result =
+        redis.command({"XPENDING", redis::keys::kJobsQueue, keys::kWorkersGroup, from, "+", count});
+    if (result.ok() && result.is_error_reply() && result.error_reply().starts_with("NOGROUP"))
+      break;
+    if (!result.ok() || result.is_error_reply())
+      return redis_error("read the pending entries of jobs:queue", result);
+    const redisReply* reply = result.reply.get();
+    if (reply->type != REDIS_REPLY_ARRAY)
+      break;
+    // [[id, consumer, idle ms, deliveries], ...]
+    for (std::size_t i = 0; i < reply->elements; ++i) {
+      const redisReply* item = reply->element[i];
+      if (item->type != REDIS_REPLY_ARRAY || item->elements < 3)
+        continue;
+      auto found = by_entry_id.find(std::string(text_of(item->element[0])));
+      if (found == by_entry_id.end())
+        continue;
+      auto& entry = entries[found->second].second;
+      entry.pending = true;
+      entry.idle = std::chrono::milliseconds(item->element[2]->integer);
+    }
+    if (reply->elements < static_cast<std::size_t>(page))
+      break;
+    from = "(" + std::string(text_of(reply->element[reply->elements - 1]->element[0]));
+  }
+  return entries;
 }
 
 JobResult<std::vector<std::string>> remove_idle_consumers(redis::Connection& redis,

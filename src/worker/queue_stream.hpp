@@ -44,6 +44,24 @@ JobResult<void> touch_entry(redis::Connection& redis, std::string_view consumer,
 // again, and deleting it keeps jobs:queue from growing without bound.
 JobResult<void> finish_entry(redis::Connection& redis, std::string_view entry_id);
 
+// XADD jobs:queue * job_id <id> type <type>: queues a job for the workers.
+JobResult<void> add_queue_entry(redis::Connection& redis, std::string_view job_id,
+                                std::string_view type);
+
+// An entry of jobs:queue as the liveness sweep sees it: delivered to a worker
+// and not acknowledged (pending), and for how long nobody touched it.
+struct QueuedEntry {
+  std::string entry_id;
+  bool pending = false;
+  std::chrono::milliseconds idle{0};
+};
+
+// Every entry of jobs:queue by job id (read in pages of `page` entries), with
+// its pending state from XPENDING. A stream or group that does not exist
+// (Redis restarted empty) has no entries.
+JobResult<std::vector<std::pair<std::string, QueuedEntry>>> list_queue(redis::Connection& redis,
+                                                                       int page = 1000);
+
 // Removes the group's consumers that hold no pending entry and have not read
 // for longer than `min_idle`: workers that stopped or died. Without this every
 // worker process ever started would stay listed in the group. One script, so a

@@ -18,35 +18,39 @@ JobError redis_error(std::string_view what, const redis::CommandResult& result) 
           std::string(what) + ": Redis answered: " + std::string(result.error_reply())};
 }
 
+JobResult<RecordWrite> write_record_if_newer(redis::Connection& redis, const ProgressRecord& record,
+                                             const RecordOptions& options) {
+  const std::string json_text = to_json(record);
+  const std::string seq = std::to_string(record.seq);
+  // EVAL rather than EVALSHA: these writes are rare, and Redis caches the
+  // compiled script by its hash anyway.
+  auto result = redis.command(
+      {"EVAL", redis::scripts::kWriteRecord, "3", redis::keys::record(record.job_id),
+       redis::keys::kEventsStream, redis::keys::cancel(record.job_id), json_text, seq,
+       std::to_string(options.ttl.count()), "1", std::to_string(options.events_max_len),
+       record.job_id, std::string(to_string(record.status))});
+  if (!result.ok() || result.is_error_reply())
+    return redis_error("write the progress record", result);
+  auto reply = redis::parse_write_reply(result.reply.get());
+  if (!reply)
+    return JobError{JobError::Code::internal, {}, "unexpected reply from the write script"};
+  if (reply->written && !reply->replaced_invalid.empty()) {
+    spdlog::warn("progress:job:{} held no record of this job ({}); overwritten", record.job_id,
+                 reply->replaced_invalid);
+  }
+  return RecordWrite{reply->written, reply->seq};
+}
+
 JobResult<std::int64_t> write_record(redis::Connection& redis, ProgressRecord record,
                                      const RecordOptions& options) {
-  const std::string record_key = redis::keys::record(record.job_id);
-  const std::string cancel_key = redis::keys::cancel(record.job_id);
-  const std::string ttl = std::to_string(options.ttl.count());
-  const std::string max_len = std::to_string(options.events_max_len);
-  const std::string status(to_string(record.status));
   // Another writer may get in between; a few rounds settle it (the Tracker does the same).
   for (int round = 0; round < 4; ++round) {
-    const std::string json_text = to_json(record);
-    const std::string seq = std::to_string(record.seq);
-    // EVAL rather than EVALSHA: these writes are rare, and Redis caches the
-    // compiled script by its hash anyway.
-    auto result = redis.command({"EVAL", redis::scripts::kWriteRecord, "3", record_key,
-                                 redis::keys::kEventsStream, cancel_key, json_text, seq, ttl, "1",
-                                 max_len, record.job_id, status});
-    if (!result.ok() || result.is_error_reply())
-      return redis_error("write the progress record", result);
-    auto reply = redis::parse_write_reply(result.reply.get());
-    if (!reply)
-      return JobError{JobError::Code::internal, {}, "unexpected reply from the write script"};
-    if (reply->written) {
-      if (!reply->replaced_invalid.empty()) {
-        spdlog::warn("progress:job:{} held no record of this job ({}); overwritten", record.job_id,
-                     reply->replaced_invalid);
-      }
+    auto written = write_record_if_newer(redis, record, options);
+    if (!written)
+      return written.error();
+    if (written->written)
       return record.seq;
-    }
-    record.seq = reply->seq + 1;
+    record.seq = written->stored_seq + 1;
   }
   return JobError{JobError::Code::unavailable, {}, "the stored record's seq kept moving ahead"};
 }
@@ -64,16 +68,10 @@ JobResult<std::optional<ProgressRecord>> read_record(redis::Connection& redis,
   return record;
 }
 
-JobResult<std::int64_t> write_final_record(redis::Connection& redis, const ProgressRecord& fallback,
-                                           JobStatus status, std::string_view error,
-                                           const RecordOptions& options) {
-  auto stored = read_record(redis, fallback.job_id);
-  if (!stored)
-    return stored.error();
-  ProgressRecord record = stored->value_or(fallback);
-  record.seq = std::max(record.seq, fallback.seq) + 1;
+ProgressRecord final_record(ProgressRecord record, JobStatus status, std::string_view error,
+                            double now) {
   record.status = status;
-  record.last_updated = fallback.last_updated;
+  record.last_updated = now;
   record.eta_seconds = 0.0;
   boost::system::error_code parse_error;
   json::value metadata = json::parse(record.metadata_json, parse_error);
@@ -82,6 +80,18 @@ JobResult<std::int64_t> write_final_record(redis::Connection& redis, const Progr
   if (status == JobStatus::failed)
     metadata.get_object()["error"] = error;
   record.metadata_json = json::serialize(metadata);
+  return record;
+}
+
+JobResult<std::int64_t> write_final_record(redis::Connection& redis, const ProgressRecord& fallback,
+                                           JobStatus status, std::string_view error,
+                                           const RecordOptions& options) {
+  auto stored = read_record(redis, fallback.job_id);
+  if (!stored)
+    return stored.error();
+  ProgressRecord record =
+      final_record(stored->value_or(fallback), status, error, fallback.last_updated);
+  record.seq = std::max(stored->has_value() ? (*stored)->seq : 0, fallback.seq) + 1;
   return write_record(redis, std::move(record), options);
 }
 

@@ -27,6 +27,16 @@ struct RecordOptions {
 JobResult<std::int64_t> write_record(redis::Connection& redis, ProgressRecord record,
                                      const RecordOptions& options);
 
+// One round of write_record: `written` is false when the stored record is
+// not older (someone else wrote meanwhile; `stored_seq` is its seq). For
+// changes that are right only while nothing was written since the caller looked.
+struct RecordWrite {
+  bool written = false;
+  std::int64_t stored_seq = 0;
+};
+JobResult<RecordWrite> write_record_if_newer(redis::Connection& redis, const ProgressRecord& record,
+                                             const RecordOptions& options);
+
 // Reads progress:job:<id>; nullopt when missing or not a record of this job.
 JobResult<std::optional<ProgressRecord>> read_record(redis::Connection& redis,
                                                      std::string_view job_id);
@@ -38,6 +48,11 @@ JobResult<std::optional<ProgressRecord>> read_record(redis::Connection& redis,
 JobResult<std::int64_t> write_final_record(redis::Connection& redis, const ProgressRecord& fallback,
                                            JobStatus status, std::string_view error,
                                            const RecordOptions& options);
+
+// `base` turned into the record that ends the job as `status`: eta 0,
+// metadata.error set for a failure, written at `now`. The seq is left alone.
+ProgressRecord final_record(ProgressRecord base, JobStatus status, std::string_view error,
+                            double now);
 
 // A connection-level or error reply turned into a JobError (`what` says which step).
 JobError redis_error(std::string_view what, const redis::CommandResult& result);

@@ -1,34 +1,22 @@
 #include "worker/worker.hpp"
 
-#include <unistd.h>
-
 #include <spdlog/fmt/fmt.h>
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
-#include <cstdio>
-#include <random>
 
 #include "worker/job_runner.hpp"
 #include "worker/lease.hpp"
+#include "worker/liveness.hpp"
 #include "worker/queue_stream.hpp"
 
 namespace headway::worker {
 
 namespace {
 
-std::string default_consumer_name() {
-  char host[256] = {};
-  if (::gethostname(host, sizeof host - 1) != 0)
-    std::snprintf(host, sizeof host, "worker");
-  std::random_device random;
-  char suffix[16];
-  std::snprintf(suffix, sizeof suffix, "%06x", random() & 0xffffff);
-  return std::string(host) + "-" + std::to_string(::getpid()) + "-" + suffix;
-}
-
 constexpr std::chrono::milliseconds kFirstBackoff{100};
 constexpr std::chrono::milliseconds kMaxBackoff{5000};
+constexpr std::chrono::milliseconds kHeartbeatRetry{100};
 
 }  // namespace
 
@@ -45,7 +33,7 @@ Worker::Worker(WorkerOptions options, store::JobStore& store, JobCatalog catalog
     : options_(std::move(options)),
       store_(store),
       catalog_(std::move(catalog)),
-      consumer_(options_.consumer.empty() ? default_consumer_name() : options_.consumer) {
+      consumer_(options_.consumer.empty() ? unique_process_name() : options_.consumer) {
   options_.concurrency = std::max(1, options_.concurrency);
   options_.max_attempts = std::max(1, options_.max_attempts);
 }
@@ -265,10 +253,15 @@ void Worker::heartbeat_loop() {
   std::string error;
   const auto endpoint = *redis::parse_redis_url(options_.redis_url, error);
   std::unique_ptr<redis::Connection> redis;
+  // After a round that could not reach Redis the next one comes soon, not a
+  // whole interval later: a lease must be renewed as soon as Redis is back,
+  // whatever the fetch loop's own backoff is.
+  const auto retry_after = std::min(options_.heartbeat_interval(), kHeartbeatRetry);
+  bool behind = false;
   while (true) {
     {
       std::unique_lock lock(mutex_);
-      changed_.wait_for(lock, options_.heartbeat_interval());
+      changed_.wait_for(lock, behind ? retry_after : options_.heartbeat_interval());
       if (stopping_ && running_.empty())
         return;
     }
@@ -277,25 +270,45 @@ void Worker::heartbeat_loop() {
       std::lock_guard lock(mutex_);
       running = running_;
     }
-    for (const auto& job : running) {
-      if (!job->lease.held() || job->done.load())
-        continue;
-      if (!redis || redis->broken()) {
-        redis = redis::Connection::open(endpoint, {}, error);
-        if (!redis) {
-          spdlog::warn("worker {}: heartbeat: {}", consumer_, error);
-          break;
-        }
-      }
-      auto refreshed = refresh_lease(*redis, job->entry.job_id, consumer_, options_.lease_ttl());
-      if (refreshed && !*refreshed && job->lease.held()) {
-        job->stop.request(std::string(kLeaseLostReason));
-        continue;
-      }
-      if (auto touched = touch_entry(*redis, consumer_, job->entry.entry_id); !touched)
-        spdlog::warn("worker {}: heartbeat: {}", consumer_, touched.error().message);
-    }
+    behind = !renew_leases(redis, endpoint, running);
   }
+}
+
+bool Worker::renew_leases(std::unique_ptr<redis::Connection>& redis,
+                          const redis::Endpoint& endpoint,
+                          const std::vector<std::shared_ptr<Running>>& running) {
+  for (const auto& job : running) {
+    if (!job->lease.held() || job->done.load())
+      continue;
+    if (!redis || redis->broken()) {
+      std::string error;
+      redis = redis::Connection::open(endpoint, {}, error);
+      if (!redis) {
+        spdlog::warn("worker {}: heartbeat: {}", consumer_, error);
+        return false;
+      }
+    }
+    const std::string& id = job->entry.job_id;
+    auto renewed = renew_lease(*redis, id, consumer_, options_.lease_ttl(), job->lease.attempt());
+    if (!renewed) {
+      spdlog::warn("worker {}: heartbeat: {}", consumer_, renewed.error().message);
+      if (renewed.error().code == JobError::Code::unavailable)
+        return false;
+      continue;
+    }
+    if (*renewed == LeaseRenewal::lost) {
+      if (job->lease.held())
+        job->stop.request(std::string(kLeaseLostReason));
+      continue;
+    }
+    if (*renewed == LeaseRenewal::retaken)
+      spdlog::warn("job {}: its lease was gone (Redis restarted empty?); took it again", id);
+    // After Redis lost jobs:queue the entry is gone; the lease alone shows
+    // the run is alive then (the liveness sweep re-queues runs without one).
+    if (auto touched = touch_entry(*redis, consumer_, job->entry.entry_id); !touched)
+      spdlog::debug("worker {}: heartbeat: {}", consumer_, touched.error().message);
+  }
+  return true;
 }
 
 }  // namespace headway::worker

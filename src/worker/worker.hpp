@@ -55,6 +55,10 @@ class Worker {
   JobResult<std::vector<QueueEntry>> next_entries(redis::Connection& redis, int free_slots,
                                                   ReclaimScan& scan);
   void heartbeat_loop();
+  // One heartbeat round over the running jobs; false when Redis could not be
+  // reached (the loop then retries soon).
+  bool renew_leases(std::unique_ptr<redis::Connection>& redis, const redis::Endpoint& endpoint,
+                    const std::vector<std::shared_ptr<Running>>& running);
   // Drops consumers of stopped or dead workers from the group.
   void forget_dead_consumers(redis::Connection& redis);
   // On a clean stop: this worker's consumer leaves the group if it holds nothing.

@@ -26,13 +26,14 @@ struct WorkerOptions {
   std::string consumer;
   RecordOptions records;
 
-  // The lease outlives a heartbeat interval several times over, and expires
-  // before the entry becomes reclaimable, so a reclaimed entry of a dead
-  // worker finds its lease free.
+  // The lease expires before the entry becomes reclaimable, so a reclaimed
+  // entry of a dead worker finds its lease free. It outlives a heartbeat
+  // interval six times over, so a Redis outage of up to 5/6 of the lease
+  // (the heartbeat retries every 100 ms meanwhile) costs a running job nothing.
   std::chrono::milliseconds lease_ttl() const {
     return std::max(std::chrono::milliseconds(300), reclaim_idle * 3 / 4);
   }
-  std::chrono::milliseconds heartbeat_interval() const { return lease_ttl() / 3; }
+  std::chrono::milliseconds heartbeat_interval() const { return lease_ttl() / 6; }
 };
 
 }  // namespace headway::worker

@@ -82,6 +82,8 @@ StreamLog read_until_done(SseClient& client, std::chrono::seconds limit = 60s) {
 
 class JobsApiTest : public ::testing::TestWithParam<std::string> {
  protected:
+  explicit JobsApiTest(std::vector<std::string> serve_args = {})
+      : serve_{redis_, std::move(serve_args), ServeOptions{fresh_database(GetParam())}} {}
   ~JobsApiTest() override {
     for (auto& worker : workers_) {
       if (worker.running()) {
@@ -110,21 +112,27 @@ class JobsApiTest : public ::testing::TestWithParam<std::string> {
     EXPECT_EQ(response.status, 200) << response.body;
     return response.status == 200 ? body_of(response) : json::object();
   }
-  void start_worker() {
+  void start_worker(const std::vector<std::string>& extra = {}) {
     const char* bin = std::getenv("HEADWAY_BIN");
     ASSERT_NE(bin, nullptr);
-    workers_.push_back(
-        ChildProcess::spawn({bin, "worker", "--redis", redis_.url(), "--db", serve_.db_url(),
-                             "--name", "w" + std::to_string(workers_.size())},
-                            serve_.dir() / "worker.log"));
+    std::vector<std::string> argv = {
+        bin,    "worker",        "--redis", redis_.url(),
+        "--db", serve_.db_url(), "--name",  "w" + std::to_string(workers_.size())};
+    argv.insert(argv.end(), extra.begin(), extra.end());
+    workers_.push_back(ChildProcess::spawn(
+        argv, serve_.dir() / ("worker-" + std::to_string(workers_.size()) + ".log")));
   }
   std::string worker_log() const {
-    std::ifstream in(serve_.dir() / "worker.log");
-    return std::string(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+    std::string logs;
+    for (std::size_t i = 0; i < workers_.size(); ++i) {
+      std::ifstream in(serve_.dir() / ("worker-" + std::to_string(i) + ".log"));
+      logs += std::string(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+    }
+    return logs;
   }
 
   RedisServer redis_;
-  ServeProcess serve_{redis_, {}, ServeOptions{fresh_database(GetParam())}};
+  ServeProcess serve_;
   std::vector<ChildProcess> workers_;
 };
 
@@ -345,6 +353,43 @@ TEST_P(JobsApiTest, JobIdsAreCheckedBeforeTheJobIsLookedUp) {
 
 // `headway serve --config` validates `command` jobs as the workers will.
 INSTANTIATE_TEST_SUITE_P(Backends, JobsApiTest, database_backends(), DatabaseBackendName());
+
+// The server's liveness sweep, with short timeouts.
+class LostJobsApiTest : public JobsApiTest {
+ protected:
+  LostJobsApiTest() : JobsApiTest({"--lost-job-timeout", "1s", "--external-job-timeout", "1s"}) {}
+};
+
+TEST_P(LostJobsApiTest, AStreamOfARunLostWithItsWorkerAndRedisDataGetsDone) {
+  start_worker({"--reclaim-idle", "2"});
+  const auto id = create_id(R"({"type":"timetable","params":{"duration_s":3}})");
+  SseClient stream(serve_.port(), stream_path(id), serve_.auth());
+  auto running = read_stream(
+      stream, [](const StreamLog& log) { return text(log.records.back(), "status") == "running"; });
+  ASSERT_FALSE(running.records.empty()) << worker_log();
+  workers_.back().signal(SIGKILL);
+  workers_.back().wait();
+  redis_.kill();
+  redis_.start();  // empty: the stream falls back to the job table
+
+  start_worker({"--reclaim-idle", "2"});
+  auto log = read_until_done(stream, 90s);
+  EXPECT_EQ(log.done_status, "completed") << worker_log() << serve_.log();
+  ASSERT_FALSE(log.records.empty());
+  EXPECT_EQ(log.records.back().at("attempt").as_int64(), 2);
+  ASSERT_TRUE(eventually([&] { return text(job(id), "status") == "completed"; }));
+}
+
+TEST_P(LostJobsApiTest, AStreamOfASilentExternalJobEndsFailed) {
+  const auto id = create_id(R"({"type":"external","params":{}})");
+  SseClient stream(serve_.port(), stream_path(id), serve_.auth());
+  auto log = read_until_done(stream, 60s);
+  EXPECT_EQ(log.done_status, "failed") << serve_.log();
+  ASSERT_TRUE(eventually([&] { return text(job(id), "status") == "failed"; }));
+  EXPECT_NE(text(job(id), "error").find("no progress record"), std::string::npos);
+}
+
+INSTANTIATE_TEST_SUITE_P(Backends, LostJobsApiTest, database_backends(), DatabaseBackendName());
 
 TEST(JobsApiConfigTest, CommandJobsAreValidatedWithTheWorkersConfiguration) {
   RedisServer redis;

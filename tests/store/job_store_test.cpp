@@ -340,6 +340,43 @@ TYPED_TEST(JobStoreTest, PagesCoverEveryJobOnceAndReportTheTotal) {
   EXPECT_EQ(past_the_end->total, 7);
 }
 
+TYPED_TEST(JobStoreTest, UnfinishedJobsAreListedInIdOrderPageByPage) {
+  for (int n = 1; n <= 7; ++n) {
+    this->create(n);
+  }
+  ASSERT_TRUE(this->store_->apply_record(this->record(2, 2, JobStatus::running)).value() ==
+              ApplyOutcome::applied);
+  ASSERT_TRUE(this->store_->apply_record(this->record(3, 2, JobStatus::initializing)).value() ==
+              ApplyOutcome::applied);
+  for (int n : {4, 5, 6}) {
+    const JobStatus status = n == 4   ? JobStatus::completed
+                             : n == 5 ? JobStatus::failed
+                                      : JobStatus::cancelled;
+    ASSERT_TRUE(this->store_->set_status({.job_id = uuid(n), .status = status}).value());
+  }
+  std::vector<std::string> seen;
+  std::string after;
+  for (int page = 0; page < 10; ++page) {
+    auto jobs = this->store_->list_unfinished_jobs(after, 2);
+    ASSERT_TRUE(jobs.has_value()) << jobs.error().message;
+    if (jobs->empty()) {
+      break;
+    }
+    EXPECT_LE(jobs->size(), 2u);
+    for (const Job& job : *jobs) {
+      EXPECT_FALSE(is_terminal(job.status)) << job.id;
+      seen.push_back(job.id);
+    }
+    after = jobs->back().id;
+  }
+  EXPECT_EQ(seen, (std::vector{uuid(1), uuid(2), uuid(3), uuid(7)}));
+  for (std::int64_t limit : {std::int64_t{0}, kMaxListLimit + 1}) {
+    auto refused = this->store_->list_unfinished_jobs("", limit);
+    ASSERT_FALSE(refused.has_value());
+    EXPECT_EQ(refused.error().code, ErrorCode::invalid_argument);
+  }
+}
+
 TYPED_TEST(JobStoreTest, ARecordAppliesOnlyWhenItsSeqIsNewer) {
   this->create(1);
   ProgressUpdate second = this->record(1, 2);

@@ -12,3 +12,7 @@ headway_add_test(job_queue_test LABEL integration
 headway_add_test(worker_process_test LABEL integration
   SOURCES worker/worker_process_test.cpp worker/worker_fixture.cpp
   LIBS headway_worker)
+
+headway_add_test(liveness_test LABEL integration
+  SOURCES worker/liveness_test.cpp worker/worker_fixture.cpp
+  LIBS headway_worker)

@@ -9,7 +9,7 @@
 namespace headway::test {
 namespace json = boost::json;
 
-WorkerFixture::WorkerFixture() {
+WorkerFixture::WorkerFixture(std::vector<std::string> redis_args) : redis_(std::move(redis_args)) {
   db_url_ = fresh_database(GetParam());
   if (db_url_.empty())
     db_url_ = "sqlite://" + (dir_.path() / "jobs.db").string();

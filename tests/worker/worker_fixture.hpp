@@ -23,7 +23,9 @@ namespace headway::test {
 // wait is a bounded poll of Redis or the table (`eventually`), never a sleep.
 class WorkerFixture : public ::testing::TestWithParam<std::string> {
  protected:
-  WorkerFixture();
+  WorkerFixture() : WorkerFixture(std::vector<std::string>{}) {}
+  // `redis_args` go to redis-server (e.g. AOF on, so a restart keeps the data).
+  explicit WorkerFixture(std::vector<std::string> redis_args);
   ~WorkerFixture() override;
 
   // Creates and queues a job as the server would; fails the test on error.
