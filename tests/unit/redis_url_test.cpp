@@ -43,6 +43,19 @@ TEST(RedisUrlTest, ParsesUnixSocketsWithOptionalDatabase) {
   EXPECT_EQ(endpoint.db, 2);
 }
 
+// Found by redis_url_fuzzer: Boost.URL 1.81's params() iterator reads past
+// an empty query that a fragment follows (`?#x`) until it crashes.
+TEST(RedisUrlTest, UnixSocketQueryFollowedByAFragmentReadsOnlyTheQuery) {
+  const std::string url = std::string("unix:///run/redis.sock?#") + std::string(40, 'x');
+  auto empty_query = parse_ok(url);
+  EXPECT_EQ(empty_query.socket_path, "/run/redis.sock");
+  EXPECT_EQ(empty_query.db, 0);
+  auto with_db = parse_ok("unix:///run/redis.sock?db=2#x");
+  EXPECT_EQ(with_db.db, 2);
+  auto encoded = parse_ok("unix:///run/redis.sock?other=1&d%62=%33&#");
+  EXPECT_EQ(encoded.db, 3);
+}
+
 TEST(RedisUrlTest, DisplayLeavesOutTheCredentials) {
   auto endpoint = parse_ok("redis://u:topsecret@10.0.0.1:7000");
   EXPECT_EQ(endpoint.display().find("topsecret"), std::string::npos);
