@@ -11,6 +11,10 @@ namespace json = boost::json;
 
 namespace {
 
+// Times are compared with the steady clock in nanoseconds; 100 years keep
+// that (and the conversion to milliseconds) far from overflowing.
+constexpr double kMaxSeconds = 100.0 * 365 * 86400;
+
 JobError config_error(const std::string& where, const std::string& message) {
   return bad_request(where, where + ": " + message);
 }
@@ -69,13 +73,15 @@ JobResult<CommandSpec> command_from_config(std::string_view name, const json::va
         return plan.error();
       spec.plan = std::move(*plan);
     } else if (key == "stop_grace_s") {
-      if (!value.is_number() || value.to_number<double>() < 0)
-        return config_error(here, "must be a non-negative number of seconds");
+      if (!value.is_number() || value.to_number<double>() < 0 ||
+          value.to_number<double>() > kMaxSeconds)
+        return config_error(here, "must be a non-negative number of seconds, at most 100 years");
       spec.stop_grace =
           std::chrono::milliseconds(static_cast<std::int64_t>(value.to_number<double>() * 1000.0));
     } else if (key == "timeout_s") {
-      if (!value.is_number() || value.to_number<double>() <= 0)
-        return config_error(here, "must be a positive number of seconds");
+      if (!value.is_number() || value.to_number<double>() <= 0 ||
+          value.to_number<double>() > kMaxSeconds)
+        return config_error(here, "must be a positive number of seconds, at most 100 years");
       spec.timeout =
           std::chrono::milliseconds(static_cast<std::int64_t>(value.to_number<double>() * 1000.0));
     } else if (key != "help") {
