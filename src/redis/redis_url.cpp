@@ -93,6 +93,11 @@ std::optional<Endpoint> parse_redis_url(std::string_view text, std::string& erro
     endpoint.port = *port;
   }
   std::string path = url.path();
+  if (!path.empty() && path.front() != '/') {
+    // Boost.URL 1.81 reads redis://host:70x5 as port 70 and path "x5".
+    error = "not a valid URL: '" + std::string(text) + "'";
+    return std::nullopt;
+  }
   if (!path.empty() && path != "/") {
     auto db = parse_int(std::string_view(path).substr(1), 0, 1 << 20);
     if (!db) {

@@ -64,7 +64,9 @@ TEST(RedisUrlTest, DisplayLeavesOutTheCredentials) {
 TEST(RedisUrlTest, RejectsBadUrlsWithAReason) {
   for (const char* url :
        {"http://127.0.0.1:6379", "redis://127.0.0.1:99999", "redis://127.0.0.1:6379/abc",
-        "unix://relative.sock", "not a url", "redis://127.0.0.1:6379/-1"}) {
+        "unix://relative.sock", "not a url", "redis://127.0.0.1:6379/-1",
+        // Found by redis_url_fuzzer: read as port 70 and database 5.
+        "redis://127.0.0.1:70x5", "redis://[::1]:70v553500"}) {
     std::string error;
     EXPECT_FALSE(parse_redis_url(url, error)) << url;
     EXPECT_FALSE(error.empty()) << url;
