@@ -165,6 +165,7 @@ extern "C" int LLVMFuzzerInitialize(int*, char***) {
   write_file(dir / "web" / "assets" / "app-1a2b3c.js", "console.log('headway')");
   write_file(dir / "secret.txt", kSecret);
   write_file(dir / "web-secret" / "index.html", kSecret);
+  std::filesystem::create_directory_symlink(dir / "web-secret", dir / "web" / "linked");
 
   const std::string db_url = "sqlite://" + (dir / "jobs.db").string();
   {
