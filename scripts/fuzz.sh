@@ -47,30 +47,61 @@ if [[ " ${targets[*]} " == *" http_request "* ]]; then
   export HEADWAY_FUZZ_REDIS_URL="unix://$work/redis.sock"
 fi
 
-printf '%-16s %10s %8s %8s %8s  %s\n' target executions exec/s cov ft result
-for target in "${targets[@]}"; do
-  corpus="$work/corpus/$target"
+# Runs one target; its summary line goes to $work/<target>.result.
+run_target() {
+  local target=$1 corpus="$work/corpus/$1" log="$work/$1.log" result=ok
   mkdir -p "$corpus" "$work/artifacts"
   cp -r "fuzz/corpus/$target/." "$corpus/"
-  options=(-max_total_time="$seconds" -timeout=10 -print_final_stats=1
-           -artifact_prefix="$work/artifacts/$target-")
+  local options=(-max_total_time="$seconds" -timeout=10 -print_final_stats=1
+                 -artifact_prefix="$work/artifacts/$target-")
   [ -f "fuzz/dict/$target.dict" ] && options+=(-dict="fuzz/dict/$target.dict")
   # The server's threads keep allocating between inputs: leak checks per
   # input would only report its live state.
   [ "$target" = http_request ] && options+=(-detect_leaks=0)
-  log="$work/$target.log"
-  result=ok
   "build/fuzz/fuzz/${target}_fuzzer" "${options[@]}" "$corpus" >"$log" 2>&1 || result=FAILED
+  local line runs rate cov ft
   line=$(grep -E '^#[0-9]+' "$log" | tail -1 || true)
   runs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log")
   rate=$(sed -n 's/^stat::average_exec_per_sec: *//p' "$log")
   cov=$(sed -n 's/.* cov: \([0-9]*\).*/\1/p' <<<"$line")
   ft=$(sed -n 's/.* ft: \([0-9]*\).*/\1/p' <<<"$line")
-  printf '%-16s %10s %8s %8s %8s  %s\n' "$target" "${runs:--}" "${rate:--}" "${cov:--}" "${ft:--}" "$result"
-  if [ "$result" != ok ]; then
+  printf '%-16s %10s %8s %8s %8s  %s\n' "$target" "${runs:--}" "${rate:--}" "${cov:--}" \
+    "${ft:--}" "$result" >"$work/$target.result"
+}
+
+# HEADWAY_FUZZ_JOBS targets at a time (default: one per core).
+parallel=${HEADWAY_FUZZ_JOBS:-$(nproc)}
+running=0
+pids=()
+for target in "${targets[@]}"; do
+  if [ "$running" -ge "$parallel" ]; then
+    wait -n "${pids[@]}" || true
+    running=$((running - 1))
+  fi
+  run_target "$target" &
+  pids+=($!)
+  running=$((running + 1))
+done
+for pid in "${pids[@]}"; do
+  wait "$pid" || true
+done
+
+passed=0
+failed=0
+printf '%-16s %10s %8s %8s %8s  %s\n' target executions exec/s cov ft result
+for target in "${targets[@]}"; do
+  cat "$work/$target.result"
+done
+for target in "${targets[@]}"; do
+  if grep -q ' ok$' "$work/$target.result"; then
+    passed=$((passed + 1))
+  else
+    failed=$((failed + 1))
     status=1
-    grep -E 'ERROR|invariant|runtime error|SUMMARY|Test unit written' "$log" | head -20 || true
-    tail -40 "$log"
+    echo "--- $target"
+    grep -E 'ERROR|invariant|runtime error|SUMMARY|Test unit written|Base64' "$work/$target.log" | head -20 || true
+    tail -30 "$work/$target.log"
   fi
 done
+echo "fuzz: $passed passed, $failed failed"
 exit $status
