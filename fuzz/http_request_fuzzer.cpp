@@ -27,6 +27,7 @@
 #include <fstream>
 #include <memory>
 #include <string>
+#include <thread>
 
 #include "auth/accounts.hpp"
 #include "fuzz_check.hpp"
@@ -53,19 +54,25 @@ struct Harness {
 
 Harness* harness = nullptr;
 
+// A connection to the server. It accepts every connection (answering 503
+// beyond its limit), so failing for a second is a finding; a single failure
+// can come from a machine short of ephemeral ports and is retried.
 int connect_loopback(int port) {
-  const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  FUZZ_CHECK(fd >= 0);
   sockaddr_in address{};
   address.sin_family = AF_INET;
   address.sin_port = htons(static_cast<std::uint16_t>(port));
   address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  // The server accepts every connection (it answers 503 beyond its limit).
-  const int connected = ::connect(fd, reinterpret_cast<sockaddr*>(&address), sizeof address);
-  if (connected != 0)
+  for (int attempt = 0; attempt < 50; ++attempt) {
+    const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    FUZZ_CHECK(fd >= 0);
+    if (::connect(fd, reinterpret_cast<sockaddr*>(&address), sizeof address) == 0)
+      return fd;
     std::perror("connect to the server");
-  FUZZ_CHECK(connected == 0);
-  return fd;
+    ::close(fd);
+    std::this_thread::sleep_for(20ms);
+  }
+  FUZZ_CHECK(!"the server accepts connections");
+  return -1;
 }
 
 // Sends `input` on a fresh connection, half-closes it and returns what the

@@ -83,7 +83,7 @@ for target in "${targets[@]}"; do
   running=$((running + 1))
 done
 for pid in "${pids[@]}"; do
-  wait "$pid" || true
+  wait "$pid" 2>/dev/null || true  # already reaped by wait -n: its result is in its file
 done
 
 passed=0
