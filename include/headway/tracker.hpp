@@ -77,12 +77,19 @@ struct TrackerOptions {
   std::string eta_estimator;
   // Called on the flusher thread with each record Redis acknowledged.
   std::function<void(std::string_view record_json)> on_write;
+  // Called on the flusher thread with a warning worth logging: the value
+  // stored for the job was no record of it (another job's, a seq that is not
+  // an integer from 0 to 2^53-1, not JSON) and was overwritten. Empty: the
+  // warning goes to stderr.
+  std::function<void(std::string_view message)> on_warning;
 };
 
 struct TrackerStats {
   std::uint64_t updates = 0;        // calls that changed the state
   std::uint64_t writes = 0;         // records Redis acknowledged
   std::uint64_t failed_writes = 0;  // attempts that failed (Redis down, timeout)
+  std::uint64_t replaced_invalid =
+      0;  // writes that overwrote a value that was no record of the job
 };
 
 namespace detail {

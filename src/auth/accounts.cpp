@@ -74,6 +74,12 @@ Result<User> check_password(AuthStore& store, std::string_view name, std::string
   return user;
 }
 
+Result<bool> rehash_if_outdated(AuthStore& store, const User& user, std::string_view password) {
+  if (!needs_rehash(user.password_hash))
+    return false;
+  return store.replace_password_hash(user.name, user.password_hash, hash_password(password));
+}
+
 Result<IssuedToken> issue_token(AuthStore& store, std::string_view user,
                                 std::optional<double> expires_at, double now) {
   IssuedToken issued;

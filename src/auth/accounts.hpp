@@ -35,6 +35,12 @@ Result<void> change_password(AuthStore& store, std::string_view name, std::strin
 // user and a wrong password, so a caller cannot tell which it was.
 Result<User> check_password(AuthStore& store, std::string_view name, std::string_view password);
 
+// For a `user` whose `password` check_password just accepted: replaces a hash
+// made with a lower cost than the current default by a fresh one (a second
+// scrypt run), leaving the user's sessions alone. Whether it was replaced
+// (false too when the hash changed in between).
+Result<bool> rehash_if_outdated(AuthStore& store, const User& user, std::string_view password);
+
 struct IssuedToken {
   ApiToken token;
   std::string secret;  // shown once; only its hash is stored

@@ -3,6 +3,7 @@
 #include <openssl/evp.h>
 
 #include <charconv>
+#include <optional>
 #include <stdexcept>
 #include <vector>
 
@@ -13,8 +14,11 @@ namespace {
 
 constexpr std::size_t kSaltBytes = 16;
 constexpr std::size_t kHashBytes = 32;
-// scrypt needs 128 * N * r bytes; allow the defaults with room for a raise.
-constexpr std::uint64_t kMaxMemory = 256ull * 1024 * 1024;
+// scrypt needs 128 * r * (N + 2) + 128 * r * p bytes: for the defaults just
+// over 128 MiB, which OpenSSL's own cap (32 MiB) would refuse. This cap allows
+// one doubling of N and bounds what a tampered stored hash can make a login
+// allocate.
+constexpr std::uint64_t kMaxMemory = 257ull * 1024 * 1024;
 
 bool derive(std::string_view password, std::string_view salt, ScryptCost cost, std::string& out) {
   if (cost.log2_n < 1 || cost.log2_n > 22 || cost.r < 1 || cost.r > 32 || cost.p < 1 ||
@@ -63,22 +67,50 @@ std::string hash_password(std::string_view password, ScryptCost cost) {
          base64url_encode(hash);
 }
 
-bool verify_password(std::string_view password, std::string_view encoded) {
+namespace {
+
+// The cost and the salt and hash fields of an encoded hash.
+struct Encoded {
+  ScryptCost cost;
+  std::string_view salt;
+  std::string_view hash;
+};
+
+std::optional<Encoded> parse_encoded(std::string_view encoded) {
   const auto parts = split(encoded, '$');
   if (parts.size() != 4 || parts[0] != "scrypt")
-    return false;
+    return std::nullopt;
   const auto params = split(parts[1], ',');
-  ScryptCost cost;
+  Encoded result;
+  ScryptCost& cost = result.cost;
   if (params.size() != 3 || !parse_int_field(params[0], "ln", cost.log2_n) ||
       !parse_int_field(params[1], "r", cost.r) || !parse_int_field(params[2], "p", cost.p)) {
-    return false;
+    return std::nullopt;
   }
-  const std::string salt = base64url_decode(parts[2]);
-  const std::string expected = base64url_decode(parts[3]);
+  result.salt = parts[2];
+  result.hash = parts[3];
+  return result;
+}
+
+}  // namespace
+
+bool needs_rehash(std::string_view encoded) {
+  const auto parsed = parse_encoded(encoded);
+  const ScryptCost current;
+  return !parsed || parsed->cost.log2_n < current.log2_n || parsed->cost.r < current.r ||
+         parsed->cost.p < current.p;
+}
+
+bool verify_password(std::string_view password, std::string_view encoded) {
+  const auto parsed = parse_encoded(encoded);
+  if (!parsed)
+    return false;
+  const std::string salt = base64url_decode(parsed->salt);
+  const std::string expected = base64url_decode(parsed->hash);
   if (salt.empty() || expected.size() != kHashBytes)
     return false;
   std::string actual;
-  return derive(password, salt, cost, actual) && constant_time_equal(actual, expected);
+  return derive(password, salt, parsed->cost, actual) && constant_time_equal(actual, expected);
 }
 
 }  // namespace headway::auth

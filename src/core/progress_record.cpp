@@ -90,21 +90,25 @@ std::optional<double> number_of(const json::value* v) {
   return std::nullopt;
 }
 
+// An integer from -kMaxSeq to kMaxSeq, written as one (5) or as a double
+// without a fraction (5.0); anything else is no integer a record may hold.
 std::optional<std::int64_t> integer_of(const json::value* v) {
   if (!v)
     return std::nullopt;
-  if (v->is_int64())
-    return v->get_int64();
-  if (v->is_uint64() && v->get_uint64() <= static_cast<std::uint64_t>(INT64_MAX)) {
-    return static_cast<std::int64_t>(v->get_uint64());
+  std::optional<std::int64_t> integer;
+  if (v->is_int64()) {
+    integer = v->get_int64();
+  } else if (v->is_uint64()) {
+    if (v->get_uint64() <= static_cast<std::uint64_t>(kMaxSeq))
+      integer = static_cast<std::int64_t>(v->get_uint64());
+  } else if (v->is_double()) {
+    const double d = v->get_double();
+    if (std::abs(d) <= static_cast<double>(kMaxSeq) && d == std::floor(d))
+      integer = static_cast<std::int64_t>(d);
   }
-  if (v->is_double()) {
-    double d = v->get_double();
-    if (std::isfinite(d) && d == std::floor(d) && std::abs(d) < 9.0e15) {
-      return static_cast<std::int64_t>(d);
-    }
-  }
-  return std::nullopt;
+  if (integer && (*integer > kMaxSeq || *integer < -kMaxSeq))
+    return std::nullopt;
+  return integer;
 }
 
 // Boost.JSON 1.81 reads texts such as 1e400 as infinite doubles and writes
@@ -143,7 +147,7 @@ bool read_key(const json::object& o, RecordKey& key, std::string* error) {
   key.status = *parsed;
   auto seq = integer_of(o.if_contains("seq"));
   if (!seq || *seq < 0)
-    return fail(error, "seq missing or not a non-negative integer");
+    return fail(error, "seq missing or not an integer from 0 to 2^53-1");
   key.seq = *seq;
   return true;
 }
@@ -204,17 +208,37 @@ std::optional<ProgressRecord> parse_progress_record(std::string_view text, std::
   return record;
 }
 
-std::optional<RecordKey> parse_record_key(std::string_view text) {
-  // Records are small: parsed into stack memory, with no allocation unless
-  // one is unusually large.
+namespace {
+
+// Records are small: parsed into stack memory, with no allocation unless one
+// is unusually large.
+template <typename JobMatches>
+RecordVerdict verdict_of(std::string_view text, RecordKey& key, JobMatches job_matches) {
   unsigned char buffer[4096];
   json::monotonic_resource memory(buffer, sizeof buffer);
   boost::system::error_code ec;
   json::value value = json::parse(json::string_view(text.data(), text.size()), ec, &memory);
+  RecordKey parsed;
+  if (ec || !value.is_object() || !read_key(value.get_object(), parsed, nullptr))
+    return RecordVerdict::invalid;
+  const json::string& id = value.get_object().at("job_id").get_string();
+  if (!job_matches(std::string_view(id.data(), id.size())))
+    return RecordVerdict::other_job;
+  key = parsed;
+  return RecordVerdict::valid;
+}
+
+}  // namespace
+
+std::optional<RecordKey> parse_record_key(std::string_view text) {
   RecordKey key;
-  if (ec || !value.is_object() || !read_key(value.get_object(), key, nullptr))
+  if (verdict_of(text, key, [](std::string_view) { return true; }) != RecordVerdict::valid)
     return std::nullopt;
   return key;
+}
+
+RecordVerdict check_record_key(std::string_view text, std::string_view job_id, RecordKey& key) {
+  return verdict_of(text, key, [job_id](std::string_view id) { return id == job_id; });
 }
 
 }  // namespace headway

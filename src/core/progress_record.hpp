@@ -11,6 +11,10 @@
 
 namespace headway {
 
+// The largest seq a record may carry: 2^53 - 1, the largest integer every
+// JSON reader can hold exactly (JavaScript, and Redis's Lua, count in doubles).
+inline constexpr std::int64_t kMaxSeq = (std::int64_t{1} << 53) - 1;
+
 // The progress record of DESIGN.md section 1, as written to Redis and sent to clients.
 struct ProgressRecord {
   std::string job_id;
@@ -37,7 +41,9 @@ std::string to_json(const ProgressRecord& record);
 
 // Parses a record; on failure returns nullopt and, if `error` is set, why.
 // Unknown fields are ignored; missing optional fields take their defaults;
-// job_id, status and seq are required.
+// job_id, status and seq are required, seq an integer from 0 to kMaxSeq
+// (5 and 5.0 alike). An attempt that is no integer in that range counts as
+// missing (1).
 std::optional<ProgressRecord> parse_progress_record(std::string_view json,
                                                     std::string* error = nullptr);
 
@@ -50,6 +56,16 @@ struct RecordKey {
 // and its seq and status, without building the record: for relays that pass
 // the text on unchanged.
 std::optional<RecordKey> parse_record_key(std::string_view json);
+
+// What a relay makes of a record that arrived for one job (under its key or on
+// its channel).
+enum class RecordVerdict {
+  valid,      // a record of that job
+  invalid,    // not a record (parse_record_key refuses it)
+  other_job,  // a valid record whose job_id names another job
+};
+// Checks `json` as a record of `job_id`; sets `key` only when it is valid.
+RecordVerdict check_record_key(std::string_view json, std::string_view job_id, RecordKey& key);
 
 // Appends `value` as a JSON number: the shortest text that reads back exactly.
 // (Boost.JSON 1.81 prints doubles in exponent form, e.g. 5E1, which is valid

@@ -3,6 +3,7 @@
 #include "redis/connection.hpp"
 #include "redis/keys.hpp"
 #include "redis/scripts.hpp"
+#include "redis/write_reply.hpp"
 #include "tracker/record_sink.hpp"
 
 namespace headway::detail {
@@ -46,15 +47,15 @@ class RedisSink final : public RecordSink {
         outcome.error = "Redis refused the write: " + std::string(result.error_reply());
         return outcome;
       }
-      const redisReply* reply = result.reply.get();
-      if (reply->type != REDIS_REPLY_ARRAY || reply->elements != 3) {
+      auto reply = redis::parse_write_reply(result.reply.get());
+      if (!reply) {
         outcome.error = "unexpected reply from the write script";
         return outcome;
       }
-      outcome.kind =
-          reply->element[0]->integer == 1 ? WriteOutcome::Kind::written : WriteOutcome::Kind::stale;
-      outcome.stored_seq = reply->element[1]->integer;
-      outcome.cancel_requested = reply->element[2]->integer == 1;
+      outcome.kind = reply->written ? WriteOutcome::Kind::written : WriteOutcome::Kind::stale;
+      outcome.stored_seq = reply->seq;
+      outcome.cancel_requested = reply->cancel_requested;
+      outcome.replaced_invalid = std::move(reply->replaced_invalid);
       return outcome;
     }
     outcome.error = "Redis keeps losing the write script";

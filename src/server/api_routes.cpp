@@ -10,7 +10,9 @@
 #include "server/auth.hpp"
 #include "server/blocking.hpp"
 #include "server/cors.hpp"
+#include "server/recorder.hpp"
 #include "server/streams.hpp"
+#include "worker/job_queue.hpp"
 
 namespace headway::server {
 namespace {
@@ -59,7 +61,9 @@ std::int64_t last_event_id(const Request& request) {
   }
   std::int64_t seq = 0;
   auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), seq);
-  return ec == std::errc{} && end == text.data() + text.size() && seq > 0 ? seq : 0;
+  // An id above kMaxSeq names no record this server sent: start afresh.
+  return ec == std::errc{} && end == text.data() + text.size() && seq > 0 && seq <= kMaxSeq ? seq
+                                                                                            : 0;
 }
 
 enum class Existence { exists, unknown, cannot_tell };
@@ -129,25 +133,45 @@ Handler progress_handler(Services& services) {
   };
 }
 
+// Every connection a request may need, each checked as it is: the command
+// connection and the job queue's by a PING (the queue's goes out only when
+// the others are up, so a hung Redis costs one timeout, not two), the
+// pub/sub connections and the recorder by the state they track (they are
+// always reading, so they see Redis go at once), the database by a query.
 Handler health_handler(Services& services) {
   return [&services](RequestContext& context) -> awaitable<std::optional<Response>> {
     // (A named vector: GCC 12 mis-compiles a braced list inside co_await.)
     std::vector<std::string> command(1, "PING");
     auto [ec, reply] = co_await services.redis.execute(std::move(command));
-    const bool redis_ok = !ec && reply && reply->type != REDIS_REPLY_ERROR;
+    const bool commands_ok = !ec && reply && reply->type != REDIS_REPLY_ERROR;
     const bool pubsub_ok = services.pubsub.connected();
+    const bool recorder_ok = !services.recorder || services.recorder->connected();
+    bool queue_ok = false;
+    if (commands_ok && pubsub_ok && services.job_queue) {
+      auto queue = services.job_queue;
+      auto ping = co_await run_blocking(services.db_pool, [queue] { return queue->ping(); });
+      queue_ok = ping.has_value();
+    }
+    const bool redis_ok = commands_ok && pubsub_ok && queue_ok && recorder_ok;
     auto ping =
         co_await run_blocking(services.db_pool, [&services] { return services.store.ping(); });
     const bool db_ok = ping.has_value();
-    const bool healthy = redis_ok && pubsub_ok && db_ok;
+    const bool healthy = redis_ok && db_ok;
+    const auto flag = [](bool up) { return up ? "true" : "false"; };
     std::string body = "{\"status\":\"";
     body += healthy ? "healthy" : "unhealthy";
     body += "\",\"redis\":{\"status\":\"";
-    body += redis_ok && pubsub_ok ? "up" : "down";
+    body += redis_ok ? "up" : "down";
     body += "\",\"commands\":";
-    body += redis_ok ? "true" : "false";
+    body += flag(commands_ok);
     body += ",\"pubsub\":";
-    body += pubsub_ok ? "true" : "false";
+    body += flag(pubsub_ok);
+    body += ",\"queue\":";
+    body += flag(queue_ok);
+    if (services.recorder) {
+      body += ",\"recorder\":";
+      body += flag(recorder_ok);
+    }
     body += "},\"database\":{\"status\":\"";
     body += db_ok ? "up" : "down";
     body += "\"";
@@ -159,7 +183,7 @@ Handler health_handler(Services& services) {
     body += ",\"connections\":" + std::to_string(services.connections.count());
     body +=
         services.auth.disabled() ? ",\"auth\":\"disabled (insecure)\"}" : ",\"auth\":\"enabled\"}";
-    services.metrics.redis_up().Set(redis_ok && pubsub_ok ? 1 : 0);
+    services.metrics.redis_up().Set(redis_ok ? 1 : 0);
     co_return json_response(context.request,
                             healthy ? http::status::ok : http::status::service_unavailable,
                             std::move(body));
@@ -179,7 +203,8 @@ Handler metrics_handler(Services& services) {
     Response response(http::status::ok, context.request.version());
     response.set(http::field::content_type, "text/plain; version=0.0.4; charset=utf-8");
     response.keep_alive(context.request.keep_alive());
-    services.metrics.redis_up().Set(services.redis.connected() && services.pubsub.connected());
+    services.metrics.redis_up().Set(services.redis.connected() && services.pubsub.connected() &&
+                                    (!services.recorder || services.recorder->connected()));
     services.metrics.open_connections().Set(static_cast<double>(services.connections.count()));
     response.body() = services.metrics.render();
     response.prepare_payload();

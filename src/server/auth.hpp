@@ -40,8 +40,9 @@ struct AuthDecision {
 // Thread-safe: its caches lock; store calls run on the database pool.
 class Authenticator {
  public:
-  // `password_pool` runs password checks (scrypt: tens of milliseconds and
-  // 32 MiB each), so a burst of logins never holds the database pool's threads.
+  // `password_pool` runs password checks (scrypt: a few hundred milliseconds
+  // and 128 MiB each), so a burst of logins never holds the database pool's
+  // threads; its size bounds the memory logins take at once.
   Authenticator(const ServerConfig& config, store::JobStore& store, asio::thread_pool& db_pool,
                 asio::thread_pool& password_pool, std::string stream_token_key);
 

@@ -109,8 +109,12 @@ Handler login_handler(Services& services) {
     }
     auto& accounts = authenticator.accounts();
     const LoginRequest& credentials = *login;
-    auto user = co_await run_blocking(authenticator.password_pool(), [&accounts, &credentials] {
-      return auth::check_password(accounts, credentials.username, credentials.password);
+    std::optional<store::Result<bool>> rehashed;
+    auto user = co_await run_blocking(authenticator.password_pool(), [&] {
+      auto checked = auth::check_password(accounts, credentials.username, credentials.password);
+      if (checked)
+        rehashed = auth::rehash_if_outdated(accounts, *checked, credentials.password);
+      return checked;
     });
     if (!user) {
       if (user.error().code != store::ErrorCode::not_found) {
@@ -123,6 +127,12 @@ Handler login_handler(Services& services) {
                                "wrong user name or password");
     }
     limiter.succeeded(login->username, address, began);
+    if (rehashed && !*rehashed) {
+      spdlog::warn("login: cannot store user {}'s password at the current cost: {}", quoted_user,
+                   rehashed->error().message);
+    } else if (rehashed && **rehashed) {
+      spdlog::info("login: user {}'s password rehashed at the current scrypt cost", quoted_user);
+    }
     const std::string session_id = auth::random_token(32);
     const std::string session_hash = auth::sha256_hex(session_id);
     store::Session session;

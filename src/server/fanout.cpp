@@ -139,15 +139,17 @@ void Fanout::leave(const std::shared_ptr<Topic>& topic,
 }
 
 void Fanout::deliver(std::string_view channel, std::string_view payload) {
-  auto update = parse_update(payload);
+  const std::string_view job_id = job_of_channel(channel);
+  RecordVerdict verdict = RecordVerdict::valid;
+  auto update = parse_update(payload, job_id, verdict);
   if (!update) {
-    metrics_.redis_malformed().Increment();
+    metrics_.record_dropped(verdict);
     return;
   }
   std::shared_ptr<Topic> topic;
   {
     std::lock_guard lock(mutex_);
-    auto it = topics_.find(job_of_channel(channel));
+    auto it = topics_.find(job_id);
     if (it == topics_.end())
       return;
     topic = it->second;

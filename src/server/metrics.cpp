@@ -63,7 +63,13 @@ Metrics::Metrics() : registry_(std::make_shared<prometheus::Registry>()) {
   redis_misses_ = single<C>(r, "headway_redis_misses_total",
                             "Snapshot reads that found no usable record in Redis");
   redis_malformed_ = single<C>(r, "headway_redis_malformed_total",
-                               "Records in Redis (keys or messages) that were not valid JSON");
+                               "Values in Redis (keys or messages) that were not valid records");
+  auto& dropped = prometheus::BuildCounter()
+                      .Name("headway_records_dropped_total")
+                      .Help("Records from Redis (keys or messages) not relayed, by reason")
+                      .Register(r);
+  dropped_invalid_ = &dropped.Add({{"reason", "invalid"}});
+  dropped_other_job_ = &dropped.Add({{"reason", "other_job"}});
   db_fallbacks_ = single<C>(r, "headway_db_fallbacks_total",
                             "Records synthesized from the job table instead of Redis");
   db_errors_ = single<C>(r, "headway_db_errors_total", "Failed job-table calls");
@@ -99,6 +105,20 @@ void Metrics::http_request(std::string_view route, unsigned status, double secon
     static const prometheus::Histogram::BucketBoundaries buckets = {
         0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5};
     http_duration_->Add({{"route", route_label}}, buckets).Observe(seconds);
+  }
+}
+
+void Metrics::record_dropped(RecordVerdict verdict) {
+  switch (verdict) {
+    case RecordVerdict::valid:
+      return;
+    case RecordVerdict::invalid:
+      dropped_invalid_->Increment();
+      redis_malformed_->Increment();
+      return;
+    case RecordVerdict::other_job:
+      dropped_other_job_->Increment();
+      return;
   }
 }
 

@@ -10,6 +10,8 @@
 #include <string>
 #include <string_view>
 
+#include "core/progress_record.hpp"
+
 namespace headway::server {
 
 enum class Transport { sse, websocket };
@@ -33,6 +35,9 @@ class Metrics {
   prometheus::Gauge& redis_up() { return *redis_up_; }
   prometheus::Counter& redis_misses() { return *redis_misses_; }
   prometheus::Counter& redis_malformed() { return *redis_malformed_; }
+  // Counts a record from Redis (key or message) that was not relayed; an
+  // invalid one also in redis_malformed().
+  void record_dropped(RecordVerdict verdict);
   prometheus::Counter& db_fallbacks() { return *db_fallbacks_; }
   prometheus::Counter& db_errors() { return *db_errors_; }
   prometheus::Counter& redis_reconnects(bool pubsub) {
@@ -60,6 +65,8 @@ class Metrics {
   prometheus::Gauge* redis_up_;
   prometheus::Counter* redis_misses_;
   prometheus::Counter* redis_malformed_;
+  prometheus::Counter* dropped_invalid_;
+  prometheus::Counter* dropped_other_job_;
   prometheus::Counter* db_fallbacks_;
   prometheus::Counter* db_errors_;
   prometheus::Counter* reconnects_pubsub_;

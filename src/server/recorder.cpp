@@ -81,14 +81,23 @@ bool Recorder::ensure_group() {
 
 void Recorder::run() {
   auto delay = config_.redis_retry_min;
+  std::uint64_t reconnects_seen = 0;
   while (!stopping_) {
-    if (!connection_ || connection_->broken()) {
-      if (!connect()) {
-        connection_.reset();
-        pause(delay);
-        delay = std::min(delay * 2, config_.redis_retry_max);
+    const bool fresh = !connection_ || connection_->broken();
+    if (fresh && !connect()) {
+      connected_ = false;
+      connection_.reset();
+      pause(delay);
+      delay = std::min(delay * 2, config_.redis_retry_max);
+      continue;
+    }
+    connected_ = true;
+    // A new connection, opened here or by the connection itself because Redis
+    // had closed the old one (a restart) between two commands.
+    if (fresh || connection_->reconnects() != reconnects_seen) {
+      reconnects_seen = connection_->reconnects();
+      if (!fresh && !ensure_group())
         continue;
-      }
       delay = config_.redis_retry_min;
       spdlog::info("recorder: reading {} as {}/{}", redis::keys::kEventsStream,
                    config_.recorder_group, consumer_);
@@ -98,7 +107,9 @@ void Recorder::run() {
       }
       claim_abandoned();
     }
-    if (read_round(">") == Round::failed) {
+    const Round round = read_round(">");
+    connected_ = !connection_->broken();
+    if (round == Round::failed) {
       // A database failure leaves entries pending; re-read them after a pause.
       pause(delay);
       delay = std::min(delay * 2, config_.redis_retry_max);
@@ -182,14 +193,20 @@ bool Recorder::fold_entry(const redisReply* entry, std::string& id) {
   id = std::string(reply_text(entry->element[0]));
   const redisReply* fields = entry->element[1];
   std::string_view record_json;
+  std::string_view entry_job_id;
   if (fields->type == REDIS_REPLY_ARRAY) {
     for (std::size_t f = 0; f + 1 < fields->elements; f += 2) {
-      if (reply_text(fields->element[f]) == "record")
+      const std::string_view field = reply_text(fields->element[f]);
+      if (field == "record")
         record_json = reply_text(fields->element[f + 1]);
+      else if (field == "job_id")
+        entry_job_id = reply_text(fields->element[f + 1]);
     }
   }
   auto record = parse_progress_record(record_json);
-  if (!record) {
+  // An entry whose record names another job than the entry does was not
+  // written by write_record.lua; it changes no row.
+  if (!record || record->job_id != entry_job_id) {
     metrics_.recorder_events("malformed").Increment();
     return true;
   }

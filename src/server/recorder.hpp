@@ -40,6 +40,10 @@ class Recorder {
   void start();
   // Returns within about one BLOCK period (1 s).
   void stop();
+  // Whether its Redis connection is up, as its last command found it. The
+  // recorder is nearly always inside a blocking read, so a connection Redis
+  // closes is noticed at once.
+  bool connected() const { return connected_.load(); }
 
  private:
   enum class Round { idle, progressed, failed };
@@ -62,6 +66,7 @@ class Recorder {
   std::mutex mutex_;
   std::condition_variable wake_;
   std::atomic<bool> stopping_{false};
+  std::atomic<bool> connected_{false};
 };
 
 }  // namespace headway::server

@@ -102,6 +102,7 @@ std::string Server::start() {
       !refused.empty())
     return refused;
   s.db_pool = std::make_unique<asio::thread_pool>(2);
+  // Two threads: at 128 MiB per scrypt hash, logins take at most 256 MiB at once.
   s.password_pool = std::make_unique<asio::thread_pool>(2);
   const RedisCommands::Options command_options{s.config.redis_command_timeout,
                                                s.config.redis_retry_min, s.config.redis_retry_max};
@@ -119,7 +120,7 @@ std::string Server::start() {
                                            std::move(stream_token_key));
   s.services = std::make_unique<Services>(Services{s.config, s.metrics, *s.store, *s.db_pool,
                                                    *s.redis, s.pubsub, *s.snapshots, *s.fanout,
-                                                   s.connections, *s.auth});
+                                                   s.connections, *s.auth, nullptr, nullptr});
   add_progress_routes(s.router, *s.services);
   add_auth_routes(s.router, *s.services);
   if (auto error = s.add_job_and_static_routes(*endpoint); !error.empty())
@@ -147,6 +148,7 @@ std::string Server::start() {
   if (s.config.recorder) {
     s.recorder = std::make_unique<Recorder>(*endpoint, *s.store, s.config, s.metrics);
     s.recorder->start();
+    s.services->recorder = s.recorder.get();
   }
   asio::co_spawn(s.control, s.accept_loop(), asio::detached);
   for (auto& context : s.contexts) {
@@ -207,8 +209,12 @@ std::string Server::Impl::add_job_and_static_routes(const redis::Endpoint& endpo
       return "--config: " + loaded.error().message;
     worker_config = std::move(*loaded);
   }
+  const redis::Connection::Timeouts timeouts{config.redis_command_timeout,
+                                             config.redis_command_timeout};
   job_queue = std::make_unique<worker::JobQueue>(endpoint, *store,
-                                                 worker::JobCatalog(std::move(worker_config)));
+                                                 worker::JobCatalog(std::move(worker_config)),
+                                                 worker::RecordOptions{}, timeouts);
+  services->job_queue = job_queue.get();
   add_job_routes(router, *services, *job_queue);
 
   std::filesystem::path web_root = config.web_root;

@@ -11,7 +11,13 @@
 #include "server/snapshots.hpp"
 #include "store/job_store.hpp"
 
+namespace headway::worker {
+class JobQueue;
+}
+
 namespace headway::server {
+
+class Recorder;
 
 // The long-lived parts a request handler may use; owned by the Server.
 struct Services {
@@ -25,6 +31,9 @@ struct Services {
   Fanout& fanout;
   Connections& connections;
   Authenticator& auth;
+  // Set once they exist (after the routes are added); health checks them.
+  worker::JobQueue* job_queue;
+  const Recorder* recorder;  // null under --recorder false
 };
 
 }  // namespace headway::server

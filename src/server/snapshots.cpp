@@ -18,14 +18,16 @@ awaitable<Snapshots::Read> Snapshots::from_redis(const std::string& job_id) {
     co_return read;
   }
   if (reply->type == REDIS_REPLY_STRING) {
-    if (auto update = parse_update(reply_text(reply.get()))) {
+    RecordVerdict verdict = RecordVerdict::valid;
+    if (auto update = parse_update(reply_text(reply.get()), job_id, verdict)) {
       read.outcome = Outcome::found;
       read.update = std::move(update);
       co_return read;
     }
-    metrics_.redis_malformed().Increment();
-    spdlog::warn("progress:job:{} holds a value that is not a valid record; treated as missing",
-                 job_id);
+    metrics_.record_dropped(verdict);
+    spdlog::warn("progress:job:{} holds {}; treated as missing", job_id,
+                 verdict == RecordVerdict::other_job ? "another job's record"
+                                                     : "a value that is not a valid record");
   }
   metrics_.redis_misses().Increment();
   read.outcome = Outcome::missing;

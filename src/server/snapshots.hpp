@@ -30,7 +30,7 @@ class Snapshots {
       : redis_(redis), store_(store), db_pool_(db_pool), metrics_(metrics) {}
 
   // The record stored under progress:job:<id>. A value that is not a valid
-  // record counts as missing (and in headway_redis_malformed_total).
+  // record of that job counts as missing (and in headway_records_dropped_total).
   awaitable<Read> from_redis(const std::string& job_id);
   // A record synthesized from the job's row; missing when there is no row.
   awaitable<Read> from_database(const std::string& job_id);

@@ -41,11 +41,13 @@ Update make_update(std::int64_t seq, JobStatus status, std::string json) {
   return Update{seq, status, std::move(rendered)};
 }
 
-std::optional<Update> parse_update(std::string_view json) {
-  auto key = parse_record_key(json);
-  if (!key)
+std::optional<Update> parse_update(std::string_view json, std::string_view job_id,
+                                   RecordVerdict& verdict) {
+  RecordKey key;
+  verdict = check_record_key(json, job_id, key);
+  if (verdict != RecordVerdict::valid)
     return std::nullopt;
-  return make_update(key->seq, key->status, std::string(json));
+  return make_update(key.seq, key.status, std::string(json));
 }
 
 Update synthesize_update(const store::Job& job) {

@@ -7,6 +7,7 @@
 #include <string_view>
 
 #include "core/job_status.hpp"
+#include "core/progress_record.hpp"
 #include "store/job_store.hpp"
 
 namespace headway::server {
@@ -34,8 +35,11 @@ struct Update {
 // An update for a record already known to be valid.
 Update make_update(std::int64_t seq, JobStatus status, std::string json);
 
-// Parses a record from Redis; nullopt when it is not a valid record.
-std::optional<Update> parse_update(std::string_view json);
+// Parses a record that Redis holds for `job_id` (under its key or on its
+// channel); nullopt when it is no valid record of that job, with `verdict`
+// saying why (so the caller can count it).
+std::optional<Update> parse_update(std::string_view json, std::string_view job_id,
+                                   RecordVerdict& verdict);
 
 // A record synthesized from a job-table row (DESIGN section 4: the fallback
 // while Redis is down or the key is missing): status, stage and progress from

@@ -55,6 +55,11 @@ class AuthStore {
   virtual Result<User> get_user(std::string_view name) = 0;
   virtual Result<std::int64_t> count_users() = 0;
   virtual Result<void> set_password_hash(std::string_view name, std::string_view hash) = 0;
+  // Replaces the user's hash by `new_hash` only if it still is `old_hash` (a
+  // rehash of the same password at a higher cost: sessions stay, and a
+  // password changed meanwhile is not undone). Whether it was replaced.
+  virtual Result<bool> replace_password_hash(std::string_view name, std::string_view old_hash,
+                                             std::string_view new_hash) = 0;
   // Also removes the user's tokens and sessions; not_found if no such user.
   // A user who owns jobs: conflict (the message says how many) with
   // OwnedJobs::refuse; with OwnedJobs::remove the jobs go too, atomically.

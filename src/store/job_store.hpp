@@ -48,7 +48,7 @@ struct Job {
 // The record is the job's whole state, so applying it overwrites the row.
 struct ProgressUpdate {
   std::string job_id;
-  std::int64_t seq = 0;  // >= 1
+  std::int64_t seq = 0;  // 1..kMaxSeq (2^53-1); others are invalid_argument
   JobStatus status = JobStatus::running;
   std::string stage;
   double stage_progress = 0;    // 0..100

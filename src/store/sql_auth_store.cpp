@@ -134,6 +134,21 @@ Result<void> SqlJobStore::set_password_hash(std::string_view name, std::string_v
   });
 }
 
+Result<bool> SqlJobStore::replace_password_hash(std::string_view name, std::string_view old_hash,
+                                                std::string_view new_hash) {
+  std::lock_guard lock(mutex_);
+  return guarded([&]() -> Result<bool> {
+    if (new_hash.empty())
+      return invalid_argument("password hash must not be empty");
+    const std::array params{SqlParam::of(new_hash), SqlParam::of(name), SqlParam::of(old_hash)};
+    auto changed = connection_->execute(
+        "UPDATE users SET password_hash = ? WHERE name = ? AND password_hash = ?", params);
+    if (!changed)
+      return changed.error();
+    return *changed > 0;
+  });
+}
+
 Result<void> SqlJobStore::remove_user(std::string_view name, OwnedJobs jobs) {
   std::lock_guard lock(mutex_);
   return guarded([&]() -> Result<void> {

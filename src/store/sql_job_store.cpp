@@ -7,8 +7,12 @@
 #include <exception>
 #include <string>
 
+#include "core/progress_record.hpp"
+
 namespace headway::store {
 namespace {
+
+constexpr const char* kSeqRange = "seq must be an integer from 1 to 2^53-1";
 
 // Column order shared by every SELECT and by row_to_job.
 constexpr const char* kJobColumns =
@@ -205,6 +209,9 @@ Result<Job> SqlJobStore::create_job_locked(const Job& input) {
   if (input.attempts < 0 || input.last_seq < 0) {
     return invalid_argument("attempts and last_seq must not be negative");
   }
+  if (input.last_seq > kMaxSeq) {
+    return invalid_argument("last_seq must be at most 2^53-1");
+  }
 
   Job job = input;
   job.id = std::move(*id);
@@ -313,8 +320,8 @@ Result<ApplyOutcome> SqlJobStore::apply_record_locked(const ProgressUpdate& upda
   if (!id) {
     return id.error();
   }
-  if (update.seq < 1) {
-    return invalid_argument("seq must be at least 1");
+  if (update.seq < 1 || update.seq > kMaxSeq) {
+    return invalid_argument(kSeqRange);
   }
   if (update.attempt < 0) {
     return invalid_argument("attempt must not be negative");
@@ -378,8 +385,8 @@ Result<bool> SqlJobStore::set_status_locked(const StatusChange& change) {
   if (!id) {
     return id.error();
   }
-  if (change.seq && *change.seq < 1) {
-    return invalid_argument("seq must be at least 1");
+  if (change.seq && (*change.seq < 1 || *change.seq > kMaxSeq)) {
+    return invalid_argument(kSeqRange);
   }
   const double now = clock_->now();
   const bool terminal = is_terminal(change.status);

@@ -41,6 +41,8 @@ class SqlJobStore final : public JobStore, public AuthStore {
   Result<User> get_user(std::string_view name) override;
   Result<std::int64_t> count_users() override;
   Result<void> set_password_hash(std::string_view name, std::string_view hash) override;
+  Result<bool> replace_password_hash(std::string_view name, std::string_view old_hash,
+                                     std::string_view new_hash) override;
   Result<void> remove_user(std::string_view name, OwnedJobs jobs) override;
   Result<ApiToken> create_token(const ApiToken& token, std::string_view token_hash) override;
   Result<std::pair<User, ApiToken>> find_token(std::string_view token_hash) override;

@@ -2,7 +2,9 @@
 // cache of prepared statements.
 
 #include <sqlite3.h>
+#include <sys/stat.h>
 
+#include <optional>
 #include <string>
 #include <unordered_map>
 
@@ -46,9 +48,23 @@ class StatementUse {
   sqlite3_stmt* statement_;
 };
 
+// Which file a path names: unlinking or replacing the file changes it.
+struct FileIdentity {
+  dev_t device = 0;
+  ino_t inode = 0;
+  bool operator==(const FileIdentity&) const = default;
+};
+
+std::optional<FileIdentity> identity_of(const std::string& path) {
+  struct stat info {};
+  if (::stat(path.c_str(), &info) != 0)
+    return std::nullopt;
+  return FileIdentity{info.st_dev, info.st_ino};
+}
+
 class SqliteConnection final : public SqlConnection {
  public:
-  explicit SqliteConnection(sqlite3* db) : db_(db) {}
+  SqliteConnection(sqlite3* db, std::string path) : db_(db), path_(std::move(path)) {}
   ~SqliteConnection() override {
     for (auto& [sql, statement] : statements_) {
       sqlite3_finalize(statement);
@@ -61,6 +77,8 @@ class SqliteConnection final : public SqlConnection {
   SqlDialect dialect() const override { return SqlDialect::sqlite; }
 
   Result<void> execute_script(std::string_view sql) override {
+    if (auto gone = check_file(); !gone)
+      return gone.error();
     const std::string text(sql);
     char* message = nullptr;
     const int rc = sqlite3_exec(db_, text.c_str(), nullptr, nullptr, &message);
@@ -88,6 +106,15 @@ class SqliteConnection final : public SqlConnection {
     }
     return rows;
   }
+
+  // From here on every statement first checks that the path still names the
+  // file this connection has open. SQLite keeps working on an unlinked file
+  // (the descriptor keeps it alive) and everything written to it would be
+  // lost when the process ends, so a deleted or replaced file fails every
+  // call instead: the health check reports it, and writes are refused with
+  // a clear error. Reopening is not attempted: it would create an empty
+  // job table and quietly lose every job.
+  void remember_file() { identity_ = identity_of(path_); }
 
   Result<void> begin_exclusive() override { return execute_script("BEGIN IMMEDIATE"); }
   Result<void> commit() override { return execute_script("COMMIT"); }
@@ -154,8 +181,19 @@ class SqliteConnection final : public SqlConnection {
     }
   }
 
+  Result<void> check_file() const {
+    if (!identity_ || identity_of(path_) == identity_)
+      return {};
+    return Error{ErrorCode::unavailable,
+                 "the SQLite database file '" + path_ +
+                     "' was deleted or replaced while open; nothing more is written to it "
+                     "(it would be lost): restore the file or restart headway"};
+  }
+
   Result<void> run(std::string_view sql, std::span<const SqlParam> params,
                    std::vector<SqlRow>* rows) {
+    if (auto gone = check_file(); !gone)
+      return gone.error();
     auto prepared = prepare(sql);
     if (!prepared) {
       return prepared.error();
@@ -184,6 +222,8 @@ class SqliteConnection final : public SqlConnection {
   }
 
   sqlite3* db_;
+  std::string path_;
+  std::optional<FileIdentity> identity_;
   std::unordered_map<std::string, sqlite3_stmt*> statements_;
 };
 
@@ -202,7 +242,7 @@ Result<std::unique_ptr<SqlConnection>> open_sqlite_connection(const std::string&
   }
   sqlite3_extended_result_codes(db, 1);
   sqlite3_busy_timeout(db, busy_timeout_ms);
-  auto connection = std::make_unique<SqliteConnection>(db);
+  auto connection = std::make_unique<SqliteConnection>(db, path);
 
   // WAL lets readers in other processes (the CLI, a second server) proceed
   // while the recorder writes; NORMAL sync is durable across process crashes
@@ -218,6 +258,8 @@ Result<std::unique_ptr<SqlConnection>> open_sqlite_connection(const std::string&
         std::get<std::string>(mode->front()[0]) != "wal") {
       return Error{ErrorCode::unavailable, "SQLite database '" + path + "' refused WAL mode"};
     }
+    // The file is open by now (journal_mode read its header).
+    connection->remember_file();
   }
   if (auto pragmas = connection->execute_script("PRAGMA synchronous=NORMAL; "
                                                 "PRAGMA foreign_keys=ON;");

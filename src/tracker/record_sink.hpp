@@ -24,6 +24,9 @@ struct WriteOutcome {
   std::int64_t stored_seq = 0;  // for stale: the seq already stored
   bool cancel_requested = false;
   std::string error;  // for failed
+  // For written: why the value stored before was no record of this job and
+  // was overwritten (empty when it was one, or there was none).
+  std::string replaced_invalid;
 };
 
 // Where a Tracker's records go: Redis in production, a recording fake in unit
@@ -31,7 +34,8 @@ struct WriteOutcome {
 class RecordSink {
  public:
   virtual ~RecordSink() = default;
-  // Writes the record unless the stored one has a seq >= request.seq (stale).
+  // Writes the record unless the stored one is a record of this job with a
+  // seq >= request.seq (stale).
   virtual WriteOutcome write(const WriteRequest& request) = 0;
   // Whether progress:cancel:<id> exists; nullopt when the sink is unreachable.
   virtual std::optional<bool> cancel_requested(std::string_view job_id) = 0;

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdio>
 #include <stdexcept>
 
 namespace headway::detail {
@@ -236,7 +237,7 @@ Result TrackerImpl::flush(std::chrono::milliseconds timeout) {
 
 TrackerStats TrackerImpl::stats() const {
   std::lock_guard lock(mutex_);
-  return {updates_, writes_.load(), failed_writes_.load()};
+  return {updates_, writes_.load(), failed_writes_.load(), replaced_invalid_.load()};
 }
 
 // Requires the lock. The hot path of every update: no allocation of its own
@@ -366,6 +367,8 @@ bool TrackerImpl::write(const State& state, std::optional<double> eta, bool appe
       case WriteOutcome::Kind::written:
         seq_ = seq;
         writes_.fetch_add(1, std::memory_order_relaxed);
+        if (!outcome.replaced_invalid.empty())
+          warn_replaced(outcome.replaced_invalid);
         if (outcome.cancel_requested)
           cancel_.store(true, std::memory_order_relaxed);
         if (options_.on_write)
@@ -387,6 +390,17 @@ bool TrackerImpl::write(const State& state, std::optional<double> eta, bool appe
   std::lock_guard lock(mutex_);
   last_error_ = "the stored record's seq kept moving ahead";
   return false;
+}
+
+void TrackerImpl::warn_replaced(std::string_view why) {
+  replaced_invalid_.fetch_add(1, std::memory_order_relaxed);
+  std::string message = "headway: progress:job:" + job_id_ + " held no record of this job (" +
+                        std::string(why) + "); overwritten";
+  if (options_.on_warning) {
+    options_.on_warning(message);
+  } else {
+    std::fprintf(stderr, "%s\n", message.c_str());
+  }
 }
 
 std::string TrackerImpl::build_record(const State& state, std::optional<double> eta,

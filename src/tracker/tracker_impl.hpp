@@ -62,6 +62,8 @@ class TrackerImpl {
   void run_flusher();
   bool write(const State& state, std::optional<double> eta, bool append_event);
   std::string build_record(const State& state, std::optional<double> eta, std::int64_t seq) const;
+  // Counts and reports an invalid stored value the last write overwrote.
+  void warn_replaced(std::string_view why);
 
   const std::string job_id_;
   const StagePlan plan_;
@@ -90,6 +92,7 @@ class TrackerImpl {
   std::atomic<bool> cancel_{false};
   std::atomic<std::uint64_t> writes_{0};
   std::atomic<std::uint64_t> failed_writes_{0};
+  std::atomic<std::uint64_t> replaced_invalid_{0};
   std::thread flusher_;
 };
 

@@ -152,17 +152,19 @@ JobResult<CancelOutcome> cancel_job(redis::Connection& redis, store::JobStore& s
 }
 
 JobQueue::JobQueue(redis::Endpoint redis, store::JobStore& store, JobCatalog catalog,
-                   RecordOptions options)
-    : endpoint_(std::move(redis)), store_(store), catalog_(std::move(catalog)), options_(options) {}
+                   RecordOptions options, redis::Connection::Timeouts timeouts)
+    : endpoint_(std::move(redis)),
+      store_(store),
+      catalog_(std::move(catalog)),
+      options_(options),
+      timeouts_(timeouts) {}
 
 template <typename Call>
 auto JobQueue::with_connection(Call&& call) -> decltype(call(std::declval<redis::Connection&>())) {
   std::lock_guard lock(mutex_);
-  if (connection_ && connection_->broken())
-    connection_.reset();
   if (!connection_) {
     std::string error;
-    connection_ = redis::Connection::open(endpoint_, {}, error);
+    connection_ = redis::Connection::open(endpoint_, timeouts_, error);
     if (!connection_)
       return JobError{JobError::Code::unavailable, {}, error};
   }
@@ -178,6 +180,15 @@ JobResult<store::Job> JobQueue::enqueue(const NewJob& job) {
 JobResult<CancelOutcome> JobQueue::cancel(std::string_view job_id) {
   return with_connection(
       [&](redis::Connection& redis) { return cancel_job(redis, store_, job_id, options_); });
+}
+
+JobResult<void> JobQueue::ping() {
+  return with_connection([](redis::Connection& redis) -> JobResult<void> {
+    auto pong = redis.command({"PING"});
+    if (!pong.ok() || pong.is_error_reply())
+      return redis_error("PING", pong);
+    return {};
+  });
 }
 
 }  // namespace headway::worker

@@ -52,16 +52,20 @@ JobResult<CancelOutcome> cancel_job(redis::Connection& redis, store::JobStore& s
                                     std::string_view job_id, const RecordOptions& options = {});
 
 // enqueue_job and cancel_job over a Redis connection of its own, opened on
-// first use and again after a failure. Thread-safe: calls are serialized on
-// the connection (each is a few short round trips); keep them off an event
-// loop thread, as with the JobStore.
+// first use; a connection Redis closed meanwhile (a restart) is reconnected
+// before the next command (redis::Connection). Thread-safe: calls are
+// serialized on the connection (each is a few short round trips); keep them
+// off an event loop thread, as with the JobStore.
 class JobQueue {
  public:
   JobQueue(redis::Endpoint redis, store::JobStore& store, JobCatalog catalog,
-           RecordOptions options = {});
+           RecordOptions options = {}, redis::Connection::Timeouts timeouts = {});
 
   JobResult<store::Job> enqueue(const NewJob& job);
   JobResult<CancelOutcome> cancel(std::string_view job_id);
+  // A PING on the queue's connection, for health checks: succeeds only when
+  // the next enqueue or cancel can reach Redis.
+  JobResult<void> ping();
   const JobCatalog& catalog() const { return catalog_; }
 
  private:
@@ -72,6 +76,7 @@ class JobQueue {
   store::JobStore& store_;
   JobCatalog catalog_;
   RecordOptions options_;
+  redis::Connection::Timeouts timeouts_;
   std::mutex mutex_;
   std::unique_ptr<redis::Connection> connection_;
 };

@@ -92,7 +92,7 @@ class EntryRun {
     if (record_json.empty())
       return;
     auto record = parse_progress_record(record_json);
-    if (!record)
+    if (!record || record->job_id != entry_.job_id)
       return;
     if (auto applied = env_.store.apply_record(to_store_update(*record)); !applied)
       spdlog::warn("job {}: cannot update the job table: {}", entry_.job_id,
@@ -221,6 +221,7 @@ class EntryRun {
     tracker_options.events_max_len = env_.options.records.events_max_len;
     tracker_options.attempt = attempt;
     tracker_options.on_write = [&records](std::string_view json) { records.add(json); };
+    tracker_options.on_warning = [](std::string_view message) { spdlog::warn("{}", message); };
     const StagePlan plan = validated && validated->plan ? *validated->plan : StagePlan::reference();
     std::optional<Tracker> tracker;
     try {

@@ -1,9 +1,11 @@
 #include "worker/record_writer.hpp"
 
+#include <spdlog/spdlog.h>
 #include <boost/json.hpp>
 
 #include "redis/keys.hpp"
 #include "redis/scripts.hpp"
+#include "redis/write_reply.hpp"
 
 namespace headway::worker {
 namespace json = boost::json;
@@ -34,12 +36,17 @@ JobResult<std::int64_t> write_record(redis::Connection& redis, ProgressRecord re
                                  max_len, record.job_id, status});
     if (!result.ok() || result.is_error_reply())
       return redis_error("write the progress record", result);
-    const redisReply* reply = result.reply.get();
-    if (reply->type != REDIS_REPLY_ARRAY || reply->elements != 3)
+    auto reply = redis::parse_write_reply(result.reply.get());
+    if (!reply)
       return JobError{JobError::Code::internal, {}, "unexpected reply from the write script"};
-    if (reply->element[0]->integer == 1)
+    if (reply->written) {
+      if (!reply->replaced_invalid.empty()) {
+        spdlog::warn("progress:job:{} held no record of this job ({}); overwritten", record.job_id,
+                     reply->replaced_invalid);
+      }
       return record.seq;
-    record.seq = reply->element[1]->integer + 1;
+    }
+    record.seq = reply->seq + 1;
   }
   return JobError{JobError::Code::unavailable, {}, "the stored record's seq kept moving ahead"};
 }
@@ -51,7 +58,10 @@ JobResult<std::optional<ProgressRecord>> read_record(redis::Connection& redis,
     return redis_error("read the progress record", result);
   if (result.reply->type != REDIS_REPLY_STRING)
     return std::optional<ProgressRecord>();
-  return parse_progress_record(std::string_view(result.reply->str, result.reply->len));
+  auto record = parse_progress_record(std::string_view(result.reply->str, result.reply->len));
+  if (record && record->job_id != job_id)
+    return std::optional<ProgressRecord>();
+  return record;
 }
 
 JobResult<std::int64_t> write_final_record(redis::Connection& redis, const ProgressRecord& fallback,

@@ -22,11 +22,12 @@ struct RecordOptions {
 // write_record.lua: SET with TTL + PUBLISH + XADD progress:events), always
 // appending to progress:events since every record written here is a status
 // change. When the stored record's seq is not older, the write continues from
-// it (as the Tracker does). Returns the seq written.
+// it (as the Tracker does); a stored value that is no record of this job is
+// overwritten, with a warning logged. Returns the seq written.
 JobResult<std::int64_t> write_record(redis::Connection& redis, ProgressRecord record,
                                      const RecordOptions& options);
 
-// Reads progress:job:<id>; nullopt when missing or not a record.
+// Reads progress:job:<id>; nullopt when missing or not a record of this job.
 JobResult<std::optional<ProgressRecord>> read_record(redis::Connection& redis,
                                                      std::string_view job_id);
 

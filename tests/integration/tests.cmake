@@ -2,6 +2,11 @@ headway_add_test(tracker_redis_test LABEL integration
   SOURCES integration/tracker_redis_test.cpp
   LIBS Boost::json)
 
+# The blocking Redis connection: reconnecting after Redis closed it, never
+# sending a command twice.
+headway_add_test(redis_connection_test LABEL integration
+  SOURCES integration/redis_connection_test.cpp)
+
 # `headway demo-tracker`, the job the quick start runs.
 headway_add_test(demo_tracker_test LABEL integration
   SOURCES integration/demo_tracker_test.cpp

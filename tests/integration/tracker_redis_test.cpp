@@ -303,6 +303,61 @@ TEST_F(TrackerRedisTest, OverwritesMalformedJsonFoundInRedis) {
   EXPECT_EQ(stored_record(job_id_).at("seq").as_int64(), 1);
 }
 
+// A stored seq past 2^53 - 1 (or no seq at all, or another job's record) once
+// either froze the job (every write refused: a double cannot count past it)
+// or was overwritten without a word.
+TEST_F(TrackerRedisTest, OverwritesAStoredValueThatIsNoRecordOfItsJobAndSaysWhy) {
+  const std::string other_job = make_uuid();
+  const std::vector<std::pair<std::string, std::string>> poisons = {
+      {R"({"job_id":"JOB","status":"running","seq":1e300})", "seq"},
+      {R"({"job_id":"JOB","status":"running","seq":9223372036854775807})", "seq"},
+      {R"({"job_id":"JOB","status":"running","seq":"abc"})", "seq"},
+      {R"({"job_id":"JOB","status":"running","seq":-1})", "seq"},
+      {R"({"job_id":"JOB","status":"running","seq":2.5})", "seq"},
+      {R"({"job_id":"JOB","status":"exploded","seq":3})", "status"},
+      {R"({"job_id":")" + other_job + R"(","status":"running","seq":40})", "job_id"},
+      {"{garbage", "JSON"},
+  };
+  for (const auto& [poison, reason] : poisons) {
+    const std::string job_id = make_uuid();
+    std::string text = poison;
+    if (auto at = text.find("JOB"); at != std::string::npos)
+      text.replace(at, 3, job_id);
+    redis_.command({"SET", redis::keys::record(job_id), text});
+    std::vector<std::string> warnings;
+    std::mutex warnings_mutex;
+    TrackerOptions options;
+    options.on_warning = [&](std::string_view message) {
+      std::lock_guard lock(warnings_mutex);
+      warnings.emplace_back(message);
+    };
+    Tracker tracker(config(), job_id, StagePlan::reference(), options);
+    auto flushed = tracker.flush(30s);
+    ASSERT_TRUE(flushed) << text << ": " << flushed.error();
+    const auto record = stored_record(job_id);
+    EXPECT_EQ(record.at("job_id").as_string(), job_id) << text;
+    EXPECT_EQ(record.at("seq").as_int64(), 1) << text;
+    EXPECT_EQ(tracker.stats().replaced_invalid, 1u) << text;
+    std::lock_guard lock(warnings_mutex);
+    ASSERT_EQ(warnings.size(), 1u) << text;
+    EXPECT_NE(warnings[0].find(job_id), std::string::npos) << warnings[0];
+    EXPECT_NE(warnings[0].find(reason), std::string::npos) << text << ": " << warnings[0];
+  }
+}
+
+TEST_F(TrackerRedisTest, AValidStoredRecordOfItsJobIsNoCauseForAWarning) {
+  redis_.command({"SET", redis::keys::record(job_id_),
+                  R"({"job_id":")" + job_id_ + R"(","status":"queued","seq":9007199254740990})"});
+  std::atomic<int> warnings{0};
+  TrackerOptions options;
+  options.on_warning = [&](std::string_view) { ++warnings; };
+  Tracker tracker(config(), job_id_, StagePlan::reference(), options);
+  ASSERT_TRUE(tracker.flush(30s));
+  EXPECT_EQ(stored_record(job_id_).at("seq").as_int64(), 9007199254740991);
+  EXPECT_EQ(warnings.load(), 0);
+  EXPECT_EQ(tracker.stats().replaced_invalid, 0u);
+}
+
 TEST_F(TrackerRedisTest, ATerminalWriteToADeadRedisReturnsAnErrorAfterTheTimeout) {
   TrackerOptions options;
   options.terminal_timeout = 300ms;

@@ -17,6 +17,7 @@
 
 #include "auth/accounts.hpp"
 #include "auth/crypto.hpp"
+#include "auth/password.hpp"
 #include "auth/stream_token.hpp"
 #include "core/uuid.hpp"
 #include "redis/keys.hpp"
@@ -83,10 +84,8 @@ class AuthWorld {
       : serve(redis, std::move(args), ServeOptions{fresh_database(backend)}) {
     store = open_store(serve.db_url());
     auto& accounts = store->auth();
-    for (const char* name : {"alice", "bob"}) {
-      if (!auth::create_user(accounts, name, store::Role::user, std::string(name) + "-password"))
-        throw std::runtime_error("cannot create a user");
-    }
+    for (const char* name : {"alice", "bob"})
+      add_test_user(accounts, name, store::Role::user, std::string(name) + "-password");
     alice = auth::issue_token(accounts, "alice", std::nullopt, now_seconds())->secret;
     bob = auth::issue_token(accounts, "bob", std::nullopt, now_seconds())->secret;
     expired = auth::issue_token(accounts, "alice", now_seconds() - 10, now_seconds() - 100)->secret;
@@ -464,6 +463,34 @@ TEST_P(AuthTest, InsecureNoAuthOpensEverythingAndSaysSo) {
   EXPECT_NE(serve.log().find("AUTHENTICATION IS OFF"), std::string::npos);
   auto me = http_get(serve.port(), "/api/auth/me/");
   EXPECT_EQ(me.status, 200);
+}
+
+// Passwords were once hashed with N = 2^15; such hashes keep working and are
+// replaced by the current cost the first time their owner signs in.
+TEST_P(AuthTest, ASuccessfulLoginRehashesAPasswordStoredWithTheFormerCost) {
+  RedisServer redis;
+  ServeProcess serve(redis, {}, ServeOptions{fresh_database(GetParam())});
+  auto store = open_store(serve.db_url());
+  auto& accounts = store->auth();
+  const std::string former = auth::hash_password("carol-password", auth::ScryptCost{15, 8, 1});
+  ASSERT_TRUE(accounts.create_user({.name = "carol", .password_hash = former}));
+  // A session carol opened elsewhere survives the rehash (a changed
+  // password would end it; a rehash changes no password).
+  ASSERT_TRUE(accounts.create_session(
+      auth::sha256_hex("other-browser"),
+      {.user = "carol", .csrf_token = "x", .expires_at = now_seconds() + 3600}));
+
+  EXPECT_EQ(login(serve.port(), "carol", "not-carols-password").status, 401);
+  EXPECT_EQ(accounts.get_user("carol")->password_hash, former) << "a failed login rehashes nothing";
+
+  auto session = login(serve.port(), "carol", "carol-password");
+  ASSERT_EQ(session.status, 200);
+  const std::string rehashed = accounts.get_user("carol")->password_hash;
+  EXPECT_TRUE(rehashed.starts_with("scrypt$ln=17,r=8,p=1$")) << rehashed;
+  EXPECT_TRUE(auth::verify_password("carol-password", rehashed));
+  EXPECT_EQ(http_get(serve.port(), "/api/auth/me/", {{"Cookie", session.cookie}}).status, 200);
+  EXPECT_TRUE(accounts.find_session(auth::sha256_hex("other-browser"), now_seconds()));
+  EXPECT_NE(serve.log().find("rehashed"), std::string::npos) << serve.log();
 }
 
 TEST_P(AuthTest, FailedLoginsAreLimitedPerUserAndPerAddress) {

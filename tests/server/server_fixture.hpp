@@ -143,6 +143,13 @@ double metric(const std::string& text, const std::string& sample);
 
 // Opens the server's job table from the test (SQLite in WAL mode allows it).
 std::unique_ptr<store::JobStore> open_store(const std::string& url);
+
+// Adds a user as `headway user add` does, except that the password's hash
+// (at the default cost: 128 MiB and most of a second) is made once per
+// password per test program, not once per user: the fixtures add the same
+// users over and over. Throws on failure.
+store::User add_test_user(store::AuthStore& accounts, const std::string& name, store::Role role,
+                          const std::string& password);
 store::Job make_job(const std::string& id);
 
 // Resident set size of a process in KiB.

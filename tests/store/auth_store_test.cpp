@@ -80,6 +80,22 @@ TYPED_TEST(AuthStoreTest, ANewPasswordEndsTheUsersSessions) {
   EXPECT_EQ(this->auth().set_password_hash("nobody", "x").error().code, ErrorCode::not_found);
 }
 
+TYPED_TEST(AuthStoreTest, ARehashReplacesOnlyTheHashItWasMadeFromAndKeepsSessions) {
+  this->add_user("alice");
+  const std::string old_hash = this->auth().get_user("alice")->password_hash;
+  ASSERT_TRUE(
+      this->auth().create_session("session-hash", Session{"alice", "csrf", 1e12}).has_value());
+  auto replaced = this->auth().replace_password_hash("alice", old_hash, "scrypt$stronger");
+  ASSERT_TRUE(replaced.has_value()) << replaced.error().message;
+  EXPECT_TRUE(*replaced);
+  EXPECT_EQ(this->auth().get_user("alice")->password_hash, "scrypt$stronger");
+  EXPECT_TRUE(this->auth().find_session("session-hash", 1).has_value());
+  // A password changed since the hash was read is not undone.
+  EXPECT_FALSE(*this->auth().replace_password_hash("alice", old_hash, "scrypt$late"));
+  EXPECT_EQ(this->auth().get_user("alice")->password_hash, "scrypt$stronger");
+  EXPECT_FALSE(*this->auth().replace_password_hash("nobody", old_hash, "scrypt$x"));
+}
+
 TYPED_TEST(AuthStoreTest, TokensAreFoundByHashWithTheirUser) {
   this->add_user("alice");
   this->add_token("tok1", "alice", "hash1");

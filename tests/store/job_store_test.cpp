@@ -14,6 +14,7 @@
 #include <thread>
 #include <vector>
 
+#include "core/progress_record.hpp"
 #include "store/job_store.hpp"
 #include "store/migrate.hpp"
 #include "store/sql_connection.hpp"
@@ -247,6 +248,15 @@ TYPED_TEST(JobStoreTest, MalformedInputsAreClearErrorsNotCrashes) {
   ProgressUpdate update = this->record(1, 1);
   update.seq = 0;
   expect_invalid(this->store_->apply_record(update), "seq");
+  // Past 2^53 - 1 a seq is no integer every reader holds exactly; such a
+  // last_seq would make every later record of the job look stale.
+  update.seq = kMaxSeq + 1;
+  expect_invalid(this->store_->apply_record(update), "seq past 2^53-1");
+  expect_invalid(this->store_->set_status({.job_id = uuid(1), .seq = kMaxSeq + 1}),
+                 "set_status seq past 2^53-1");
+  job = this->make_job(2);
+  job.last_seq = kMaxSeq + 1;
+  expect_invalid(this->store_->create_job(job), "last_seq past 2^53-1");
   update = this->record(1, 1);
   update.overall_progress = 101;
   expect_invalid(this->store_->apply_record(update), "overall_progress");
@@ -513,6 +523,31 @@ TEST_F(SqliteStoreTest, AnUnopenablePathIsAnErrorNotACrash) {
   auto store = open_job_store("sqlite:///nonexistent-headway-dir/sub/jobs.db");
   ASSERT_FALSE(store.has_value());
   EXPECT_EQ(store.error().code, ErrorCode::unavailable);
+}
+
+// SQLite would go on writing into the unlinked file, and lose it all when the
+// process ends; every call says so instead.
+TEST_F(SqliteStoreTest, ADeletedOrReplacedDatabaseFileFailsEveryCallWithAClearError) {
+  create(1);
+  const std::string path = url_.substr(std::string("sqlite://").size());
+  auto expect_gone = [](const auto& result, const char* what) {
+    ASSERT_FALSE(result.has_value()) << what;
+    EXPECT_EQ(result.error().code, ErrorCode::unavailable) << what;
+    EXPECT_NE(result.error().message.find("deleted or replaced"), std::string::npos)
+        << what << ": " << result.error().message;
+  };
+  for (const char* suffix : {"", "-wal", "-shm"})
+    std::filesystem::remove(path + suffix);
+  expect_gone(store_->ping(), "ping");
+  expect_gone(store_->create_job(make_job(2)), "create_job");
+  expect_gone(store_->apply_record(record(1, 1)), "apply_record");
+  expect_gone(store_->get_job(uuid(1)), "get_job");
+
+  // Another database moved into its place is not the open one either.
+  auto other = open_job_store(url_);
+  ASSERT_TRUE(other.has_value()) << other.error().message;
+  EXPECT_TRUE((*other)->ping().has_value());
+  expect_gone(store_->ping(), "ping after the path names a new file");
 }
 
 using PostgresStoreTest = JobStoreTest<PostgresBackend>;

@@ -27,8 +27,24 @@ TEST(PasswordTest, TheSamePasswordHashesDifferentlyEachTime) {
 
 TEST(PasswordTest, TheDefaultCostIsOwaspsScryptSetting) {
   const std::string hash = hash_password("pw");
-  EXPECT_TRUE(hash.starts_with("scrypt$ln=15,r=8,p=1$")) << hash;
+  EXPECT_TRUE(hash.starts_with("scrypt$ln=17,r=8,p=1$")) << hash;
   EXPECT_TRUE(verify_password("pw", hash));
+  EXPECT_FALSE(needs_rehash(hash));
+}
+
+// Hashes stored before the cost was raised (N = 2^15) keep verifying; they are
+// replaced at the next successful login.
+TEST(PasswordTest, AHashWithTheFormerCostVerifiesAndAsksForARehash) {
+  const std::string former = hash_password("pw", ScryptCost{15, 8, 1});
+  EXPECT_TRUE(former.starts_with("scrypt$ln=15,r=8,p=1$")) << former;
+  EXPECT_TRUE(verify_password("pw", former));
+  EXPECT_FALSE(verify_password("pW", former));
+  EXPECT_TRUE(needs_rehash(former));
+  EXPECT_TRUE(needs_rehash(hash_password("pw", kTestCost)));
+  EXPECT_TRUE(needs_rehash(hash_password("pw", ScryptCost{17, 4, 1})));
+  // A stronger cost than the default is kept as it is.
+  EXPECT_FALSE(needs_rehash("scrypt$ln=18,r=8,p=1$AAAAAAAAAAAAAAAAAAAAAA$" + std::string(43, 'A')));
+  EXPECT_TRUE(needs_rehash("not a hash"));
 }
 
 TEST(PasswordTest, MalformedHashesNeverVerify) {

@@ -117,6 +117,51 @@ TEST(ProgressRecordTest, NonFiniteMetadataNumbersBecomeNull) {
   EXPECT_TRUE(parse_progress_record(json)) << json;
 }
 
+std::string record_with_seq(const std::string& seq) {
+  return R"({"job_id":"a","status":"running","seq":)" + seq + "}";
+}
+
+// A seq outside 0..2^53-1 once froze a job: writers in languages whose
+// numbers are doubles (the Lua write script among them) cannot count past it.
+TEST(ProgressRecordTest, SeqMustBeAnIntegerFromZeroToTwoToThe53MinusOne) {
+  for (const char* accepted : {"0", "1", "9007199254740991", "5.0", "9007199254740991.0"}) {
+    auto record = parse_progress_record(record_with_seq(accepted));
+    EXPECT_TRUE(record) << accepted;
+    EXPECT_TRUE(parse_record_key(record_with_seq(accepted))) << accepted;
+  }
+  EXPECT_EQ(parse_progress_record(record_with_seq("9007199254740991"))->seq, 9007199254740991);
+  for (const char* refused :
+       {"9007199254740992", "9223372036854775807", "18446744073709551615", "1e300", "1e16", "-1",
+        "-9007199254740991", "1.5", "\"abc\"", "\"7\"", "null", "true", "[]", "{}"}) {
+    std::string error;
+    EXPECT_FALSE(parse_progress_record(record_with_seq(refused), &error)) << refused;
+    EXPECT_NE(error.find("seq"), std::string::npos) << refused << ": " << error;
+    EXPECT_FALSE(parse_record_key(record_with_seq(refused))) << refused;
+  }
+}
+
+TEST(ProgressRecordTest, AnAttemptOutsideTheSafeIntegerRangeTakesItsDefault) {
+  auto record = parse_progress_record(
+      R"({"job_id":"a","status":"running","seq":1,"attempt":9223372036854775807})");
+  ASSERT_TRUE(record);
+  EXPECT_EQ(record->attempt, 1);
+}
+
+TEST(ProgressRecordTest, AKeyCheckTellsAnotherJobsRecordFromAnInvalidOne) {
+  RecordKey key;
+  EXPECT_EQ(check_record_key(R"({"job_id":"a","status":"running","seq":4})", "a", key),
+            RecordVerdict::valid);
+  EXPECT_EQ(key.seq, 4);
+  EXPECT_EQ(key.status, JobStatus::running);
+  EXPECT_EQ(check_record_key(R"({"job_id":"b","status":"running","seq":5})", "a", key),
+            RecordVerdict::other_job);
+  EXPECT_EQ(key.seq, 4) << "the key is left alone unless the record is valid";
+  EXPECT_EQ(check_record_key(R"({"job_id":"a","status":"done","seq":1})", "a", key),
+            RecordVerdict::invalid);
+  EXPECT_EQ(check_record_key("{garbage", "a", key), RecordVerdict::invalid);
+  EXPECT_EQ(check_record_key(record_with_seq("1e300"), "a", key), RecordVerdict::invalid);
+}
+
 TEST(ProgressRecordTest, ClampsAndRoundsPercentages) {
   EXPECT_DOUBLE_EQ(clamp_percent(-3), 0);
   EXPECT_DOUBLE_EQ(clamp_percent(101), 100);

@@ -108,6 +108,25 @@ TEST_P(JobQueueTest, CancellingAQueuedJobEndsItsRecordAndRowAndIsIdempotent) {
   EXPECT_EQ(record(id).at("seq").as_int64(), 2);
 }
 
+// Such a record once made the cancellation's write fail for good: the write
+// script answered the poisoned seq, which no next seq could exceed.
+TEST_P(JobQueueTest, CancellingAQueuedJobReplacesAPoisonedStoredRecord) {
+  for (const std::string seq : {"1e300", "9223372036854775807", "9007199254740992"}) {
+    const std::string id = enqueue("timetable", "{}");
+    ASSERT_TRUE(redis_
+                    .command({"SET", redis::keys::record(id),
+                              R"({"job_id":")" + id + R"(","status":"queued","seq":)" + seq + "}"})
+                    .ok());
+    auto cancelled = cancel(id);
+    ASSERT_TRUE(cancelled) << seq << ": " << cancelled.error().message;
+    EXPECT_EQ(*cancelled, CancelOutcome::cancelled);
+    const auto stored = record(id);
+    EXPECT_EQ(stored.at("status"), "cancelled") << seq;
+    EXPECT_EQ(stored.at("seq").as_int64(), 2) << seq;
+    EXPECT_EQ(row(id).last_seq, 2) << seq;
+  }
+}
+
 TEST_P(JobQueueTest, CancellingARunningJobOnlyRaisesTheFlag) {
   const std::string id = enqueue("timetable", "{}");
   ASSERT_TRUE(store_->set_status({.job_id = id, .status = JobStatus::running}));

@@ -5,19 +5,47 @@
 -- a worker's Tracker, a re-run after a failure); the caller retries with
 -- stored seq + 1.
 --
+-- A stored value that is not a record of this job (not a JSON object, another
+-- job's job_id, an unknown status, a seq that is not an integer from 0 to
+-- 2^53-1) is overwritten, and the reply says why, so the writer can log it:
+-- honoured, such a seq would refuse every later write (Lua numbers are
+-- doubles: past 2^53 a seq + 1 is the same number).
+--
 -- KEYS[1] progress:job:<id>   (also the pub/sub channel)
 -- KEYS[2] progress:events
 -- KEYS[3] progress:cancel:<id>
--- ARGV[1] record JSON   ARGV[2] seq   ARGV[3] TTL seconds
+-- ARGV[1] record JSON   ARGV[2] seq (decimal, 1 to 2^53-1)   ARGV[3] TTL seconds
 -- ARGV[4] "1" to append to the events stream   ARGV[5] stream MAXLEN (approximate)
 -- ARGV[6] job id   ARGV[7] status
--- Returns {written (1|0), seq now stored, cancel requested (1|0)}.
+-- Returns {written (1|0), seq now stored, cancel requested (1|0),
+--          why a stored value was overwritten ("" when it was a record or absent)}.
+local max_seq = 9007199254740991
+local statuses = {queued = true, initializing = true, running = true, completed = true,
+                  failed = true, cancelled = true}
+
+local function valid_seq(n)
+  return type(n) == 'number' and n >= 0 and n <= max_seq and n == math.floor(n)
+end
+
+local seq = tonumber(ARGV[2])
+if not string.match(ARGV[2], '^%d+$') or not valid_seq(seq) or seq < 1 then
+  return redis.error_reply('ERR seq must be an integer from 1 to 2^53-1, not ' .. ARGV[2])
+end
+
+local replaced = ''
 local stored = redis.call('GET', KEYS[1])
 if stored then
   local ok, record = pcall(cjson.decode, stored)
-  if ok and type(record) == 'table' and type(record.seq) == 'number'
-      and record.seq >= tonumber(ARGV[2]) then
-    return {0, record.seq, redis.call('EXISTS', KEYS[3])}
+  if not ok or type(record) ~= 'table' then
+    replaced = 'not a JSON object'
+  elseif record.job_id ~= ARGV[6] then
+    replaced = 'job_id is not this job'
+  elseif not statuses[record.status] then
+    replaced = 'unknown status'
+  elseif not valid_seq(record.seq) then
+    replaced = 'seq is not an integer from 0 to 2^53-1'
+  elseif record.seq >= seq then
+    return {0, record.seq, redis.call('EXISTS', KEYS[3]), ''}
   end
 end
 redis.call('SET', KEYS[1], ARGV[1], 'EX', ARGV[3])
@@ -26,4 +54,4 @@ if ARGV[4] == '1' then
   redis.call('XADD', KEYS[2], 'MAXLEN', '~', ARGV[5], '*',
              'job_id', ARGV[6], 'seq', ARGV[2], 'status', ARGV[7], 'record', ARGV[1])
 end
-return {1, tonumber(ARGV[2]), redis.call('EXISTS', KEYS[3])}
+return {1, seq, redis.call('EXISTS', KEYS[3]), replaced}
