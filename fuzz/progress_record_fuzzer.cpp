@@ -91,12 +91,21 @@ extern "C" int LLVMFuzzerTestOneInput(const unsigned char* data, std::size_t siz
   // The relay's quick check accepts exactly what the full parse accepts.
   FUZZ_CHECK(record.has_value() == key.has_value());
   if (!record) {
+    headway::RecordKey ignored;
+    FUZZ_CHECK(headway::check_record_key(text, "", ignored) == headway::RecordVerdict::invalid);
     FUZZ_CHECK(!error.empty());
     return 0;
   }
   FUZZ_CHECK(key->seq == record->seq);
   FUZZ_CHECK(key->status == record->status);
-  FUZZ_CHECK(record->seq >= 0);
+  FUZZ_CHECK(record->seq >= 0 && record->seq <= headway::kMaxSeq);
+  // The relay's channel check: the record's own job, and no other.
+  headway::RecordKey channel_key;
+  FUZZ_CHECK(headway::check_record_key(text, record->job_id, channel_key) ==
+             headway::RecordVerdict::valid);
+  FUZZ_CHECK(channel_key.seq == record->seq);
+  FUZZ_CHECK(headway::check_record_key(text, record->job_id + "-other", channel_key) ==
+             headway::RecordVerdict::other_job);
 
   // What the server relays or rewrites reads back as the same record.
   const std::string json = headway::to_json(*record);
