@@ -71,19 +71,21 @@ run_target() {
 
 # HEADWAY_FUZZ_JOBS targets at a time (default: one per core).
 parallel=${HEADWAY_FUZZ_JOBS:-$(nproc)}
-running=0
 pids=()
+alive() {
+  local count=0 pid
+  for pid in "${pids[@]}"; do
+    kill -0 "$pid" 2>/dev/null && count=$((count + 1))
+  done
+  echo "$count"
+}
 for target in "${targets[@]}"; do
-  if [ "$running" -ge "$parallel" ]; then
-    wait -n "${pids[@]}" || true
-    running=$((running - 1))
-  fi
+  while [ "$(alive)" -ge "$parallel" ]; do sleep 0.2; done
   run_target "$target" &
   pids+=($!)
-  running=$((running + 1))
 done
 for pid in "${pids[@]}"; do
-  wait "$pid" 2>/dev/null || true  # already reaped by wait -n: its result is in its file
+  wait "$pid" || true  # each target's result is in its file
 done
 
 passed=0
