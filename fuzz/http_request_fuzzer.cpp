@@ -171,6 +171,9 @@ extern "C" int LLVMFuzzerInitialize(int*, char***) {
   } else {
     harness->own_redis = std::make_unique<headway::test::RedisServer>();
     redis_url = harness->own_redis->url();
+    // The harness lives until the process ends; its redis-server must not
+    // outlive it (after a crash it does: prefer HEADWAY_FUZZ_REDIS_URL).
+    std::atexit([] { harness->own_redis.reset(); });
   }
   write_file(dir / "web" / "index.html", "<!doctype html><title>headway</title>");
   write_file(dir / "web" / "assets" / "app-1a2b3c.js", "console.log('headway')");
