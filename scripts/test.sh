@@ -4,6 +4,7 @@
 # redis-server (and PostgreSQL) on free loopback ports and stop them.
 # The web UI is type-checked, built and unit-tested with Vitest.
 # HEADWAY_SANITIZERS="asan tsan" (default) picks the sanitizer builds; "" skips them.
+# Then every fuzz target runs for HEADWAY_FUZZ_SECONDS (default 10) seconds.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -29,4 +30,7 @@ for preset in dev $sanitizers; do
     scripts/e2e.sh || status=1
   fi
 done
+# Each libFuzzer target, briefly, on its seed corpus (docs/fuzzing.md).
+echo "=== fuzz: every target for ${HEADWAY_FUZZ_SECONDS:-10} s"
+scripts/fuzz.sh "${HEADWAY_FUZZ_SECONDS:-10}" || status=1
 exit $status

@@ -111,6 +111,22 @@ std::optional<std::int64_t> integer_of(const json::value* v) {
   return integer;
 }
 
+// Boost.JSON 1.81 reads texts such as 1e400 as infinite doubles and writes
+// them back as Infinity or NaN, which is not JSON. Metadata is re-serialized,
+// so such numbers become null there, as append_json_number writes them.
+void null_non_finite(json::value& value) {
+  if (value.is_double()) {
+    if (!std::isfinite(value.get_double()))
+      value = nullptr;
+  } else if (value.is_array()) {
+    for (auto& element : value.get_array())
+      null_non_finite(element);
+  } else if (value.is_object()) {
+    for (auto& member : value.get_object())
+      null_non_finite(member.value());
+  }
+}
+
 bool fail(std::string* error, std::string message) {
   if (error)
     *error = std::move(message);
@@ -166,7 +182,9 @@ bool read_record(const json::object& o, ProgressRecord& r, std::string* error) {
     }
   }
   if (const auto* metadata = o.if_contains("metadata"); metadata && metadata->is_object()) {
-    r.metadata_json = json::serialize(*metadata);
+    json::value finite = *metadata;
+    null_non_finite(finite);
+    r.metadata_json = json::serialize(finite);
   }
   return true;
 }

@@ -6,6 +6,10 @@
 namespace headway::server {
 namespace {
 
+// A timer adds a duration to the clock in nanoseconds; 100 years keep that
+// far from overflowing (which is undefined behaviour, not an error).
+constexpr double kMaxDurationMs = 100.0 * 365 * 86400000;
+
 bool parse_double(std::string_view text, double& out) {
   auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), out);
   return ec == std::errc{} && end == text.data() + text.size();
@@ -132,7 +136,8 @@ bool parse_duration(std::string_view text, Duration& out) {
     text.remove_suffix(1);
   }
   double value = 0;
-  if (text.empty() || !parse_double(text, value) || !std::isfinite(value) || value < 0)
+  if (text.empty() || !parse_double(text, value) || !std::isfinite(value) || value < 0 ||
+      value * scale > kMaxDurationMs)
     return false;
   out = Duration(static_cast<Duration::rep>(std::llround(value * scale)));
   return true;

@@ -80,7 +80,8 @@ std::string apply_option(ServerConfig& config, std::string_view name, std::strin
 // The configuration table as Markdown, as it appears in docs/server.md.
 std::string config_markdown_table();
 
-// "15s", "500ms", "2m", "12h", "7d", "1.5" (seconds). nullopt-like: returns false when invalid.
+// "15s", "500ms", "2m", "12h", "7d", "1.5" (seconds), at most 100 years.
+// Returns false when invalid.
 bool parse_duration(std::string_view text, Duration& out);
 
 }  // namespace headway::server

@@ -95,6 +95,7 @@ class Fanout {
   Metrics& metrics_;
   Duration fallback_interval_;
   struct Home {
+    Home(const asio::execution_context* c, Subscriber* s) : context(c), subscriber(s) {}
     const asio::execution_context* context;
     Subscriber* subscriber;
     std::atomic<bool> up{false};

@@ -11,6 +11,15 @@ namespace json = boost::json;
 
 namespace {
 
+// Times are compared with the steady clock in nanoseconds; 100 years keep
+// that (and the conversion to milliseconds) far from overflowing.
+constexpr double kMaxSeconds = 100.0 * 365 * 86400;
+
+// False for NaN, which Boost.JSON 1.81 reads from texts such as 0e3001.
+bool in_range(double value, double min, double max) {
+  return value >= min && value <= max;
+}
+
 JobError config_error(const std::string& where, const std::string& message) {
   return bad_request(where, where + ": " + message);
 }
@@ -69,13 +78,14 @@ JobResult<CommandSpec> command_from_config(std::string_view name, const json::va
         return plan.error();
       spec.plan = std::move(*plan);
     } else if (key == "stop_grace_s") {
-      if (!value.is_number() || value.to_number<double>() < 0)
-        return config_error(here, "must be a non-negative number of seconds");
+      if (!value.is_number() || !in_range(value.to_number<double>(), 0, kMaxSeconds))
+        return config_error(here, "must be a non-negative number of seconds, at most 100 years");
       spec.stop_grace =
           std::chrono::milliseconds(static_cast<std::int64_t>(value.to_number<double>() * 1000.0));
     } else if (key == "timeout_s") {
-      if (!value.is_number() || value.to_number<double>() <= 0)
-        return config_error(here, "must be a positive number of seconds");
+      if (!value.is_number() || value.to_number<double>() == 0 ||
+          !in_range(value.to_number<double>(), 0, kMaxSeconds))
+        return config_error(here, "must be a positive number of seconds, at most 100 years");
       spec.timeout =
           std::chrono::milliseconds(static_cast<std::int64_t>(value.to_number<double>() * 1000.0));
     } else if (key != "help") {

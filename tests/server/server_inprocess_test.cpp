@@ -82,5 +82,17 @@ TEST(ServerConfigTest, OptionsParseAndRejectBadValues) {
   EXPECT_NE(server::apply_option(config, "no-such-option", "1"), "");
 }
 
+// Found by server_config_fuzzer: a duration that fits in milliseconds but
+// overflows a timer's nanoseconds was accepted, and one beyond the
+// milliseconds came back as garbage.
+TEST(ServerConfigTest, DurationsTooLongForATimerAreRefused) {
+  auto config = server::default_config();
+  EXPECT_NE(server::apply_option(config, "ping-interval", "10000000000000s"), "");
+  EXPECT_NE(server::apply_option(config, "session-ttl", "36501d"), "");
+  EXPECT_EQ(server::apply_option(config, "session-ttl", "3650d"), "");
+  server::Duration parsed{};
+  EXPECT_FALSE(server::parse_duration("8888888888888888888887", parsed));
+}
+
 }  // namespace
 }  // namespace headway::test

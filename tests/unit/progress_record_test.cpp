@@ -102,6 +102,21 @@ TEST(ProgressRecordTest, KeyParserAcceptsExactlyWhatTheFullParserAccepts) {
   }
 }
 
+// Found by progress_record_fuzzer: a stored record whose metadata held 1e400
+// was written back with "Infinity", which is not JSON, so no reader could
+// parse the job's record any more.
+TEST(ProgressRecordTest, NonFiniteMetadataNumbersBecomeNull) {
+  const auto record = parse_progress_record(
+      R"({"job_id":"x","status":"running","seq":1,"metadata":{"a":1e400,"b":[-1e400,2.5]}})");
+  ASSERT_TRUE(record);
+  const std::string json = to_json(*record);
+  boost::system::error_code ec;
+  const auto value = boost::json::parse(json, ec);
+  ASSERT_FALSE(ec) << json;
+  EXPECT_EQ(boost::json::serialize(value.at("metadata")), R"({"a":null,"b":[null,2.5E0]})");
+  EXPECT_TRUE(parse_progress_record(json)) << json;
+}
+
 std::string record_with_seq(const std::string& seq) {
   return R"({"job_id":"a","status":"running","seq":)" + seq + "}";
 }

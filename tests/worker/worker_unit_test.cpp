@@ -146,6 +146,24 @@ TEST(CommandConfigTest, MistakesInTheFileNameTheKey) {
   }
 }
 
+// Found by worker_config_fuzzer: 1e300 seconds overflowed the conversion to
+// milliseconds (undefined behaviour), a timeout that fits in milliseconds
+// still overflowed the clock's nanoseconds when compared, and 0e3001 (which
+// Boost.JSON reads as NaN) passed every comparison.
+TEST(CommandConfigTest, TimesTooLongForATimerAreRefused) {
+  for (const char* text : {R"({"commands": {"x": {"path": "/bin/true", "stop_grace_s": 1e300}}})",
+                           R"({"commands": {"x": {"path": "/bin/true", "timeout_s": 1e12}}})",
+                           R"({"commands": {"x": {"path": "/bin/true", "stop_grace_s": 0e3001}}})",
+                           R"({"commands": {"x": {"path": "/bin/true", "timeout_s": 0e3001}}})"}) {
+    auto config = parse_worker_config(text, "cfg");
+    ASSERT_FALSE(config) << text;
+    EXPECT_NE(config.error().message.find("at most 100 years"), std::string::npos);
+  }
+  EXPECT_TRUE(parse_worker_config(
+      R"({"commands": {"x": {"path": "/bin/true", "stop_grace_s": 60, "timeout_s": 864000}}})",
+      "cfg"));
+}
+
 TEST(ProgressLineTest, RecognizesTheFourKindsOfLine) {
   auto stage = parse_progress_line("headway: stage build");
   ASSERT_TRUE(stage);

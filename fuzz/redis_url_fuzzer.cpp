@@ -1,0 +1,87 @@
+// Redis URLs (`--redis`, REDIS_URL, RedisConfig::from_url): any text either
+// parses into an endpoint a connection can use (a host and a port in range,
+// or an absolute socket path; a database number in range) or is refused with
+// a reason; an endpoint written back as a URL reads back as the same endpoint.
+#include <boost/url/url.hpp>
+#include <cctype>
+#include <string>
+
+#include "fuzz_check.hpp"
+#include "redis/redis_url.hpp"
+
+namespace {
+
+using headway::redis::Endpoint;
+
+// A socket path percent-encoded for a URL path: unreserved characters and
+// '/' as they are, every other byte as %XX.
+std::string encode_path(std::string_view path) {
+  std::string out;
+  for (unsigned char c : path) {
+    if (std::isalnum(c) || c == '/' || c == '-' || c == '.' || c == '_' || c == '~') {
+      out += static_cast<char>(c);
+    } else {
+      constexpr char kHex[] = "0123456789ABCDEF";
+      out += '%';
+      out += kHex[c >> 4];
+      out += kHex[c & 15];
+    }
+  }
+  return out;
+}
+
+// The endpoint as a URL, each part encoded as a URL needs it.
+std::string to_url(const Endpoint& endpoint) {
+  if (endpoint.is_unix())
+    return "unix://" + encode_path(endpoint.socket_path) + "?db=" + std::to_string(endpoint.db);
+  boost::urls::url url;
+  url.set_scheme("redis");
+  {
+    if (!endpoint.user.empty() || !endpoint.password.empty()) {
+      url.set_user(endpoint.user);
+      url.set_password(endpoint.password);
+    }
+    url.set_host_address(endpoint.host);
+    url.set_port_number(static_cast<std::uint16_t>(endpoint.port));
+    url.set_path("/" + std::to_string(endpoint.db));
+  }
+  return std::string(url.buffer());
+}
+
+}  // namespace
+
+extern "C" int LLVMFuzzerTestOneInput(const unsigned char* data, std::size_t size) {
+  const auto text = headway::fuzz::as_text(data, size);
+  std::string error;
+  const auto endpoint = headway::redis::parse_redis_url(text, error);
+  if (!endpoint) {
+    FUZZ_CHECK(!error.empty());
+    return 0;
+  }
+  FUZZ_CHECK(endpoint->db >= 0 && endpoint->db <= (1 << 20));
+  if (endpoint->is_unix()) {
+    FUZZ_CHECK(endpoint->socket_path.front() == '/');
+    FUZZ_CHECK(endpoint->display() == "unix://" + endpoint->socket_path);
+  } else {
+    FUZZ_CHECK(!endpoint->host.empty());
+    FUZZ_CHECK(endpoint->port >= 1 && endpoint->port <= 65535);
+    FUZZ_CHECK(endpoint->display() == endpoint->host + ":" + std::to_string(endpoint->port));
+  }
+  const std::string url = to_url(*endpoint);
+  std::string error_again;
+  const auto again = headway::redis::parse_redis_url(url, error_again);
+  if (!again)
+    std::fprintf(stderr, "'%s' does not parse: %s\n", url.c_str(), error_again.c_str());
+  FUZZ_CHECK(again.has_value());
+  // An IPv6 address may come back in another spelling ([::0] as [::]).
+  if (endpoint->host.find(':') == std::string::npos)
+    FUZZ_CHECK(again->host == endpoint->host);
+  FUZZ_CHECK(again->port == endpoint->port);
+  FUZZ_CHECK(again->socket_path == endpoint->socket_path);
+  FUZZ_CHECK(again->db == endpoint->db);
+  if (!endpoint->is_unix()) {
+    FUZZ_CHECK(again->user == endpoint->user);
+    FUZZ_CHECK(again->password == endpoint->password);
+  }
+  return 0;
+}
