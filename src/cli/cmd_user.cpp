@@ -2,6 +2,7 @@
 #include <termios.h>
 #include <unistd.h>
 
+#include <boost/json.hpp>
 #include <cstdlib>
 #include <ctime>
 #include <iomanip>
@@ -23,6 +24,7 @@ struct AccountOptions {
   bool admin = false;
   bool generate_password = false;
   bool force = false;
+  bool json = false;
 };
 
 std::string default_db_url() {
@@ -190,12 +192,32 @@ int token_list(const AccountOptions& o) {
   if (!tokens)
     return fail(tokens.error());
   const double now = system_clock()->now();
+  const auto state_of = [now](const store::ApiToken& token) {
+    return token.revoked_at                               ? "revoked"
+           : token.expires_at && *token.expires_at <= now ? "expired"
+                                                          : "active";
+  };
+  if (o.json) {
+    // Times in Unix seconds, null when unset, as the HTTP API writes them.
+    const auto time_or_null = [](const std::optional<double>& t) {
+      return t ? boost::json::value(*t) : boost::json::value(nullptr);
+    };
+    boost::json::array list;
+    for (const auto& token : *tokens) {
+      list.push_back(boost::json::object{{"id", token.id},
+                                         {"user", token.user},
+                                         {"created_at", token.created_at},
+                                         {"expires_at", time_or_null(token.expires_at)},
+                                         {"revoked_at", time_or_null(token.revoked_at)},
+                                         {"state", state_of(token)}});
+    }
+    std::cout << boost::json::serialize(list) << "\n";
+    return 0;
+  }
   std::cout << std::left << std::setw(38) << "ID" << std::setw(22) << "CREATED"
             << "STATE\n";
   for (const auto& token : *tokens) {
-    const char* state = token.revoked_at                               ? "revoked"
-                        : token.expires_at && *token.expires_at <= now ? "expired"
-                                                                       : "active";
+    const char* state = state_of(token);
     // Formatted first: std::setw does not pad std::put_time's output.
     const auto created_at = static_cast<std::time_t>(token.created_at);
     char created[32];
@@ -249,6 +271,8 @@ void register_user(CLI::App& app) {
 
   auto* list = add_db_option(token->add_subcommand("list", "List a user's tokens"), o);
   list->add_option("name", o->name, "User name")->required();
+  list->add_flag("--json", o->json,
+                 "Print a JSON array of {id, user, created_at, expires_at, revoked_at, state}");
   list->callback([o] { set_exit_code(token_list(*o)); });
 }
 
