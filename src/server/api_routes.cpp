@@ -12,6 +12,7 @@
 #include "server/blocking.hpp"
 #include "server/cors.hpp"
 #include "server/recorder.hpp"
+#include "server/scrape_metrics.hpp"
 #include "server/streams.hpp"
 #include "worker/job_queue.hpp"
 
@@ -202,6 +203,7 @@ Handler health_handler(Services& services) {
     body +=
         services.auth.disabled() ? ",\"auth\":\"disabled (insecure)\"}" : ",\"auth\":\"enabled\"}";
     services.metrics.redis_up().Set(redis_ok ? 1 : 0);
+    services.metrics.db_up().Set(db_ok ? 1 : 0);
     co_return json_response(context.request,
                             healthy ? http::status::ok : http::status::service_unavailable,
                             std::move(body));
@@ -221,9 +223,7 @@ Handler metrics_handler(Services& services) {
     Response response(http::status::ok, context.request.version());
     response.set(http::field::content_type, "text/plain; version=0.0.4; charset=utf-8");
     response.keep_alive(context.request.keep_alive());
-    services.metrics.redis_up().Set(services.redis.connected() && services.pubsub.connected() &&
-                                    (!services.recorder || services.recorder->connected()));
-    services.metrics.open_connections().Set(static_cast<double>(services.connections.count()));
+    co_await refresh_scrape_metrics(services);
     response.body() = services.metrics.render();
     response.prepare_payload();
     co_return response;
