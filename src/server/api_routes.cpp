@@ -11,6 +11,7 @@
 #include "server/auth.hpp"
 #include "server/blocking.hpp"
 #include "server/cors.hpp"
+#include "server/openapi.hpp"
 #include "server/recorder.hpp"
 #include "server/scrape_metrics.hpp"
 #include "server/streams.hpp"
@@ -230,6 +231,14 @@ Handler metrics_handler(Services& services) {
   };
 }
 
+// The OpenAPI 3.1 description of every route (docs/openapi.json), open to
+// all like the health check: it says nothing a client could not try.
+Handler openapi_handler() {
+  return [](RequestContext& context) -> awaitable<std::optional<Response>> {
+    co_return json_response(context.request, http::status::ok, kOpenApiDocument);
+  };
+}
+
 }  // namespace
 
 void add_progress_routes(Router& router, Services& services) {
@@ -243,6 +252,8 @@ void add_progress_routes(Router& router, Services& services) {
   router.add({V::get, "/api/generation/health/", "/api/generation/health/", RouteKind::plain,
               health_handler(services)});
   router.add({V::get, "/metrics", "/metrics", RouteKind::plain, metrics_handler(services)});
+  router.add(
+      {V::get, "/api/openapi.json", "/api/openapi.json", RouteKind::plain, openapi_handler()});
 }
 
 }  // namespace headway::server

@@ -5,7 +5,7 @@
 # promtool processes.
 set(HEADWAY_TEST_PYTHON /usr/bin/python3 CACHE FILEPATH
   "The Python the deployment tests run on (Debian's, with python3-pytest)")
-foreach(suite nginx observability)
+foreach(suite nginx observability openapi)
   add_test(NAME deploy_${suite}_test
     COMMAND ${HEADWAY_TEST_PYTHON} -m pytest -q -p no:cacheprovider
             ${CMAKE_CURRENT_SOURCE_DIR}/deploy/test_${suite}.py)
