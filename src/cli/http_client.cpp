@@ -2,6 +2,7 @@
 
 #include <openssl/ssl.h>
 #include <openssl/x509_vfy.h>
+#include <openssl/x509v3.h>
 
 #include <boost/asio/connect.hpp>
 #include <boost/asio/ip/tcp.hpp>
@@ -132,11 +133,17 @@ bool Connection::open(std::chrono::seconds timeout, std::string& error) {
     }
     tls_context_.set_verify_mode(ssl::verify_peer);
     tls_.emplace(io_, tls_context_);
-    tls_->set_verify_callback(ssl::host_name_verification(server_.host));
-    // SNI for proxies serving several names; never for an address (RFC 6066).
+    // OpenSSL checks that the certificate names the host (so a mismatch is
+    // reported as one); a name also goes out as SNI, for proxies serving
+    // several names, an address never does (RFC 6066).
+    SSL* ssl = tls_->native_handle();
     asio::ip::make_address(server_.host, ec);
-    if (ec && !SSL_set_tlsext_host_name(tls_->native_handle(), server_.host.c_str())) {
-      error = "cannot set the TLS server name " + server_.host;
+    const bool named =
+        ec ? SSL_set1_host(ssl, server_.host.c_str()) == 1 &&
+                 SSL_set_tlsext_host_name(ssl, server_.host.c_str()) == 1
+           : X509_VERIFY_PARAM_set1_ip_asc(SSL_get0_param(ssl), server_.host.c_str()) == 1;
+    if (!named) {
+      error = "cannot check the TLS certificate for " + server_.host;
       return false;
     }
     ec = {};
@@ -165,11 +172,11 @@ bool Connection::open(std::chrono::seconds timeout, std::string& error) {
 std::string Connection::tls_failure(const beast::error_code& ec) {
   std::string text = ec.message();
   const long verdict = SSL_get_verify_result(tls_->native_handle());
-  if (verdict != X509_V_OK) {
+  if (verdict == X509_V_ERR_HOSTNAME_MISMATCH || verdict == X509_V_ERR_IP_ADDRESS_MISMATCH) {
+    text += " (the certificate does not name " + server_.host + ")";
+  } else if (verdict != X509_V_OK) {
     text += std::string(" (") + X509_verify_cert_error_string(verdict) +
             "); --cacert FILE trusts a private CA";
-  } else if (ec.category() == asio::error::get_ssl_category()) {
-    text += " (the certificate may not name " + server_.host + ")";
   }
   return text;
 }

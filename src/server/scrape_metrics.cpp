@@ -6,16 +6,11 @@
 #include "redis/keys.hpp"
 #include "server/blocking.hpp"
 #include "server/recorder.hpp"
+#include "server/resp_socket.hpp"
 #include "worker/queue_keys.hpp"
 
 namespace headway::server {
 namespace {
-
-std::string_view text_of(const redisReply* reply) {
-  return reply && (reply->type == REDIS_REPLY_STRING || reply->type == REDIS_REPLY_STATUS)
-             ? std::string_view(reply->str, reply->len)
-             : std::string_view();
-}
 
 // The milliseconds part of a stream entry id ("1764355325250-0"); nullopt
 // when it is not one.
@@ -45,14 +40,14 @@ GroupState workers_group(const redisReply* reply) {
     GroupState found;
     bool ours = false;
     for (std::size_t f = 0; f + 1 < group->elements; f += 2) {
-      const auto field = text_of(group->element[f]);
+      const auto field = reply_text(group->element[f]);
       const redisReply* value = group->element[f + 1];
       if (field == "name")
-        ours = text_of(value) == worker::keys::kWorkersGroup;
+        ours = reply_text(value) == worker::keys::kWorkersGroup;
       else if (field == "pending" && value->type == REDIS_REPLY_INTEGER)
         found.pending = value->integer;
       else if (field == "last-delivered-id")
-        found.last_delivered = std::string(text_of(value));
+        found.last_delivered = std::string(reply_text(value));
     }
     if (ours)
       return found;
@@ -100,9 +95,9 @@ awaitable<void> refresh_queue(Services& services) {
     services.metrics.queue_oldest_age().Set(0);
     co_return;
   }
-  const auto entry = entry_millis(text_of(oldest->element[0]->element[0]));
-  const auto seconds = entry_millis(text_of(time->element[0]));
-  const auto micros = entry_millis(text_of(time->element[1]));
+  const auto entry = entry_millis(reply_text(oldest->element[0]->element[0]));
+  const auto seconds = entry_millis(reply_text(time->element[0]));
+  const auto micros = entry_millis(reply_text(time->element[1]));
   if (entry && seconds && micros) {
     const double now_ms = *seconds * 1000 + *micros / 1000;
     services.metrics.queue_oldest_age().Set(std::max(0.0, (now_ms - *entry) / 1000));
