@@ -12,7 +12,7 @@ import os
 import socket
 import struct
 import subprocess
-from typing import Dict, Optional, Tuple
+from typing import IO, Dict, Optional, Tuple
 
 from conftest import Stack, WebSocket, headway_bin
 
@@ -73,7 +73,7 @@ def test_plain_http_is_redirected_to_https(stack: Stack) -> None:
     connection.request("GET", "/api/generation-jobs/")
     response = connection.getresponse()
     assert response.status == 301
-    assert response.getheader("Location").startswith("https://")
+    assert (response.getheader("Location") or "").startswith("https://")
 
 
 def test_login_through_the_proxy_gives_a_secure_session_cookie(stack: Stack) -> None:
@@ -137,7 +137,7 @@ def test_sse_events_arrive_one_by_one_as_they_are_published(stack: Stack) -> Non
     job_id = new_job(stack)
     stream = SseStream(stack, job_id)
     assert stream.response.status == 200
-    assert stream.response.getheader("Content-Type").startswith("text/event-stream")
+    assert (stream.response.getheader("Content-Type") or "").startswith("text/event-stream")
     assert stream.response.getheader("Content-Encoding") in (None, "identity")
     assert stream.next()["event"] == "connected"
     queued = stream.next()  # the record written when the job was created
@@ -194,10 +194,12 @@ def test_headway_watch_follows_a_job_live_over_https(stack: Stack) -> None:
          str(stack.cert), "--token", stack.serve.token],
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     assert watch.stdout is not None and watch.stderr is not None
+    out: IO[str] = watch.stdout
+    err: IO[str] = watch.stderr
 
     def line() -> dict:
-        text = watch.stdout.readline()
-        assert text, watch.stderr.read()
+        text = out.readline()
+        assert text, err.read()
         return json.loads(text)
     try:
         assert line()["event"] == "connected"

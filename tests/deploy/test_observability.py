@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Dict, Iterator, List, Set
 
 import pytest
-import yaml
+import yaml  # type: ignore[import]  # python3-yaml ships no stubs
 
 from conftest import SOURCE_DIR, RedisServer, ServeProcess, eventually, processes
 

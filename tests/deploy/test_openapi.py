@@ -12,7 +12,7 @@ import socket
 import time
 import uuid
 from pathlib import Path
-from typing import Dict, Iterator, Optional, Set, Tuple
+from typing import Dict, Iterator, List, Optional, Set, Tuple
 
 import jsonschema
 import pytest
@@ -242,9 +242,11 @@ def test_the_websocket(api: Api) -> None:
         validator(message_schema["application/json"]["schema"]).validate(message)
         assert message["event"] == expected
     ws.close()
-    for target, headers in ((UNKNOWN_JOB, bearer), ("bad", bearer), (job_id, {}),
-                            (job_id, {**bearer, "Origin": "https://elsewhere.example"}),
-                            (job_id, {**bearer, "Sec-WebSocket-Key": "short"})):
+    refused: List[Tuple[str, Dict[str, str]]] = [
+        (UNKNOWN_JOB, bearer), ("bad", bearer), (job_id, {}),
+        (job_id, {**bearer, "Origin": "https://elsewhere.example"}),
+        (job_id, {**bearer, "Sec-WebSocket-Key": "short"})]
+    for target, headers in refused:
         ws = websocket(api, target, headers)
         assert ws.status != 101
         check(template, "GET", (ws.status, ws.headers, ws.body))
