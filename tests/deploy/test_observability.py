@@ -105,6 +105,18 @@ def test_the_alert_rules_pass_promtool() -> None:
     assert "SUCCESS" in result.stdout + result.stderr
 
 
+def test_the_scrape_configuration_passes_promtool(tmp_path: Path) -> None:
+    # The rules as the configuration names them, in a directory of the test's.
+    config = (RULES.parent / "prometheus.yml").read_text()
+    assert "/etc/prometheus/headway-alerts.yml" in config
+    (tmp_path / "headway-alerts.yml").write_text(RULES.read_text())
+    (tmp_path / "prometheus.yml").write_text(
+        config.replace("/etc/prometheus/headway-alerts.yml", str(tmp_path / "headway-alerts.yml")))
+    result = subprocess.run([promtool(), "check", "config", str(tmp_path / "prometheus.yml")],
+                            capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
 def test_a_real_scrape_passes_promtool_check_metrics(server: ServeProcess) -> None:
     server.request("POST", "/api/generation-jobs/generate/", {"type": "external", "params": {}})
     text = scrape(server)
