@@ -36,7 +36,10 @@ foreach(unit headway-serve.service headway-worker@.service)
   install(FILES ${PROJECT_BINARY_DIR}/packaging/${unit}
           DESTINATION ${HEADWAY_UNIT_DIR} COMPONENT runtime)
 endforeach()
-install(FILES ${PROJECT_SOURCE_DIR}/packaging/headway.toml
+set(HEADWAY_WEB_ROOT ${CMAKE_INSTALL_FULL_DATADIR}/headway/web)
+configure_file(${PROJECT_SOURCE_DIR}/packaging/headway.toml.in
+               ${PROJECT_BINARY_DIR}/packaging/headway.toml @ONLY)
+install(FILES ${PROJECT_BINARY_DIR}/packaging/headway.toml
         DESTINATION ${HEADWAY_CONFIG_DIR} COMPONENT runtime)
 
 # Man pages from the binary's own --help (help2man), so they never drift.
