@@ -1,19 +1,11 @@
 #include "server/config.hpp"
 
 #include <charconv>
-#include <cmath>
+
+#include "core/duration.hpp"
 
 namespace headway::server {
 namespace {
-
-// A timer adds a duration to the clock in nanoseconds; 100 years keep that
-// far from overflowing (which is undefined behaviour, not an error).
-constexpr double kMaxDurationMs = 100.0 * 365 * 86400000;
-
-bool parse_double(std::string_view text, double& out) {
-  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), out);
-  return ec == std::errc{} && end == text.data() + text.size();
-}
 
 template <typename Int>
 bool parse_int(std::string_view text, Int& out) {
@@ -119,28 +111,7 @@ std::string set_stream_token_key(ServerConfig& c, std::string_view text) {
 }  // namespace
 
 bool parse_duration(std::string_view text, Duration& out) {
-  double scale = 1000;  // bare numbers are seconds
-  if (text.ends_with("ms")) {
-    scale = 1;
-    text.remove_suffix(2);
-  } else if (text.ends_with("s")) {
-    text.remove_suffix(1);
-  } else if (text.ends_with("m")) {
-    scale = 60000;
-    text.remove_suffix(1);
-  } else if (text.ends_with("h")) {
-    scale = 3600000;
-    text.remove_suffix(1);
-  } else if (text.ends_with("d")) {
-    scale = 86400000;
-    text.remove_suffix(1);
-  }
-  double value = 0;
-  if (text.empty() || !parse_double(text, value) || !std::isfinite(value) || value < 0 ||
-      value * scale > kMaxDurationMs)
-    return false;
-  out = Duration(static_cast<Duration::rep>(std::llround(value * scale)));
-  return true;
+  return headway::parse_duration(text, out);
 }
 
 const std::vector<ConfigOption>& config_options() {

@@ -86,8 +86,8 @@ ServerConfig default_config();
 // Applies `text` to the option called `name`; returns an error message or "".
 std::string apply_option(ServerConfig& config, std::string_view name, std::string_view text);
 
-// "15s", "500ms", "2m", "12h", "7d", "1.5" (seconds), at most 100 years.
-// Returns false when invalid.
+// "15s", "500ms", "2m", "12h", "7d", "1.5" (seconds), at most 100 years
+// (headway::parse_duration, core/duration.hpp). Returns false when invalid.
 bool parse_duration(std::string_view text, Duration& out);
 
 }  // namespace headway::server
