@@ -34,27 +34,12 @@ std::vector<Setting> serve_settings() {
 }
 
 int run_serve(const CommandSettings& settings) {
-  if (settings.print_config_table()) {
-    std::cout << settings.markdown_table();
-    return 0;
-  }
-  ResolvedSettings values;
-  if (auto error = settings.resolve(values, std::cerr)) {
-    std::cerr << "headway serve: " << *error << "\n";
-    return 2;
-  }
   server::ServerConfig config = server::default_config();
-  for (const auto& option : server::config_options()) {
-    const auto& resolved = values.at(std::string(option.name));
-    if (auto error = server::apply_option(config, option.name, resolved.value); !error.empty()) {
-      std::cerr << "headway serve: " << error << " (from " << resolved.source << ")\n";
-      return 2;
-    }
-  }
-  if (settings.print_config()) {
-    std::cout << settings.effective_config(values);
-    return 0;
-  }
+  const auto stop = settings.configure([&](const std::string& name, const std::string& value) {
+    return server::apply_option(config, name, value);
+  });
+  if (stop)
+    return *stop;
   spdlog::set_level(spdlog::level::from_str(config.log_level));
   server::Server server(std::move(config));
   if (auto error = server.start(); !error.empty()) {

@@ -109,28 +109,18 @@ std::vector<Setting> settings_of(const std::vector<WorkerSetting>& table) {
 // the first stops taking work (running jobs get the grace period), a second
 // ends the grace period at once.
 int run_worker(const CommandSettings& settings) {
-  if (settings.print_config_table()) {
-    std::cout << settings.markdown_table();
-    return 0;
-  }
-  ResolvedSettings values;
-  if (auto error = settings.resolve(values, std::cerr)) {
-    std::cerr << "headway worker: " << *error << "\n";
-    return 2;
-  }
   WorkerFlags flags;
-  for (const auto& row : worker_settings()) {
-    const auto& resolved = values.at(row.setting.name);
-    if (auto error = row.apply(flags, resolved.value); !error.empty()) {
-      std::cerr << "headway worker: --" << row.setting.name << ": " << error << " (from "
-                << resolved.source << ")\n";
-      return 2;
+  const auto stop = settings.configure([&](const std::string& name, const std::string& value) {
+    for (const auto& row : worker_settings()) {
+      if (row.setting.name == name) {
+        auto error = row.apply(flags, value);
+        return error.empty() ? error : "--" + name + ": " + error;
+      }
     }
-  }
-  if (settings.print_config()) {
-    std::cout << settings.effective_config(values);
-    return 0;
-  }
+    return "unknown setting --" + name;
+  });
+  if (stop)
+    return *stop;
   spdlog::set_default_logger(spdlog::stderr_color_mt("worker"));
   worker::WorkerConfig config;
   if (!flags.commands_file.empty()) {

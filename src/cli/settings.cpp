@@ -10,6 +10,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
+#include <iostream>
 #include <set>
 #include <sstream>
 
@@ -373,6 +374,34 @@ std::optional<std::string> CommandSettings::resolve(ResolvedSettings& out,
              "): " + error;
     redis.value = std::move(*url);
     redis.source += ", password from " + password_file->second.value;
+  }
+  return std::nullopt;
+}
+
+std::optional<int> CommandSettings::configure(
+    const std::function<std::string(const std::string& name, const std::string& value)>& apply)
+    const {
+  if (print_config_table_) {
+    std::cout << markdown_table();
+    return 0;
+  }
+  ResolvedSettings values;
+  if (auto error = resolve(values, std::cerr)) {
+    std::cerr << "headway " << command_ << ": " << *error << "\n";
+    return 2;
+  }
+  for (const auto& setting : settings_) {
+    if (setting.name == kPasswordFile)
+      continue;
+    const auto& resolved = values.at(setting.name);
+    if (auto error = apply(setting.name, resolved.value); !error.empty()) {
+      std::cerr << "headway " << command_ << ": " << error << " (from " << resolved.source << ")\n";
+      return 2;
+    }
+  }
+  if (print_config_) {
+    std::cout << effective_config(values);
+    return 0;
   }
   return std::nullopt;
 }

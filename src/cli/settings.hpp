@@ -1,6 +1,7 @@
 #pragma once
 
 #include <CLI/CLI.hpp>
+#include <functional>
 #include <map>
 #include <memory>
 #include <optional>
@@ -64,6 +65,16 @@ class CommandSettings {
   // After parsing: every setting's value and where it came from, or an
   // error message. Deprecated names are noted on `notes`.
   std::optional<std::string> resolve(ResolvedSettings& out, std::ostream& notes) const;
+
+  // What a command does first: prints the table (--print-config-table), or
+  // resolves the settings and hands each value to `apply` (which returns an
+  // error message, empty when fine; `redis-password-file` is consumed here),
+  // then prints the configuration (--print-config). Returns the exit status
+  // when the command should stop there (0 after printing, 2 on a mistake,
+  // said on stderr), nullopt when it should go on.
+  std::optional<int> configure(
+      const std::function<std::string(const std::string& name, const std::string& value)>& apply)
+      const;
 
   // The effective configuration as a TOML file for this command, each value
   // with its source, secrets masked.
