@@ -57,14 +57,16 @@ if(HEADWAY_BUILD_MAN AND HELP2MAN AND NOT HEADWAY_SANITIZE)
     list(GET fields 1 help_option)
     list(GET fields 2 description)
     set(out ${PROJECT_BINARY_DIR}/man/${name}.1)
+    # The NAME section names the page (help2man would name the binary).
+    file(WRITE ${PROJECT_BINARY_DIR}/man/${name}.h2m "[NAME]\n${name} \\- ${description}\n")
     add_custom_command(OUTPUT ${out}.gz
       COMMAND ${CMAKE_COMMAND} -E make_directory ${PROJECT_BINARY_DIR}/man
       COMMAND ${HELP2MAN} --no-info --no-discard-stderr
               --version-string=${PROJECT_VERSION} --help-option=${help_option}
-              --name=${description} --source=headway --section=1
+              --include=${PROJECT_BINARY_DIR}/man/${name}.h2m --source=headway --section=1
               --output=${out} $<TARGET_FILE:headway_cli>
       COMMAND gzip -9nf ${out}
-      DEPENDS headway_cli
+      DEPENDS headway_cli ${PROJECT_BINARY_DIR}/man/${name}.h2m
       COMMENT "help2man: ${name}.1"
       VERBATIM)
     list(APPEND man_pages ${out}.gz)
