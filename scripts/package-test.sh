@@ -100,8 +100,9 @@ getent passwd headway >/dev/null || fail "postinst made no headway user"
 [ "$(getent passwd headway | cut -d: -f7)" = /usr/sbin/nologin ] || fail "the headway user has a login shell"
 dpkg-query -W -f='${Conffiles}\n' headway | grep -q /etc/headway/headway.toml ||
   fail "/etc/headway/headway.toml is no conffile"
-[ -L /etc/systemd/system/multi-user.target.wants/headway-serve.service ] ||
-  fail "headway-serve.service is not enabled"
+# Not enabled before its first admin exists (the server would refuse to start).
+[ -e /etc/systemd/system/multi-user.target.wants/headway-serve.service ] &&
+  fail "headway-serve.service is enabled on a first install"
 /usr/bin/python3 -c 'import headway, sys; assert headway.__file__.startswith("/usr/lib/python3/dist-packages/"), headway.__file__' ||
   fail "python3-headway does not import from dist-packages"
 /usr/bin/headway serve --config /etc/headway/headway.toml --print-config >"$work/effective.toml"
@@ -119,14 +120,16 @@ redis_port=$(free_port)
 redis-server --port "$redis_port" --bind 127.0.0.1 --save '' --appendonly no --dir "$work" \
   >"$work/redis.log" 2>&1 &
 pids+=($!)
-state=$work/state
-install -d -o headway -g headway -m 0750 "$state"
+# The job table where the packaged configuration keeps it, set up as the
+# docs say (the first admin before the first start); the purge removes it.
+state=/var/lib/headway
+[ "$(stat -c '%U:%G %a' "$state")" = "headway:headway 750" ] || fail "postinst made no $state"
 as_headway=(runuser -u headway --)
-# The packaged file with what a test must change: a private Redis, a free
-# port, a job table of its own. Everything else (the web UI) comes from it.
+# The packaged file with what a test must change: a private Redis and a free
+# port. Everything else (the job table, the web UI) comes from it.
 port=$(free_port)
-override=(--redis "redis://127.0.0.1:$redis_port" --db "sqlite://$state/headway.db")
-"${as_headway[@]}" /usr/bin/headway user add admin --db "sqlite://$state/headway.db" --generate-password \
+override=(--redis "redis://127.0.0.1:$redis_port")
+"${as_headway[@]}" /usr/bin/headway user add admin --admin --db "sqlite://$state/headway.db" --generate-password \
   >/dev/null 2>&1 || fail "headway user add"
 token=$("${as_headway[@]}" /usr/bin/headway token create admin --db "sqlite://$state/headway.db" --expires 1h |
   tail -n 1)
@@ -183,7 +186,6 @@ ldd "$work/consumer/consumer" | grep -Eq 'libheadway.so.0 => (/usr)?/lib/x86_64-
 for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
 for pid in "${pids[@]}"; do wait "$pid" 2>/dev/null || true; done
 pids=()
-rm -rf "$state"
 
 echo "=== package: apt-get remove --purge"
 apt-get remove --purge -y -q headway headway-dev python3-headway >"$work/apt-remove.log" 2>&1 ||
