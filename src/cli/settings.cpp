@@ -243,6 +243,7 @@ std::optional<std::string> CommandSettings::read_file_layer(const std::string& p
            std::string(error.description());
   }
   const auto& mine = file_keys()[command_];
+  bool holds_secret = false;
   auto apply = [&](const toml::table& table) -> std::optional<std::string> {
     for (const auto& setting : settings_) {
       const toml::node* direct = table.get(setting.name);
@@ -261,6 +262,9 @@ std::optional<std::string> CommandSettings::read_file_layer(const std::string& p
       const auto file_text = text_of(file, error);
       if (!error.empty())
         return error;
+      if (setting.kind == SettingKind::secret && direct_text &&
+          masked(setting, *direct_text) != *direct_text)
+        holds_secret = true;
       if (auto failed =
               layer_value(setting, direct_text, file_text, direct ? where(path, *direct) : "",
                           file ? where(path, *file) : "", out))
@@ -293,16 +297,9 @@ std::optional<std::string> CommandSettings::read_file_layer(const std::string& p
       return error;
   }
   struct stat info {};
-  if (::stat(path.c_str(), &info) == 0 && (info.st_mode & S_IROTH) != 0) {
-    for (const auto& setting : settings_) {
-      auto found = out.find(setting.name);
-      if (setting.kind == SettingKind::secret && found->second.source.starts_with(path) &&
-          masked(setting, found->second.value) != found->second.value) {
-        notes << "headway " << command_ << ": " << path
-              << " holds a secret and is readable by every user\n";
-        break;
-      }
-    }
+  if (holds_secret && ::stat(path.c_str(), &info) == 0 && (info.st_mode & S_IROTH) != 0) {
+    notes << "headway " << command_ << ": " << path
+          << " holds a secret and is readable by every user\n";
   }
   return std::nullopt;
 }

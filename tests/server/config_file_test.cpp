@@ -147,6 +147,14 @@ TEST_F(ConfigFileTest, SecretsComeFromFilesAndAreMasked) {
   auto open = headway({"serve", "--config", open_file.string(), "--print-config"});
   EXPECT_EQ(open.status, 0) << open.err;
   EXPECT_NE(open.err.find("readable by every user"), std::string::npos) << open.err;
+  // One that only names the file holding it is fine.
+  const auto by_file =
+      write("by-file.toml", "metrics-token-file = \"" + key.string() + "\"\n", 0644);
+  auto quiet = headway({"serve", "--config", by_file.string(), "--print-config"});
+  EXPECT_EQ(quiet.status, 0) << quiet.err;
+  EXPECT_EQ(quiet.err.find("readable"), std::string::npos) << quiet.err;
+  EXPECT_EQ(line_of(quiet.out, "metrics-token ="),
+            "metrics-token = \"********\"  # " + by_file.string() + ":1 (" + key.string() + ")");
 }
 
 TEST_F(ConfigFileTest, EarlierNamesStillWorkWithANoteOnStandardError) {
