@@ -10,6 +10,7 @@
 
 #include "auth/accounts.hpp"
 #include "cli/commands.hpp"
+#include "cli/settings.hpp"
 #include "headway/clock.hpp"
 #include "store/job_store.hpp"
 
@@ -27,9 +28,11 @@ struct AccountOptions {
   bool json = false;
 };
 
-std::string default_db_url() {
-  const char* env = std::getenv("DATABASE_URL");
-  return env && *env ? env : "headway.db";
+// HEADWAY_DB (or the deprecated DATABASE_URL), read only by the command
+// that runs, so that only it notes a deprecated name.
+void read_db_env(AccountOptions& o) {
+  if (auto url = getenv_renamed("HEADWAY_DB", "DATABASE_URL", std::cerr))
+    o.db_url = *url;
 }
 
 // Opens the store or prints why not.
@@ -228,7 +231,8 @@ int token_list(const AccountOptions& o) {
 }
 
 CLI::App* add_db_option(CLI::App* cmd, const std::shared_ptr<AccountOptions>& o) {
-  cmd->add_option("--db", o->db_url, "Job database URL (env DATABASE_URL)")->capture_default_str();
+  cmd->add_option("--db", o->db_url, "Job database URL (env HEADWAY_DB)")->capture_default_str();
+  cmd->preparse_callback([o](std::size_t) { read_db_env(*o); });
   return cmd;
 }
 
@@ -236,7 +240,7 @@ CLI::App* add_db_option(CLI::App* cmd, const std::shared_ptr<AccountOptions>& o)
 
 void register_user(CLI::App& app) {
   auto o = std::make_shared<AccountOptions>();
-  o->db_url = default_db_url();
+  o->db_url = "headway.db";
   auto* user = app.add_subcommand("user", "Manage users (in the job database)");
   user->require_subcommand(1);
 
