@@ -10,6 +10,14 @@ namespace headway {
 
 class StagePlan;
 
+// An interval for the seconds remaining: the true remaining time is meant to
+// fall inside it with the stated probability (80 % for the built-in
+// estimators, calibrated in docs/eta.md). low <= high, both >= 0.
+struct EtaRange {
+  double low = 0;
+  double high = 0;
+};
+
 // Predicts the seconds remaining in a job from the progress reports seen so far.
 //
 // Contract: the prediction may depend only on reports already observed and on
@@ -39,6 +47,10 @@ class EtaEstimator {
   virtual std::optional<double> display_percent(double /*now_elapsed*/) const {
     return std::nullopt;
   }
+
+  // An 80 % interval for the seconds remaining at `now_elapsed`, or nullopt
+  // when the estimator has none (yet). Same causality rules as estimate().
+  virtual std::optional<EtaRange> range(double /*now_elapsed*/) const { return std::nullopt; }
 
   // The registered name of this estimator.
   virtual std::string_view name() const = 0;

@@ -1,5 +1,6 @@
 #include <functional>
 
+#include "eta_hedge.hpp"
 #include "eta_reference.hpp"
 #include "eta_staged.hpp"
 #include "headway/eta.hpp"
@@ -18,6 +19,7 @@ struct Entry {
 const std::vector<Entry>& registry() {
   static const std::vector<Entry> entries = {
       {"staged", [](const StagePlan*) { return std::make_unique<eta::StagedPaceEstimator>(); }},
+      {"hedge", [](const StagePlan*) { return std::make_unique<eta::HedgeEstimator>(); }},
       {"reference",
        [](const StagePlan*) { return std::make_unique<eta::ReferenceWindowEstimator>(); }},
   };

@@ -1,0 +1,271 @@
+#include "eta_hedge.hpp"
+
+#include <algorithm>
+#include <cmath>
+
+namespace headway::eta {
+
+std::span<const HedgeSettings::Field> HedgeSettings::fields() {
+  static constexpr Field kFields[] = {
+      {"recent_window_percent", &HedgeSettings::recent_window_percent},
+      {"error_memory_percent", &HedgeSettings::error_memory_percent},
+      {"horizon_share", &HedgeSettings::horizon_share},
+      {"selectivity", &HedgeSettings::selectivity},
+      {"max_log_move_per_percent", &HedgeSettings::max_log_move_per_percent},
+      {"log_variance_at_start", &HedgeSettings::log_variance_at_start},
+      {"log_variance_at_end", &HedgeSettings::log_variance_at_end},
+      {"interval_low_z", &HedgeSettings::interval_low_z},
+      {"interval_high_z", &HedgeSettings::interval_high_z},
+      {"single_candidate", &HedgeSettings::single_candidate},
+  };
+  return kFields;
+}
+
+bool HedgeSettings::set(std::string_view name, double value) {
+  if (!std::isfinite(value))
+    return false;
+  for (const auto& field : fields()) {
+    if (field.name == name) {
+      this->*field.member = value;
+      return true;
+    }
+  }
+  return false;
+}
+
+namespace {
+
+enum Candidate : std::size_t { kEma, kLinear, kRecent, kStage };
+
+}  // namespace
+
+HedgeEstimator::HedgeEstimator(const HedgeSettings& settings)
+    : settings_(settings), recent_decay_rate_(1.0 / settings.recent_window_percent) {
+  // Until scoring has begun the candidates weigh equally.
+  weights_.fill(1.0 / kCandidates);
+  pin_single_candidate();
+}
+
+void HedgeEstimator::pin_single_candidate() {
+  if (settings_.single_candidate >= 0 && settings_.single_candidate < kCandidates) {
+    weights_.fill(0);
+    weights_[static_cast<std::size_t>(settings_.single_candidate)] = 1;
+  }
+}
+
+void HedgeEstimator::restart_at(double elapsed, double percent) {
+  // The work from the checkpoint on is the work just done again: the paces,
+  // scores and weights stay. What is measured from a point in time starts
+  // again: the stage average and the filed forecasts.
+  origin_p_ = percent;
+  stage_t_ = elapsed;
+  stage_p_ = percent;
+  moved_t_ = elapsed;
+  moved_p_ = percent;
+  scored_p_ = percent;
+  anchor_p_ = percent;
+  filed_.fill(Filed{});
+}
+
+void HedgeEstimator::observe(double elapsed, double overall_percent, std::string_view stage) {
+  const bool new_stage = !started_ || stage != stage_;
+  if (!started_) {
+    started_ = true;
+    moved_t_ = elapsed;
+    moved_p_ = overall_percent;
+    scored_p_ = overall_percent;
+    anchor_p_ = overall_percent;
+    linear_percent_ = overall_percent;
+    stage_.assign(stage);
+  } else if (overall_percent < moved_p_) {
+    restart_at(elapsed, overall_percent);
+  }
+  if (stage != stage_) {
+    // Stages run at very different speeds: the recent window keeps only a
+    // trace of the old one. tqdm's average and the whole-job average do not
+    // know about stages, which is what they are there for.
+    recent_seconds_ *= kStageCarryOver;
+    recent_percent_ *= kStageCarryOver;
+    stage_.assign(stage);
+  }
+  if (overall_percent > moved_p_) {
+    const double previous_p = moved_p_;
+    const double step = overall_percent - moved_p_;
+    const double seconds = elapsed - moved_t_;
+    const double decay = std::exp(-step * recent_decay_rate_);
+    recent_seconds_ = recent_seconds_ * decay + seconds;
+    recent_percent_ = recent_percent_ * decay + step;
+    // tqdm's bias correction divides both averages by the same factor, so the
+    // ratio needs none.
+    ema_seconds_ = (1 - kEmaSmoothing) * ema_seconds_ + kEmaSmoothing * seconds;
+    ema_percent_ = (1 - kEmaSmoothing) * ema_percent_ + kEmaSmoothing * step;
+    typical_step_ = typical_step_ == 0 ? step : 0.8 * typical_step_ + 0.2 * step;
+    linear_percent_ += step;
+    moved_t_ = elapsed;
+    moved_p_ = overall_percent;
+    progressed_ += step;
+    const int first = std::max(static_cast<int>(std::floor(previous_p)) + 1, 0);
+    const int last = std::min(static_cast<int>(std::floor(overall_percent)), 100);
+    if (first <= last)
+      on_whole_percent(first, last, elapsed);
+  }
+  if (new_stage) {
+    stage_t_ = elapsed;
+    stage_p_ = moved_p_;
+  }
+}
+
+bool HedgeEstimator::ready() const {
+  return progressed_ > kMinProgressPercent && recent_seconds_ > 0 && ema_seconds_ > 0 &&
+         moved_t_ > 0;
+}
+
+HedgeEstimator::LogPaces HedgeEstimator::log_paces() const {
+  LogPaces out;
+  out[kEma] = std::log(ema_seconds_ / ema_percent_);
+  out[kLinear] = std::log(moved_t_ / linear_percent_);
+  out[kRecent] = std::log(recent_seconds_ / recent_percent_);
+  // Until the stage has made progress its pace is unknown; the recent window
+  // (mostly the new stage already) stands in.
+  const double stage_percent = moved_p_ - stage_p_;
+  const double stage_seconds = moved_t_ - stage_t_;
+  out[kStage] = stage_percent > 0 && stage_seconds > 0 ? std::log(stage_seconds / stage_percent)
+                                                       : out[kRecent];
+  return out;
+}
+
+double HedgeEstimator::mixed_log_pace() const {
+  const LogPaces paces = log_paces();
+  double sum = 0;
+  for (std::size_t i = 0; i < kCandidates; ++i)
+    sum += weights_[i] * paces[i];
+  return sum;
+}
+
+double HedgeEstimator::capped_log_pace() const {
+  const double mixed = mixed_log_pace();
+  if (!anchored_ || settings_.max_log_move_per_percent <= 0)
+    return mixed;
+  const double allowed = settings_.max_log_move_per_percent * std::abs(moved_p_ - anchor_p_);
+  return std::clamp(mixed, anchor_log_pace_ - allowed, anchor_log_pace_ + allowed);
+}
+
+void HedgeEstimator::on_whole_percent(int first, int last, double elapsed) {
+  if (!ready())
+    return;
+  score_filed();
+  // Shrink each mean squared log error towards the prior, then weight by the
+  // excess over the best: a candidate wrong by a factor of 2 (squared log
+  // error 0.48) against one that is right loses its weight as soon as that
+  // error has been seen over a few percent.
+  LogPaces mse;
+  for (std::size_t i = 0; i < kCandidates; ++i) {
+    mse[i] = (squared_error_[i] + kPriorWeightPercent * kPriorSquaredError) /
+             (error_weight_ + kPriorWeightPercent);
+  }
+  const double best = *std::min_element(mse.begin(), mse.end());
+  double total = 0;
+  for (std::size_t i = 0; i < kCandidates; ++i) {
+    weights_[i] = std::exp(-(mse[i] - best) / settings_.selectivity);
+    total += weights_[i];
+  }
+  for (double& weight : weights_)
+    weight /= total;
+  pin_single_candidate();
+  // Move the forecast's anchor towards the new mix, by at most the cap.
+  anchor_log_pace_ = capped_log_pace();
+  anchored_ = true;
+  anchor_p_ = moved_p_;
+  const LogPaces now = log_paces();
+  for (int k = first; k <= last; ++k) {
+    if (!filed_[k].valid)
+      filed_[k] = Filed{true, elapsed, moved_p_, now, anchor_log_pace_};
+  }
+}
+
+void HedgeEstimator::score_filed() {
+  // Judge the forecast filed `horizon` percent ago on the work done since: as
+  // far back as there is work left (the horizon the ETA must cover), within
+  // the later part of the history.
+  const double step = moved_p_ - scored_p_;
+  scored_p_ = moved_p_;
+  const double horizon =
+      std::min(100.0 - moved_p_, settings_.horizon_share * (moved_p_ - origin_p_));
+  if (horizon <= 0)
+    return;
+  const int k = static_cast<int>(std::floor(moved_p_ - horizon));
+  if (k < 0 || k > 100)
+    return;
+  const Filed& then = filed_[k];
+  if (!then.valid || moved_p_ <= then.percent || moved_t_ <= then.elapsed)
+    return;
+  const double actual = std::log((moved_t_ - then.elapsed) / (moved_p_ - then.percent));
+  const double decay = std::exp(-step / settings_.error_memory_percent);
+  for (std::size_t i = 0; i < kCandidates; ++i) {
+    const double error = actual - then.log_pace[i];
+    squared_error_[i] = squared_error_[i] * decay + step * error * error;
+  }
+  const double combined_error = actual - then.combined;
+  combined_squared_error_ =
+      combined_squared_error_ * decay + step * combined_error * combined_error;
+  error_weight_ = error_weight_ * decay + step;
+}
+
+double HedgeEstimator::median_remaining(double now_elapsed) const {
+  // The silence since the last progress is evidence of a slowdown only beyond
+  // what a typical step takes: each candidate is recomputed as if the next
+  // report, due now, brought a typical step, and the mix moves by as much as
+  // that changes it. The cap applies to the forecast from reports only, so a
+  // stall still raises the ETA.
+  double log_pace = capped_log_pace();
+  const double silent = std::max(now_elapsed - moved_t_, 0.0);
+  if (silent > 0 && typical_step_ > 0) {
+    const LogPaces paces = log_paces();
+    const double stage_percent = moved_p_ - stage_p_;
+    const double mass[kCandidates] = {ema_percent_ / kEmaSmoothing, linear_percent_,
+                                      recent_percent_,
+                                      stage_percent > 0 ? stage_percent : recent_percent_};
+    double raise = 0;
+    for (std::size_t i = 0; i < kCandidates; ++i) {
+      const double seconds = std::exp(paces[i]) * mass[i];
+      const double with_silence = (seconds + silent) / (mass[i] + typical_step_);
+      raise += weights_[i] * std::max(std::log(with_silence) - paces[i], 0.0);
+    }
+    log_pace += raise;
+  }
+  return std::max(moved_t_ + (100.0 - moved_p_) * std::exp(log_pace) - now_elapsed, 0.0);
+}
+
+double HedgeEstimator::log_variance() const {
+  const double done = std::clamp(moved_p_ / 100.0, 0.0, 1.0);
+  return settings_.log_variance_at_start +
+         (settings_.log_variance_at_end - settings_.log_variance_at_start) * done;
+}
+
+std::optional<double> HedgeEstimator::estimate(double now_elapsed) const {
+  if (!ready())
+    return std::nullopt;
+  // The median times exp(-sigma^2) minimises the expected relative error when
+  // the log of the true remaining time has variance sigma^2.
+  return std::exp(-log_variance()) * median_remaining(now_elapsed);
+}
+
+std::optional<double> HedgeEstimator::display_percent(double now_elapsed) const {
+  if (!ready())
+    return std::nullopt;
+  const double total = now_elapsed + median_remaining(now_elapsed);
+  return total > 0 ? 100.0 * now_elapsed / total : 0.0;
+}
+
+std::optional<EtaRange> HedgeEstimator::range(double now_elapsed) const {
+  if (!ready())
+    return std::nullopt;
+  const double backtested = (combined_squared_error_ + kPriorWeightPercent * kPriorSquaredError) /
+                            (error_weight_ + kPriorWeightPercent);
+  const double spread = std::sqrt(log_variance() + backtested);
+  const double median = median_remaining(now_elapsed);
+  return EtaRange{median * std::exp(-settings_.interval_low_z * spread),
+                  median * std::exp(settings_.interval_high_z * spread)};
+}
+
+}  // namespace headway::eta

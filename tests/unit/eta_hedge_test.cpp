@@ -1,0 +1,201 @@
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <cstdint>
+#include <optional>
+#include <random>
+#include <string>
+#include <vector>
+
+#include "core/eta_hedge.hpp"
+#include "core/eta_staged.hpp"
+
+namespace headway {
+namespace {
+
+using eta::HedgeEstimator;
+
+// One progress report of a synthetic job.
+struct Report {
+  double t;
+  double p;
+  std::string stage;
+};
+
+// True remaining seconds after report `i` (the last report is the end).
+double remaining_after(const std::vector<Report>& job, std::size_t i) {
+  return job.back().t - job[i].t;
+}
+
+// The median forecast behind a reported ETA at `percent` progress (the
+// reported one is shrunk by exp(-sigma^2) with the default settings).
+double median_of(const HedgeEstimator& hedge, double now, double percent) {
+  const eta::HedgeSettings s;
+  const double variance =
+      s.log_variance_at_start + (s.log_variance_at_end - s.log_variance_at_start) * percent / 100;
+  return *hedge.estimate(now) / std::exp(-variance);
+}
+
+// Feeds reports up to the first one at or past `percent`; returns its index.
+std::size_t feed_until(EtaEstimator& estimator, const std::vector<Report>& job, double percent) {
+  for (std::size_t i = 0; i < job.size(); ++i) {
+    estimator.observe(job[i].t, job[i].p, job[i].stage);
+    if (job[i].p >= percent)
+      return i;
+  }
+  return job.size() - 1;
+}
+
+// Appends `percent` of work in `steps` equal steps of `seconds_per_percent`.
+void add_work(std::vector<Report>& job, const std::string& stage, double percent, int steps,
+              double seconds_per_percent) {
+  double t = job.empty() ? 0 : job.back().t;
+  double p = job.empty() ? 0 : job.back().p;
+  if (job.empty() || job.back().stage != stage)
+    job.push_back({t, p, stage});
+  for (int k = 0; k < steps; ++k) {
+    t += seconds_per_percent * percent / steps;
+    p += percent / steps;
+    job.push_back({t, p, stage});
+  }
+}
+
+TEST(HedgeEtaTest, FrontLoadedStageFollowsTheCheaperLaterSteps) {
+  // A 10 % loading stage at 1 s/%, then one stage whose first 5 % cost 20 s/%
+  // and the remaining 85 % cost 1 s/%: a warm-up that the stage average keeps
+  // carrying long after the work has become cheap.
+  std::vector<Report> job;
+  add_work(job, "loading", 10, 20, 1.0);
+  add_work(job, "solving", 5, 10, 20.0);
+  add_work(job, "solving", 85, 170, 1.0);
+  HedgeEstimator hedge;
+  eta::StagedPaceEstimator staged;
+  const std::size_t at = feed_until(hedge, job, 50.0);
+  feed_until(staged, job, 50.0);
+  const double truth = remaining_after(job, at);  // 50 s
+  const double hedge_error = std::abs(*hedge.estimate(job[at].t) - truth) / truth;
+  const double staged_error = std::abs(*staged.estimate(job[at].t) - truth) / truth;
+  EXPECT_LT(hedge_error, 0.3) << *hedge.estimate(job[at].t);
+  EXPECT_LT(hedge_error, staged_error);
+}
+
+TEST(HedgeEtaTest, CandidateWrongByAFactorLosesItsWeightWithinAFewPercent) {
+  // 30 % at 4 s/%, then a new stage at 1 s/% to the end: the whole-job
+  // average keeps saying about 2.5-4 s/%, a factor of 2-3 too slow, while the
+  // other candidates see the new pace.
+  std::vector<Report> job;
+  add_work(job, "first", 30, 60, 4.0);
+  add_work(job, "second", 70, 140, 1.0);
+  HedgeEstimator hedge;
+  constexpr std::size_t kLinear = 1;
+  std::optional<double> lost_at;
+  for (const auto& r : job) {
+    hedge.observe(r.t, r.p, r.stage);
+    if (!lost_at && r.p > 30 && hedge.weights()[kLinear] < 0.01)
+      lost_at = r.p;
+  }
+  ASSERT_TRUE(lost_at.has_value());
+  // Its forecasts are judged from about 45 % on (the horizon is half the
+  // progress so far); by 70 % its weight is gone.
+  EXPECT_LT(*lost_at, 70.0);
+  HedgeEstimator late;
+  const std::size_t at = feed_until(late, job, 80.0);
+  const double truth = remaining_after(job, at);
+  const double median = median_of(late, job[at].t, job[at].p);
+  EXPECT_LT(late.weights()[kLinear], 0.01);
+  EXPECT_NEAR(median, truth, 0.35 * truth);
+}
+
+TEST(HedgeEtaTest, ForecastMovesAtMostByTheCapPerPercent) {
+  // A single report that takes 50 times a typical step: the mix would jump,
+  // the forecast may move by at most e^(cap * percent) of that report.
+  std::vector<Report> job;
+  add_work(job, "work", 40, 400, 1.0);
+  HedgeEstimator hedge;
+  for (const auto& r : job)
+    hedge.observe(r.t, r.p, r.stage);
+  const double before = median_of(hedge, job.back().t, 40.0);  // 60 s at 1 s/%
+  const double t = job.back().t + 5.0;                         // 0.1 % in 5 s instead of 0.1 s
+  hedge.observe(t, 40.1, "work");
+  const double after = median_of(hedge, t, 40.1);
+  // The cap allows a factor e^(1 * 0.1) on the pace over that 0.1 %.
+  EXPECT_GT(after, before * 59.9 / 60.0);
+  EXPECT_LT(after, before * 59.9 / 60.0 * std::exp(0.1) * 1.0001);
+}
+
+TEST(HedgeEtaTest, NoEstimateUntilProgressHasMovedAndZeroAtTheEnd) {
+  HedgeEstimator hedge;
+  hedge.observe(0, 0, "a");
+  EXPECT_FALSE(hedge.estimate(0).has_value());
+  EXPECT_FALSE(hedge.range(0).has_value());
+  for (int k = 1; k <= 100; ++k)
+    hedge.observe(k, k, "a");
+  EXPECT_DOUBLE_EQ(*hedge.estimate(100), 0.0);
+  EXPECT_DOUBLE_EQ(hedge.range(100)->high, 0.0);
+}
+
+// A small generated family: multi-stage jobs whose stage paces differ by
+// lognormal factors and whose step costs are noisy, from a fixed seed. Box-
+// Muller by hand so the draws do not depend on the standard library's
+// distributions.
+std::vector<Report> generated_job(std::mt19937_64& rng) {
+  const auto uniform = [&rng] { return (static_cast<double>(rng() >> 11) + 0.5) * 0x1p-53; };
+  const auto normal = [&] {
+    return std::sqrt(-2 * std::log(uniform())) * std::cos(6.283185307179586 * uniform());
+  };
+  std::vector<Report> job{{0, 0, "s0"}};
+  const int stages = 1 + static_cast<int>(uniform() * 4);
+  double t = 0;
+  double p = 0;
+  for (int s = 0; s < stages; ++s) {
+    const double weight = s + 1 == stages ? 100 - p : (100 - p) * (0.2 + 0.5 * uniform());
+    const double pace = std::exp(0.6 * normal());
+    const int steps = 5 + static_cast<int>(uniform() * 60);
+    const std::string name = "s" + std::to_string(s);
+    if (s > 0)
+      job.push_back({t, p, name});
+    for (int k = 0; k < steps; ++k) {
+      t += pace * weight / steps * std::exp(0.4 * normal());
+      p = std::min(100.0, p + weight / steps);
+      job.push_back({t, p, name});
+    }
+  }
+  job.back().p = 100;
+  return job;
+}
+
+TEST(HedgeEtaTest, IntervalCoversAboutEightyPercentOnAGeneratedFamily) {
+  std::mt19937_64 rng(20261203);
+  long inside = 0;
+  long scored = 0;
+  for (int j = 0; j < 200; ++j) {
+    const auto job = generated_job(rng);
+    HedgeEstimator hedge;
+    for (std::size_t i = 0; i + 1 < job.size(); ++i) {
+      hedge.observe(job[i].t, job[i].p, job[i].stage);
+      if (job[i].p < 5 || job[i].p > 95)
+        continue;
+      const auto range = hedge.range(job[i].t);
+      ASSERT_TRUE(range.has_value());
+      ASSERT_LE(range->low, range->high);
+      const double truth = remaining_after(job, i);
+      ++scored;
+      if (range->low <= truth && truth <= range->high)
+        ++inside;
+    }
+  }
+  const double coverage = static_cast<double>(inside) / static_cast<double>(scored);
+  EXPECT_GT(coverage, 0.70);
+  EXPECT_LT(coverage, 0.90);
+}
+
+TEST(HedgeEtaTest, SettingsAreSetByNameAndRejectUnknownNames) {
+  eta::HedgeSettings settings;
+  EXPECT_TRUE(settings.set("selectivity", 0.5));
+  EXPECT_DOUBLE_EQ(settings.selectivity, 0.5);
+  EXPECT_FALSE(settings.set("no_such_constant", 1));
+  EXPECT_FALSE(settings.set("selectivity", std::nan("")));
+}
+
+}  // namespace
+}  // namespace headway
