@@ -10,10 +10,12 @@ std::span<const HedgeSettings::Field> HedgeSettings::fields() {
       {"recent_window_percent", &HedgeSettings::recent_window_percent},
       {"error_memory_percent", &HedgeSettings::error_memory_percent},
       {"horizon_share", &HedgeSettings::horizon_share},
+      {"horizon_max_percent", &HedgeSettings::horizon_max_percent},
       {"selectivity", &HedgeSettings::selectivity},
       {"max_log_move_per_percent", &HedgeSettings::max_log_move_per_percent},
       {"log_variance_at_start", &HedgeSettings::log_variance_at_start},
       {"log_variance_at_end", &HedgeSettings::log_variance_at_end},
+      {"log_variance_backtest_gain", &HedgeSettings::log_variance_backtest_gain},
       {"interval_low_z", &HedgeSettings::interval_low_z},
       {"interval_high_z", &HedgeSettings::interval_high_z},
       {"single_candidate", &HedgeSettings::single_candidate},
@@ -190,7 +192,8 @@ void HedgeEstimator::score_filed() {
   const double step = moved_p_ - scored_p_;
   scored_p_ = moved_p_;
   const double horizon =
-      std::min(100.0 - moved_p_, settings_.horizon_share * (moved_p_ - origin_p_));
+      std::min({100.0 - moved_p_, settings_.horizon_share * (moved_p_ - origin_p_),
+                settings_.horizon_max_percent});
   if (horizon <= 0)
     return;
   const int k = static_cast<int>(std::floor(moved_p_ - horizon));
@@ -236,10 +239,16 @@ double HedgeEstimator::median_remaining(double now_elapsed) const {
   return std::max(moved_t_ + (100.0 - moved_p_) * std::exp(log_pace) - now_elapsed, 0.0);
 }
 
+double HedgeEstimator::backtested_squared_error() const {
+  return (combined_squared_error_ + kPriorWeightPercent * kPriorSquaredError) /
+         (error_weight_ + kPriorWeightPercent);
+}
+
 double HedgeEstimator::log_variance() const {
   const double done = std::clamp(moved_p_ / 100.0, 0.0, 1.0);
   return settings_.log_variance_at_start +
-         (settings_.log_variance_at_end - settings_.log_variance_at_start) * done;
+         (settings_.log_variance_at_end - settings_.log_variance_at_start) * done +
+         settings_.log_variance_backtest_gain * backtested_squared_error();
 }
 
 std::optional<double> HedgeEstimator::estimate(double now_elapsed) const {
@@ -260,9 +269,7 @@ std::optional<double> HedgeEstimator::display_percent(double now_elapsed) const 
 std::optional<EtaRange> HedgeEstimator::range(double now_elapsed) const {
   if (!ready())
     return std::nullopt;
-  const double backtested = (combined_squared_error_ + kPriorWeightPercent * kPriorSquaredError) /
-                            (error_weight_ + kPriorWeightPercent);
-  const double spread = std::sqrt(log_variance() + backtested);
+  const double spread = std::sqrt(log_variance() + backtested_squared_error());
   const double median = median_remaining(now_elapsed);
   return EtaRange{median * std::exp(-settings_.interval_low_z * spread),
                   median * std::exp(settings_.interval_high_z * spread)};

@@ -23,21 +23,26 @@ struct HedgeSettings {
   // A candidate filed at progress q is judged on [q, now], now - q = min(percent
   // left, horizon_share * percent done).
   double horizon_share = 0.5;
+  // ... and at most this many percent back.
+  double horizon_max_percent = 10.0;
   // Weight of a candidate = exp(-(its mean squared log error - the best one's)
   // / selectivity).
-  double selectivity = 0.01;
+  double selectivity = 0.1;
   // The forecast's log pace may move at most this much per percent of progress
   // (so by a factor e^cap per percent); <= 0 turns the cap off.
   double max_log_move_per_percent = 1.0;
   // Point forecast = median * exp(-sigma^2), sigma^2 growing linearly with
   // progress from the first value at 0 % to the second at 100 %.
   double log_variance_at_start = 0.05;
-  double log_variance_at_end = 0.25;
+  double log_variance_at_end = 0.1;
+  // Plus this share of the combined forecast's backtested mean squared log
+  // error: a job whose forecasts have held up is shrunk less.
+  double log_variance_backtest_gain = 0.5;
   // The 80 % interval in log space: median * exp(-low_z * s) to median *
   // exp(high_z * s), s^2 = sigma^2 + the combined forecast's backtested mean
   // squared log error.
-  double interval_low_z = 1.3;
-  double interval_high_z = 1.3;
+  double interval_low_z = 1.25;
+  double interval_high_z = 2.3;
   // 0-3 forecasts with that candidate alone (ema, linear, recent, stage), to
   // score the simple methods through the same code; -1 (the default) mixes.
   double single_candidate = -1;
@@ -114,6 +119,7 @@ class HedgeEstimator final : public EtaEstimator {
   double capped_log_pace() const;
   double median_remaining(double now_elapsed) const;
   double log_variance() const;
+  double backtested_squared_error() const;
   void on_whole_percent(int first, int last, double elapsed);
   void score_filed();
   void restart_at(double elapsed, double percent);
