@@ -128,7 +128,7 @@ TEST(HedgeEtaTest, ForecastMovesAtMostByTheCapPerPercent) {
   for (const auto& r : job)
     hedge.observe(r.t, r.p, r.stage);
   const double before = median_of(hedge, job.back().t);  // 60 s at 1 s/%
-  const double t = job.back().t + 5.0;                         // 0.1 % in 5 s instead of 0.1 s
+  const double t = job.back().t + 5.0;                   // 0.1 % in 5 s instead of 0.1 s
   hedge.observe(t, 40.1, "work");
   const double after = median_of(hedge, t);
   // The cap allows a factor e^(cap * 0.1) on the pace over that 0.1 %; the
