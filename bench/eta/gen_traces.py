@@ -12,6 +12,7 @@ constant that only fits some shapes shows up as a worse held-out figure.
 Usage:
     bench/eta/gen_traces.py OUT_DIR                 # 24 traces per family, seed 1
     bench/eta/gen_traces.py OUT_DIR --per-family 40 --seed 7
+    bench/eta/gen_traces.py OUT_DIR --add-family public=../shared/eta-bench/traces
     bench/eta/gen_traces.py --list                  # the families and what they model
 
 File names are FAMILY_NNN.csv. The same seed gives byte-identical output on
@@ -506,6 +507,8 @@ def main(argv=None):
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--families", default=",".join(FAMILIES), help="comma-separated subset")
     ap.add_argument("--list", action="store_true", help="describe the families and exit")
+    ap.add_argument("--add-family", action="append", default=[], metavar="NAME=DIR",
+                    help="also copy DIR's traces, in name order, as family NAME (NAME_000.csv, ...)")
     args = ap.parse_args(argv)
     if args.list:
         for name, fn in FAMILIES.items():
@@ -521,7 +524,17 @@ def main(argv=None):
         for index in range(args.per_family):
             with open(os.path.join(args.out, f"{family}_{index:03d}.csv"), "w", newline="") as fh:
                 fh.write(generate(args.seed, family, index))
-    print(f"{len(families) * args.per_family} traces in {args.out}", file=sys.stderr)
+    copied = 0
+    for spec in args.add_family:
+        name, _, folder = spec.partition("=")
+        if not name or not folder or "_" in name:
+            ap.error(f"--add-family wants NAME=DIR with no '_' in NAME, got {spec!r}")
+        for index, src in enumerate(sorted(f for f in os.listdir(folder) if f.endswith(".csv"))):
+            with open(os.path.join(folder, src), newline="") as fin, \
+                    open(os.path.join(args.out, f"{name}_{index:03d}.csv"), "w", newline="") as fout:
+                fout.write(fin.read())
+            copied += 1
+    print(f"{len(families) * args.per_family + copied} traces in {args.out}", file=sys.stderr)
     return 0
 
 

@@ -10,9 +10,10 @@
 
 namespace headway::eta {
 
-// The hedge estimator's constants. Every one was chosen by leave-one-family-out
-// cross-validation on the generated bench (bench/eta/, docs/eta.md), and every
-// one has a meaning that does not depend on a trace shape. Runtime values (not
+// The hedge estimator's constants, each with a meaning that does not depend
+// on a trace shape. Those marked [cv] were chosen by leave-one-family-out
+// cross-validation on the generated bench (bench/eta/, docs/eta.md); the
+// others are kept from the staged estimator's design. Runtime values (not
 // constexpr) so `headway eta-replay --param` and the cross-validation driver
 // can vary them; the Tracker always uses the defaults.
 struct HedgeSettings {
@@ -23,24 +24,24 @@ struct HedgeSettings {
   // A candidate filed at progress q is judged on [q, now], now - q = min(percent
   // left, horizon_share * percent done).
   double horizon_share = 0.5;
-  // ... and at most this many percent back.
+  // ... and at most this many percent back. [cv]
   double horizon_max_percent = 10.0;
   // Weight of a candidate = exp(-(its mean squared log error - the best one's)
-  // / selectivity).
+  // / selectivity). [cv]
   double selectivity = 0.1;
   // The forecast's log pace may move at most this much per percent of progress
-  // (so by a factor e^cap per percent); <= 0 turns the cap off.
+  // (so by a factor e^cap per percent); <= 0 turns the cap off. [cv]
   double max_log_move_per_percent = 1.0;
   // Point forecast = median * exp(-sigma^2), sigma^2 growing linearly with
-  // progress from the first value at 0 % to the second at 100 %.
+  // progress from the first value at 0 % to the second ([cv]) at 100 %.
   double log_variance_at_start = 0.05;
   double log_variance_at_end = 0.1;
   // Plus this share of the combined forecast's backtested mean squared log
-  // error: a job whose forecasts have held up is shrunk less.
+  // error: a job whose forecasts have held up is shrunk less. [cv]
   double log_variance_backtest_gain = 0.5;
   // The 80 % interval in log space: median * exp(-low_z * s) to median *
   // exp(high_z * s), s^2 = sigma^2 + the combined forecast's backtested mean
-  // squared log error.
+  // squared log error. [cv]
   double interval_low_z = 1.25;
   double interval_high_z = 2.3;
   // 0-3 forecasts with that candidate alone (ema, linear, recent, stage), to
