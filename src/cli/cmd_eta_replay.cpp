@@ -22,7 +22,8 @@
 // Several traces with --out-dir replay each into DIR/<trace file name> in one
 // process (the cross-validation driver replays hundreds per setting); --param
 // overrides one of the hedge estimator's constants; --interval adds the 80 %
-// range as eta_low_seconds,eta_high_seconds.
+// range as eta_low_seconds,eta_high_seconds; --history gives earlier runs of
+// the same job as the estimator's prior.
 namespace headway::cli {
 namespace {
 
@@ -31,6 +32,7 @@ struct ReplayOptions {
   std::vector<std::string> traces{"-"};
   std::string out_dir;
   std::vector<std::string> params;
+  std::vector<std::string> history;
   bool interval = false;
   bool list = false;
 };
@@ -198,11 +200,25 @@ int run_replay(const ReplayOptions& options) {
     std::cerr << "headway eta-replay: several traces need --out-dir\n";
     return kUsageError;
   }
+  // Earlier runs of the same job, given to every estimator as its prior.
+  std::vector<std::vector<std::pair<double, double>>> runs;
+  for (const auto& source : options.history) {
+    std::vector<TraceRow> rows;
+    if (source == "-" || !read_trace_source(source, rows))
+      return kUsageError;
+    auto& run = runs.emplace_back();
+    for (const auto& row : rows)
+      run.emplace_back(row.t, row.progress);
+  }
+  const EtaHistory history = EtaHistory::from_runs(runs);
   for (const auto& source : options.traces) {
     std::vector<TraceRow> rows;
     if (!read_trace_source(source, rows))
       return kUsageError;
-    const std::string out = replay(*make_estimator(options), rows, options.interval);
+    auto estimator = make_estimator(options);
+    if (history.runs > 0)
+      estimator->set_history(history);
+    const std::string out = replay(*estimator, rows, options.interval);
     if (options.out_dir.empty()) {
       std::cout << out << std::flush;
       if (!std::cout)
@@ -235,6 +251,9 @@ void register_eta_replay(CLI::App& app) {
       ->check(CLI::ExistingDirectory);
   cmd->add_option("--param", options->params,
                   "NAME=VALUE: override one of the hedge estimator's constants (repeatable)")
+      ->allow_extra_args(false);
+  cmd->add_option("--history", options->history,
+                  "A trace of an earlier run of the same job, used as the prior (repeatable)")
       ->allow_extra_args(false);
   cmd->add_flag("--interval", options->interval,
                 "Also print the 80 % range (eta_low_seconds,eta_high_seconds)");

@@ -37,14 +37,59 @@ bool HedgeSettings::set(std::string_view name, double value) {
 
 namespace {
 
-enum Candidate : std::size_t { kEma, kLinear, kRecent, kStage };
+enum Candidate : std::size_t { kEma, kLinear, kRecent, kStage, kHistory };
 
 }  // namespace
 
 HedgeEstimator::HedgeEstimator(const HedgeSettings& settings)
     : settings_(settings), recent_decay_rate_(1.0 / settings.recent_window_percent) {
   // Until scoring has begun the candidates weigh equally.
-  weights_.fill(1.0 / kCandidates);
+  LogPaces prior;
+  prior.fill(kPriorSquaredError);
+  set_weights(prior);
+}
+
+void HedgeEstimator::set_history(const EtaHistory& history) {
+  if (history.runs <= 0)
+    return;
+  history_ = history;
+  has_history_ = true;
+  // Runs that agree with each other are a better prior than one that does
+  // not: the history candidate's prior error is their spread.
+  LogPaces prior;
+  prior.fill(kPriorSquaredError);
+  prior[kHistory] = history_prior_error();
+  set_weights(prior);
+}
+
+double HedgeEstimator::history_log_speed() const {
+  const int k = std::clamp(static_cast<int>(std::floor(moved_p_)), 1, 99);
+  return std::log(moved_t_) - history_.log_elapsed[k];
+}
+
+double HedgeEstimator::history_prior_error() const {
+  return std::max(history_.log_remaining_variance, 0.01);
+}
+
+void HedgeEstimator::set_weights(const LogPaces& mse) {
+  // The live candidates against each other.
+  double best = mse[0];
+  for (std::size_t i = 0; i < kHistory; ++i)
+    best = std::min(best, mse[i]);
+  double total = 0;
+  for (std::size_t i = 0; i < kHistory; ++i) {
+    weights_[i] = std::exp(-(mse[i] - best) / settings_.selectivity);
+    total += weights_[i];
+  }
+  // The history against being exact, on the same scale: scoring judges
+  // forecasts over short stretches, where a live pace is as good as the
+  // earlier runs, so the history could never win against them there. What it
+  // knows that they do not is the rest of the job, and it is trusted with it
+  // as long as this run keeps looking like the earlier ones.
+  const double trust = has_history_ ? std::exp(-mse[kHistory] / settings_.selectivity) : 0.0;
+  for (std::size_t i = 0; i < kHistory; ++i)
+    weights_[i] *= (1 - trust) / total;
+  weights_[kHistory] = trust;
   pin_single_candidate();
 }
 
@@ -133,6 +178,12 @@ HedgeEstimator::LogPaces HedgeEstimator::log_paces() const {
   const double stage_seconds = moved_t_ - stage_t_;
   out[kStage] = stage_percent > 0 && stage_seconds > 0 ? std::log(stage_seconds / stage_percent)
                                                        : out[kRecent];
+  // Earlier runs: what they still took from this percent on, times how much
+  // slower (or faster) this run has been to get here.
+  const int k = std::clamp(static_cast<int>(std::floor(moved_p_)), 1, 99);
+  out[kHistory] = has_history_ && moved_p_ < 100
+                      ? history_.log_remaining[k] + history_log_speed() - std::log(100.0 - k)
+                      : out[kRecent];
   return out;
 }
 
@@ -162,23 +213,21 @@ void HedgeEstimator::on_whole_percent(int first, int last, double elapsed) {
   // error has been seen over a few percent.
   LogPaces mse;
   for (std::size_t i = 0; i < kCandidates; ++i) {
-    mse[i] = (squared_error_[i] + kPriorWeightPercent * kPriorSquaredError) /
-             (error_weight_ + kPriorWeightPercent);
+    const double prior = i == kHistory && has_history_ ? history_prior_error() : kPriorSquaredError;
+    mse[i] =
+        (squared_error_[i] + kPriorWeightPercent * prior) / (error_weight_ + kPriorWeightPercent);
   }
-  const double best = *std::min_element(mse.begin(), mse.end());
-  double total = 0;
-  for (std::size_t i = 0; i < kCandidates; ++i) {
-    weights_[i] = std::exp(-(mse[i] - best) / settings_.selectivity);
-    total += weights_[i];
-  }
-  for (double& weight : weights_)
-    weight /= total;
-  pin_single_candidate();
+  set_weights(mse);
   // Move the forecast's anchor towards the new mix, by at most the cap.
   anchor_log_pace_ = capped_log_pace();
   anchored_ = true;
   anchor_p_ = moved_p_;
-  const LogPaces now = log_paces();
+  LogPaces now = log_paces();
+  // The history candidate is judged on what the earlier runs took over the
+  // stretch it is judged on, so it files how fast this run has been against
+  // them (log of the time ratio) and score_filed() works out the rest.
+  if (has_history_)
+    now[kHistory] = history_log_speed();
   for (int k = first; k <= last; ++k) {
     if (!filed_[k].valid)
       filed_[k] = Filed{true, elapsed, moved_p_, now, anchor_log_pace_};
@@ -205,7 +254,17 @@ void HedgeEstimator::score_filed() {
   const double actual = std::log((moved_t_ - then.elapsed) / (moved_p_ - then.percent));
   const double decay = std::exp(-step / settings_.error_memory_percent);
   for (std::size_t i = 0; i < kCandidates; ++i) {
-    const double error = actual - then.log_pace[i];
+    double predicted = then.log_pace[i];
+    if (i == kHistory && has_history_) {
+      // What the earlier runs took from then to now, at this run's speed then.
+      const auto elapsed_at = [this](double percent) {
+        return std::exp(history_.log_elapsed[std::clamp(static_cast<int>(percent), 1, 100)]);
+      };
+      const double took = elapsed_at(moved_p_) - elapsed_at(then.percent);
+      predicted = took > 0 ? then.log_pace[i] + std::log(took / (moved_p_ - then.percent))
+                           : then.log_pace[kRecent];
+    }
+    const double error = actual - predicted;
     squared_error_[i] = squared_error_[i] * decay + step * error * error;
   }
   const double combined_error = actual - then.combined;
@@ -225,9 +284,9 @@ double HedgeEstimator::median_remaining(double now_elapsed) const {
   if (silent > 0 && typical_step_ > 0) {
     const LogPaces paces = log_paces();
     const double stage_percent = moved_p_ - stage_p_;
-    const double mass[kCandidates] = {ema_percent_ / kEmaSmoothing, linear_percent_,
-                                      recent_percent_,
-                                      stage_percent > 0 ? stage_percent : recent_percent_};
+    const double mass[kCandidates] = {
+        ema_percent_ / kEmaSmoothing, linear_percent_, recent_percent_,
+        stage_percent > 0 ? stage_percent : recent_percent_, recent_percent_};
     double raise = 0;
     for (std::size_t i = 0; i < kCandidates; ++i) {
       const double seconds = std::exp(paces[i]) * mass[i];

@@ -44,8 +44,9 @@ struct HedgeSettings {
   // squared log error. [cv]
   double interval_low_z = 1.25;
   double interval_high_z = 2.3;
-  // 0-3 forecasts with that candidate alone (ema, linear, recent, stage), to
-  // score the simple methods through the same code; -1 (the default) mixes.
+  // 0-4 forecasts with that candidate alone (ema, linear, recent, stage,
+  // history), to score the simple methods through the same code; -1 (the
+  // default) mixes.
   double single_candidate = -1;
 
   struct Field {
@@ -61,7 +62,9 @@ struct HedgeSettings {
 // docs/eta.md has the model, the reasons and its cross-validated scores.
 //
 // Four candidate paces (seconds per percent), each one of the methods progress
-// bars use, each right on some jobs and wrong by a factor on others:
+// bars use, each right on some jobs and wrong by a factor on others (and a
+// fifth, `history`, when earlier runs of the job are known: what they took
+// from this percent on, scaled by how fast this run has been against them):
 //   ema     tqdm's estimator: exponential averages (smoothing 0.3) of the time
 //           and the progress of each report;
 //   linear  the whole job's average, elapsed / progress;
@@ -81,7 +84,9 @@ struct HedgeSettings {
 // percent. Not thread-safe (see EtaEstimator).
 class HedgeEstimator final : public EtaEstimator {
  public:
-  static constexpr std::size_t kCandidates = 4;
+  // The four simple methods, and a fifth from earlier runs (set_history()),
+  // which weighs nothing without them.
+  static constexpr std::size_t kCandidates = 5;
   // tqdm's default smoothing, not a choice of ours: the ema candidate is tqdm.
   static constexpr double kEmaSmoothing = 0.3;
   // Share of the recent window's memory kept at a stage change.
@@ -99,6 +104,7 @@ class HedgeEstimator final : public EtaEstimator {
   std::optional<double> estimate(double now_elapsed) const override;
   std::optional<double> display_percent(double now_elapsed) const override;
   std::optional<EtaRange> range(double now_elapsed) const override;
+  void set_history(const EtaHistory& history) override;
   std::string_view name() const override { return "hedge"; }
 
   // The candidates' current weights (summing to 1), for tests and diagnostics.
@@ -125,6 +131,9 @@ class HedgeEstimator final : public EtaEstimator {
   void score_filed();
   void restart_at(double elapsed, double percent);
   void pin_single_candidate();
+  void set_weights(const LogPaces& mse);
+  double history_prior_error() const;
+  double history_log_speed() const;
 
   HedgeSettings settings_;
   double recent_decay_rate_;
@@ -157,6 +166,8 @@ class HedgeEstimator final : public EtaEstimator {
   double anchor_log_pace_ = 0;
   double anchor_p_ = 0;
   std::array<Filed, 101> filed_{};
+  bool has_history_ = false;
+  EtaHistory history_;
 };
 
 }  // namespace headway::eta

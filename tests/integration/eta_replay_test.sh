@@ -87,6 +87,22 @@ head -1 "$work/interval.csv" | grep -qx 't,eta_seconds,progress_pct,eta_low_seco
 awk -F, 'NR > 1 && $4 != "" && ($4 > $5 + 0.001 || $4 < 0) { bad = 1 } END { exit bad }' \
   "$work/interval.csv" || fail "an interval with low > high or low < 0"
 
+# --history: earlier runs of the same job as the prior. Replaying a trace with
+# itself as its history changes the estimate, stays causal, and a history
+# that cannot be read is an error.
+pub="$bench/traces/p02_staged_ref.csv"
+"$bin" eta-replay -e hedge "$pub" >"$work/plain.csv" || fail "eta-replay exited $?"
+"$bin" eta-replay -e hedge --history "$pub" --history "$bench/traces/p03_staged_ref_b.csv" "$pub" \
+  >"$work/with_history.csv" || fail "eta-replay --history exited $?"
+cmp -s "$work/plain.csv" "$work/with_history.csv" && fail "--history did not change the estimate"
+expect_status 2 "$bin" eta-replay -e hedge --history "$work/does-not-exist.csv" "$pub"
+mkdir "$work/one"
+cp "$pub" "$work/one/"
+python3 "$bench/replay.py" --traces "$work/one" \
+  --cmd "'$bin' eta-replay -e hedge --history '$bench/traces/p03_staged_ref_b.csv' {trace}" \
+  --out "$work/history_preds" --check-causal 4 >"$work/history.log" 2>&1 ||
+  { cat "$work/history.log" >&2; fail "replay.py failed with --history"; }
+
 # The project's trace generator is deterministic, and every estimator stays
 # causal on its families too (restarts, coarse reports, stalls...).
 gen="$repo/bench/eta/gen_traces.py"

@@ -211,6 +211,103 @@ TEST(HedgeEtaTest, IntervalCoversAboutEightyPercentOnAGeneratedFamily) {
   EXPECT_LT(coverage, 0.90);
 }
 
+// A three-stage job whose stages run at 4, 1 and 3 s/%, with per-step noise.
+std::vector<Report> three_stage_job(std::uint64_t seed, double speed) {
+  std::mt19937_64 rng(seed);
+  const auto noise = [&rng] { return 0.8 + 0.4 * static_cast<double>(rng() >> 11) * 0x1p-53; };
+  std::vector<Report> job;
+  double t = 0;
+  double p = 0;
+  const struct {
+    const char* name;
+    double percent;
+    double pace;
+  } stages[] = {{"load", 20, 4.0}, {"solve", 50, 1.0}, {"export", 30, 3.0}};
+  for (const auto& stage : stages) {
+    job.push_back({t, p, stage.name});
+    for (int k = 0; k < 2 * stage.percent; ++k) {
+      t += speed * stage.pace * 0.5 * noise();
+      p += 0.5;
+      job.push_back({t, p, stage.name});
+    }
+  }
+  job.back().p = 100;
+  return job;
+}
+
+EtaHistory history_of(const std::vector<std::vector<Report>>& jobs) {
+  std::vector<std::vector<std::pair<double, double>>> runs;
+  for (const auto& job : jobs) {
+    auto& run = runs.emplace_back();
+    for (const auto& r : job)
+      run.emplace_back(r.t, r.p);
+  }
+  return EtaHistory::from_runs(runs);
+}
+
+// Mean relative error of the reported ETA at from, from + 10, ..., 90 %.
+double mean_error(const std::vector<Report>& job, const EtaHistory* history, int from = 10) {
+  double total = 0;
+  const int points = (90 - from) / 10 + 1;
+  for (int percent = from; percent <= 90; percent += 10) {
+    HedgeEstimator hedge;
+    if (history)
+      hedge.set_history(*history);
+    const std::size_t at = feed_until(hedge, job, percent);
+    const double truth = remaining_after(job, at);
+    total += std::abs(*hedge.estimate(job[at].t) - truth) / truth / points;
+  }
+  return total;
+}
+
+TEST(HedgeEtaTest, HistoryThatMatchesTheRunAtLeastHalvesTheError) {
+  // The stages' different speeds are what a live estimate cannot know in
+  // advance; three earlier runs of the same job, on a machine 1.5 times
+  // faster, know them, and the speed ratio is measured as the run goes.
+  const auto job = three_stage_job(1, 1.5);
+  const EtaHistory history =
+      history_of({three_stage_job(2, 1.0), three_stage_job(3, 1.0), three_stage_job(4, 1.0)});
+  ASSERT_EQ(history.runs, 3);
+  const double without = mean_error(job, nullptr);
+  const double with = mean_error(job, &history);
+  EXPECT_LT(with, 0.5 * without) << "without " << without << ", with " << with;
+}
+
+TEST(HedgeEtaTest, HistoryOfADifferentJobLosesItsWeightAndCostsLittle) {
+  // Earlier runs whose stages ran at other speeds (a different input): the
+  // history is judged wrong as soon as the run shows it, loses its weight,
+  // and the estimate stays about as good as without it.
+  const auto job = three_stage_job(1, 1.0);
+  std::vector<std::vector<Report>> others;
+  for (std::uint64_t seed : {5, 6, 7}) {
+    auto other = three_stage_job(seed, 1.0);
+    // Stages at 1, 4 and 1 s/% instead of 4, 1 and 3.
+    double t = 0;
+    double previous = 0;
+    for (auto& r : other) {
+      const double step = r.t - previous;
+      previous = r.t;
+      t += step * (r.stage == "load" ? 0.25 : r.stage == "solve" ? 4.0 : 1.0 / 3.0);
+      r.t = t;
+    }
+    others.push_back(other);
+  }
+  const EtaHistory history = history_of(others);
+  // While the run is in its first stage it looks like the earlier runs on a
+  // machine 4 times slower, and the history is trusted: that costs, and
+  // cannot be told apart from a slower machine. Once the second stage has
+  // shown the difference the estimate is about as good as without history.
+  const double without = mean_error(job, nullptr, 40);
+  const double with = mean_error(job, &history, 40);
+  EXPECT_LT(with, without + 0.1) << "without " << without << ", with " << with;
+  HedgeEstimator hedge;
+  hedge.set_history(history);
+  // Half way through the second stage the earlier runs have been wrong by a
+  // factor of 4 for 15 %.
+  feed_until(hedge, job, 35);
+  EXPECT_LT(hedge.weights()[4], 0.01);
+}
+
 TEST(HedgeEtaTest, SettingsAreSetByNameAndRejectUnknownNames) {
   eta::HedgeSettings settings;
   EXPECT_TRUE(settings.set("selectivity", 0.5));
