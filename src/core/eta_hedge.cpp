@@ -100,40 +100,23 @@ void HedgeEstimator::pin_single_candidate() {
   }
 }
 
-void HedgeEstimator::restart_at(double elapsed, double percent) {
-  // The work from the checkpoint on is the work just done again: the paces,
-  // scores and weights stay. What is measured from a point in time starts
-  // again: the stage average and the filed forecasts.
-  origin_p_ = percent;
-  stage_t_ = elapsed;
-  stage_p_ = percent;
-  moved_t_ = elapsed;
-  moved_p_ = percent;
-  scored_p_ = percent;
-  anchor_p_ = percent;
-  filed_.fill(Filed{});
-}
-
 void HedgeEstimator::observe(double elapsed, double overall_percent, std::string_view stage) {
-  const bool new_stage = !started_ || stage != stage_;
-  if (!started_) {
-    started_ = true;
-    moved_t_ = elapsed;
-    moved_p_ = overall_percent;
-    scored_p_ = overall_percent;
-    anchor_p_ = overall_percent;
+  const Arrival arrival = arrive(elapsed, overall_percent, stage);
+  // After a restart the paces, scores, weights and forecast carry on; the
+  // filed forecasts' elapsed times would span the lost work, and the cap
+  // measures from here.
+  if (arrival.first)
     linear_percent_ = overall_percent;
-    stage_.assign(stage);
-  } else if (overall_percent < moved_p_) {
-    restart_at(elapsed, overall_percent);
-  }
-  if (stage != stage_) {
+  if (arrival.first || arrival.restarted)
+    anchor_p_ = overall_percent;
+  if (arrival.restarted)
+    filed_.fill(Filed{});
+  if (arrival.stage_changed) {
     // Stages run at very different speeds: the recent window keeps only a
     // trace of the old one. tqdm's average and the whole-job average do not
     // know about stages, which is what they are there for.
     recent_seconds_ *= kStageCarryOver;
     recent_percent_ *= kStageCarryOver;
-    stage_.assign(stage);
   }
   if (overall_percent > moved_p_) {
     const double previous_p = moved_p_;
@@ -156,10 +139,7 @@ void HedgeEstimator::observe(double elapsed, double overall_percent, std::string
     if (first <= last)
       on_whole_percent(first, last, elapsed);
   }
-  if (new_stage) {
-    stage_t_ = elapsed;
-    stage_p_ = moved_p_;
-  }
+  settle(arrival, elapsed);
 }
 
 bool HedgeEstimator::ready() const {
@@ -238,15 +218,9 @@ void HedgeEstimator::score_filed() {
   // Judge the forecast filed `horizon` percent ago on the work done since: as
   // far back as there is work left (the horizon the ETA must cover), within
   // the later part of the history.
-  const double step = moved_p_ - scored_p_;
-  scored_p_ = moved_p_;
-  const double horizon =
-      std::min({100.0 - moved_p_, settings_.horizon_share * (moved_p_ - origin_p_),
-                settings_.horizon_max_percent});
-  if (horizon <= 0)
-    return;
-  const int k = static_cast<int>(std::floor(moved_p_ - horizon));
-  if (k < 0 || k > 100)
+  const double step = take_scored_step();
+  const int k = judged_slot(settings_.horizon_share, settings_.horizon_max_percent);
+  if (k < 0)
     return;
   const Filed& then = filed_[k];
   if (!then.valid || moved_p_ <= then.percent || moved_t_ <= then.elapsed)

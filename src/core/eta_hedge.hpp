@@ -6,6 +6,7 @@
 #include <string>
 #include <string_view>
 
+#include "core/eta_reports.hpp"
 #include "headway/eta.hpp"
 
 namespace headway::eta {
@@ -82,7 +83,7 @@ struct HedgeSettings {
 // observe() is O(1) and allocation-free except when a stage name longer than
 // the small-string buffer first appears; its logs and exps run once per whole
 // percent. Not thread-safe (see EtaEstimator).
-class HedgeEstimator final : public EtaEstimator {
+class HedgeEstimator final : public EtaEstimator, private ReportBookkeeping {
  public:
   // The four simple methods, and a fifth from earlier runs (set_history()),
   // which weighs nothing without them.
@@ -129,7 +130,6 @@ class HedgeEstimator final : public EtaEstimator {
   double backtested_squared_error() const;
   void on_whole_percent(int first, int last, double elapsed);
   void score_filed();
-  void restart_at(double elapsed, double percent);
   void pin_single_candidate();
   void set_weights(const LogPaces& mse);
   double history_prior_error() const;
@@ -137,13 +137,6 @@ class HedgeEstimator final : public EtaEstimator {
 
   HedgeSettings settings_;
   double recent_decay_rate_;
-  bool started_ = false;
-  std::string stage_;
-  double origin_p_ = 0;
-  double stage_t_ = 0;
-  double stage_p_ = 0;
-  double moved_t_ = 0;
-  double moved_p_ = 0;
   double progressed_ = 0;
   // Progress the whole-job average divides by: the first report's progress
   // plus every advance since (work redone after a restart counts again).
@@ -159,7 +152,6 @@ class HedgeEstimator final : public EtaEstimator {
   LogPaces squared_error_{};
   double combined_squared_error_ = 0;
   double error_weight_ = 0;
-  double scored_p_ = 0;
   std::array<double, kCandidates> weights_{};
   // The forecast's log pace at the last whole-percent crossing, and where.
   bool anchored_ = false;
