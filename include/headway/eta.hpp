@@ -1,14 +1,40 @@
 #pragma once
 
+#include <array>
 #include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 namespace headway {
 
 class StagePlan;
+
+// An interval for the seconds remaining: the true remaining time is meant to
+// fall inside it with the stated probability (80 % for the built-in
+// estimators, calibrated in docs/eta.md). low <= high, both >= 0.
+struct EtaRange {
+  double low = 0;
+  double high = 0;
+};
+
+// What earlier runs of the same job took, as a prior for a new run: for each
+// whole percent k (1-99), the mean over the runs of log(seconds elapsed when a
+// run first reached k) and of log(seconds it then still took), and the
+// variance of the latter across runs (averaged over k); log_elapsed[100] is
+// the mean log duration.
+struct EtaHistory {
+  int runs = 0;
+  std::array<double, 101> log_elapsed{};
+  std::array<double, 101> log_remaining{};
+  double log_remaining_variance = 0;
+
+  // From each earlier run's reports, (elapsed seconds, overall percent) in
+  // order; a run that never reaches 100 % is skipped.
+  static EtaHistory from_runs(const std::vector<std::vector<std::pair<double, double>>>& runs);
+};
 
 // Predicts the seconds remaining in a job from the progress reports seen so far.
 //
@@ -39,6 +65,14 @@ class EtaEstimator {
   virtual std::optional<double> display_percent(double /*now_elapsed*/) const {
     return std::nullopt;
   }
+
+  // Gives the estimator what earlier runs of this job took; called before the
+  // first observe(). Estimators without a use for it ignore it.
+  virtual void set_history(const EtaHistory& /*history*/) {}
+
+  // An 80 % interval for the seconds remaining at `now_elapsed`, or nullopt
+  // when the estimator has none (yet). Same causality rules as estimate().
+  virtual std::optional<EtaRange> range(double /*now_elapsed*/) const { return std::nullopt; }
 
   // The registered name of this estimator.
   virtual std::string_view name() const = 0;

@@ -5,35 +5,15 @@
 
 namespace headway::eta {
 
-void StagedPaceEstimator::restart_at(double elapsed, double percent) {
-  // The work from the checkpoint on is the work just done again, so the
-  // windows' paces and the candidates' scores stay: they are the best evidence
-  // there is for it, and the estimate never goes blank. What starts again is
-  // what is measured from a point in time: the stage pace, and the filed
-  // forecasts, whose elapsed times would span the lost work.
-  origin_p_ = percent;
-  stage_t_ = elapsed;
-  stage_p_ = percent;
-  moved_t_ = elapsed;
-  moved_p_ = percent;
-  scored_p_ = percent;
-  filed_.fill(Filed{});
-}
-
 void StagedPaceEstimator::observe(double elapsed, double overall_percent, std::string_view stage) {
-  const bool new_stage = !started_ || stage != stage_;
-  if (!started_) {
-    // The job started at elapsed 0 even if its first report came later, so the
-    // scoring origin stays at 0 %.
-    started_ = true;
-    moved_t_ = elapsed;
-    moved_p_ = overall_percent;
-    scored_p_ = overall_percent;
-    stage_.assign(stage);
-  } else if (overall_percent < moved_p_) {
-    restart_at(elapsed, overall_percent);
-  }
-  if (stage != stage_) {
+  const Arrival arrival = arrive(elapsed, overall_percent, stage);
+  // After a restart the windows' paces and the candidates' scores stay: they
+  // are the best evidence there is for the work done again, and the estimate
+  // never goes blank. The filed forecasts' elapsed times would span the lost
+  // work.
+  if (arrival.restarted)
+    filed_.fill(Filed{});
+  if (arrival.stage_changed) {
     // Stages run at very different speeds; keep only a trace of the old one as
     // a prior until the new stage has shown its own pace.
     for (Window* window : {&short_, &recent_}) {
@@ -41,7 +21,6 @@ void StagedPaceEstimator::observe(double elapsed, double overall_percent, std::s
       window->percent *= kStageCarryOver;
     }
     stage_fresh_ = true;
-    stage_.assign(stage);
   }
   if (overall_percent > moved_p_) {
     const double previous_p = moved_p_;
@@ -85,10 +64,7 @@ void StagedPaceEstimator::observe(double elapsed, double overall_percent, std::s
       }
     }
   }
-  if (new_stage) {
-    stage_t_ = elapsed;
-    stage_p_ = moved_p_;
-  }
+  settle(arrival, elapsed);
 }
 
 void StagedPaceEstimator::score_filed() {
@@ -97,13 +73,9 @@ void StagedPaceEstimator::score_filed() {
   // but within the later half of the history, so early, noisy forecasts do not
   // decide the weights on their own. The score covers the progress since the
   // last whole-percent crossing, whether or not a forecast could be judged.
-  const double step = moved_p_ - scored_p_;
-  scored_p_ = moved_p_;
-  const double horizon = std::min(100.0 - moved_p_, kHorizonShare * (moved_p_ - origin_p_));
-  if (horizon <= 0)
-    return;
-  const int k = static_cast<int>(std::floor(moved_p_ - horizon));
-  if (k < 0 || k > 100)
+  const double step = take_scored_step();
+  const int k = judged_slot(kHorizonShare, 100.0);
+  if (k < 0)
     return;
   const Filed& then = filed_[k];
   if (!then.valid || moved_p_ <= then.percent || moved_t_ <= then.elapsed)

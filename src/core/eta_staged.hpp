@@ -4,6 +4,7 @@
 #include <cstddef>
 #include <string>
 
+#include "core/eta_reports.hpp"
 #include "headway/eta.hpp"
 
 namespace headway::eta {
@@ -48,7 +49,7 @@ namespace headway::eta {
 // observe() is O(1) and allocation-free except when a stage name longer than
 // the small-string buffer first appears (a restart clears the fixed-size score
 // table, 101 slots). Not thread-safe (see EtaEstimator).
-class StagedPaceEstimator final : public EtaEstimator {
+class StagedPaceEstimator final : public EtaEstimator, private ReportBookkeeping {
  public:
   // Progress (in percent) over which each window's memory decays by 1/e.
   static constexpr double kShortWindowPercent = 1.0;
@@ -110,18 +111,7 @@ class StagedPaceEstimator final : public EtaEstimator {
   void score_filed();
   // sigma^2 of the log forecast error at the current progress.
   double log_variance() const;
-  void restart_at(double elapsed, double percent);
 
-  bool started_ = false;
-  std::string stage_;
-  // Progress at the start or the last restart (scoring looks no further back),
-  // and where and when the current stage began.
-  double origin_p_ = 0;
-  double stage_t_ = 0;
-  double stage_p_ = 0;
-  // Last report that advanced progress.
-  double moved_t_ = 0;
-  double moved_p_ = 0;
   // Progress advanced in total, over all restarts.
   double progressed_ = 0;
   Window short_;
@@ -130,10 +120,8 @@ class StagedPaceEstimator final : public EtaEstimator {
   double typical_step_ = 0;
   bool stage_fresh_ = true;  // no progress seen yet in the current stage/window
   // Decayed, progress-weighted sums of each candidate's squared log error,
-  // updated when a whole percent is crossed; scored_p_ is the progress at the
-  // last update.
+  // updated when a whole percent is crossed (scored_p_ is the progress then).
   LogPaces squared_error_{};
-  double scored_p_ = 0;
   double error_weight_ = 0;
   std::array<Filed, 101> filed_{};  // index: whole percent
 };

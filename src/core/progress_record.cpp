@@ -46,12 +46,18 @@ std::string to_json(const ProgressRecord& r) {
   append_json_number(out, r.overall_progress);
   out += ",\"status\":\"";
   out += to_string(r.status);
-  out += "\",\"eta_seconds\":";
-  if (r.eta_seconds) {
-    append_json_number(out, *r.eta_seconds);
-  } else {
-    out += "null";
-  }
+  const auto append_optional = [&out](const char* key, const std::optional<double>& value) {
+    out += key;
+    if (value) {
+      append_json_number(out, *value);
+    } else {
+      out += "null";
+    }
+  };
+  out += '"';
+  append_optional(",\"eta_seconds\":", r.eta_seconds);
+  append_optional(",\"eta_low_seconds\":", r.eta_low_seconds);
+  append_optional(",\"eta_high_seconds\":", r.eta_high_seconds);
   out += ",\"started_at\":";
   append_json_number(out, r.started_at);
   out += ",\"last_updated\":";
@@ -165,6 +171,12 @@ bool read_record(const json::object& o, ProgressRecord& r, std::string* error) {
   r.stage_progress = number_of(o.if_contains("stage_progress")).value_or(0);
   r.overall_progress = number_of(o.if_contains("overall_progress")).value_or(0);
   r.eta_seconds = number_of(o.if_contains("eta_seconds"));
+  r.eta_low_seconds = number_of(o.if_contains("eta_low_seconds"));
+  r.eta_high_seconds = number_of(o.if_contains("eta_high_seconds"));
+  if (!r.eta_low_seconds || !r.eta_high_seconds) {
+    r.eta_low_seconds.reset();
+    r.eta_high_seconds.reset();
+  }
   r.started_at = number_of(o.if_contains("started_at")).value_or(0);
   r.last_updated = number_of(o.if_contains("last_updated")).value_or(0);
   r.attempt = integer_of(o.if_contains("attempt")).value_or(1);

@@ -23,6 +23,10 @@ struct ProgressRecord {
   double overall_progress = 0;
   JobStatus status = JobStatus::initializing;
   std::optional<double> eta_seconds;
+  // An 80 % interval for the seconds remaining (docs/eta.md); both set or
+  // both unset.
+  std::optional<double> eta_low_seconds;
+  std::optional<double> eta_high_seconds;
   double started_at = 0;
   double last_updated = 0;
   std::int64_t seq = 0;

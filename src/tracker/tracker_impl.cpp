@@ -265,18 +265,26 @@ std::uint64_t TrackerImpl::push_boundary(bool append_event) {
   return last_ticket_;
 }
 
-std::optional<double> TrackerImpl::eta_for(const State& state, double now) const {
+TrackerImpl::EtaFields TrackerImpl::eta_for(const State& state, double now) const {
+  const auto tenth = [](double seconds) {
+    return std::round(std::max(0.0, seconds) * 10.0) / 10.0;
+  };
   switch (state.status) {
     case JobStatus::completed:
-      return 0.0;
+      return {0.0, EtaRange{0.0, 0.0}};
     case JobStatus::running: {
-      auto eta = eta_->estimate(std::max(0.0, now - started_at_));
-      if (eta && std::isfinite(*eta))
-        return std::round(std::max(0.0, *eta) * 10.0) / 10.0;
-      return std::nullopt;
+      const double elapsed = std::max(0.0, now - started_at_);
+      EtaFields out;
+      if (auto eta = eta_->estimate(elapsed); eta && std::isfinite(*eta))
+        out.eta = tenth(*eta);
+      if (auto range = eta_->range(elapsed);
+          out.eta && range && std::isfinite(range->low) && std::isfinite(range->high)) {
+        out.range = EtaRange{tenth(range->low), tenth(range->high)};
+      }
+      return out;
     }
     default:
-      return std::nullopt;
+      return {};
   }
 }
 
@@ -358,7 +366,7 @@ void TrackerImpl::run_flusher() {
 }
 
 // Called without the lock, on the flusher thread only.
-bool TrackerImpl::write(const State& state, std::optional<double> eta, bool append_event) {
+bool TrackerImpl::write(const State& state, const EtaFields& eta, bool append_event) {
   for (int attempt = 0; attempt < 4; ++attempt) {
     const std::int64_t seq = seq_ + 1;
     const std::string json = build_record(state, eta, seq);
@@ -403,7 +411,7 @@ void TrackerImpl::warn_replaced(std::string_view why) {
   }
 }
 
-std::string TrackerImpl::build_record(const State& state, std::optional<double> eta,
+std::string TrackerImpl::build_record(const State& state, const EtaFields& eta,
                                       std::int64_t seq) const {
   ProgressRecord record;
   record.job_id = job_id_;
@@ -411,7 +419,11 @@ std::string TrackerImpl::build_record(const State& state, std::optional<double> 
   record.stage_progress = state.stage_progress;
   record.overall_progress = state.overall;
   record.status = state.status;
-  record.eta_seconds = eta;
+  record.eta_seconds = eta.eta;
+  if (eta.range) {
+    record.eta_low_seconds = eta.range->low;
+    record.eta_high_seconds = eta.range->high;
+  }
   record.started_at = started_at_;
   record.last_updated = state.last_updated;
   record.seq = seq;

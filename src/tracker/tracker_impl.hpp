@@ -45,10 +45,16 @@ class TrackerImpl {
     std::string error;
     double last_updated = 0;
   };
+  // The record's ETA fields: the estimate and its 80 % range, each rounded to
+  // 0.1 s, or nullopt when unknown.
+  struct EtaFields {
+    std::optional<double> eta;
+    std::optional<EtaRange> range;
+  };
   // A write that must not be coalesced away (stage boundary, terminal, flush).
   struct Boundary {
     State state;
-    std::optional<double> eta;
+    EtaFields eta;
     bool append_event = false;
     std::uint64_t ticket = 0;
   };
@@ -58,10 +64,10 @@ class TrackerImpl {
   Result enter_stage(std::size_t index);
   void touch();
   std::uint64_t push_boundary(bool append_event);
-  std::optional<double> eta_for(const State& state, double now) const;
+  EtaFields eta_for(const State& state, double now) const;
   void run_flusher();
-  bool write(const State& state, std::optional<double> eta, bool append_event);
-  std::string build_record(const State& state, std::optional<double> eta, std::int64_t seq) const;
+  bool write(const State& state, const EtaFields& eta, bool append_event);
+  std::string build_record(const State& state, const EtaFields& eta, std::int64_t seq) const;
   // Counts and reports an invalid stored value the last write overwrote.
   void warn_replaced(std::string_view why);
 

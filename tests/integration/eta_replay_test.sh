@@ -64,4 +64,56 @@ for name in $names; do
     { cat "$work/replay_$name.log" >&2; fail "replay.py failed for estimator $name"; }
 done
 
+# Several traces into --out-dir give the same predictions as one at a time.
+cp "$work/tiny.csv" "$work/tiny2.csv"
+mkdir "$work/batch"
+"$bin" eta-replay --estimator reference --out-dir "$work/batch" "$work/tiny.csv" "$work/tiny2.csv" ||
+  fail "eta-replay --out-dir exited $?"
+diff -u "$work/want.csv" "$work/batch/tiny.csv" || fail "--out-dir output differs"
+diff -u "$work/want.csv" "$work/batch/tiny2.csv" || fail "--out-dir output differs (second trace)"
+expect_status 2 "$bin" eta-replay "$work/tiny.csv" "$work/tiny2.csv"
+
+# --param reaches the hedge estimator's settings and nothing else; --interval
+# adds the range, which brackets the median behind the estimate.
+"$bin" eta-replay -e hedge --param selectivity=0.02 "$work/tiny.csv" >/dev/null ||
+  fail "--param selectivity=0.02 exited $?"
+expect_status 2 "$bin" eta-replay -e hedge --param no_such_constant=1 "$work/tiny.csv"
+expect_status 2 "$bin" eta-replay -e hedge --param selectivity=abc "$work/tiny.csv"
+expect_status 2 "$bin" eta-replay -e reference --param selectivity=0.02 "$work/tiny.csv"
+"$bin" eta-replay -e hedge --interval "$bench/traces/p02_staged_ref.csv" >"$work/interval.csv" ||
+  fail "--interval exited $?"
+head -1 "$work/interval.csv" | grep -qx 't,eta_seconds,progress_pct,eta_low_seconds,eta_high_seconds' ||
+  fail "--interval header: $(head -1 "$work/interval.csv")"
+awk -F, 'NR > 1 && $4 != "" && ($4 > $5 + 0.001 || $4 < 0) { bad = 1 } END { exit bad }' \
+  "$work/interval.csv" || fail "an interval with low > high or low < 0"
+
+# --history: earlier runs of the same job as the prior. Replaying a trace with
+# itself as its history changes the estimate, stays causal, and a history
+# that cannot be read is an error.
+pub="$bench/traces/p02_staged_ref.csv"
+"$bin" eta-replay -e hedge "$pub" >"$work/plain.csv" || fail "eta-replay exited $?"
+"$bin" eta-replay -e hedge --history "$pub" --history "$bench/traces/p03_staged_ref_b.csv" "$pub" \
+  >"$work/with_history.csv" || fail "eta-replay --history exited $?"
+cmp -s "$work/plain.csv" "$work/with_history.csv" && fail "--history did not change the estimate"
+expect_status 2 "$bin" eta-replay -e hedge --history "$work/does-not-exist.csv" "$pub"
+mkdir "$work/one"
+cp "$pub" "$work/one/"
+python3 "$bench/replay.py" --traces "$work/one" \
+  --cmd "'$bin' eta-replay -e hedge --history '$bench/traces/p03_staged_ref_b.csv' {trace}" \
+  --out "$work/history_preds" --check-causal 4 >"$work/history.log" 2>&1 ||
+  { cat "$work/history.log" >&2; fail "replay.py failed with --history"; }
+
+# The project's trace generator is deterministic, and every estimator stays
+# causal on its families too (restarts, coarse reports, stalls...).
+gen="$repo/bench/eta/gen_traces.py"
+python3 "$gen" "$work/gen_a" --per-family 1 --seed 5 2>/dev/null || fail "gen_traces.py exited $?"
+python3 "$gen" "$work/gen_b" --per-family 1 --seed 5 2>/dev/null || fail "gen_traces.py exited $?"
+diff -r "$work/gen_a" "$work/gen_b" >/dev/null || fail "gen_traces.py is not deterministic"
+for name in $names; do
+  python3 "$bench/replay.py" --traces "$work/gen_a" \
+    --cmd "'$bin' eta-replay --estimator $name {trace}" \
+    --out "$work/gen_preds/$name" --check-causal 4 >"$work/gen_$name.log" 2>&1 ||
+    { cat "$work/gen_$name.log" >&2; fail "replay.py failed for estimator $name on generated traces"; }
+done
+
 echo "PASS: eta-replay ($(echo $names | tr '\n' ' '))"

@@ -49,6 +49,32 @@ TEST(ProgressRecordTest, WritesNumbersPlainlyAndUnknownEtaAsNull) {
   EXPECT_NE(json.find("\"eta_seconds\":null"), std::string::npos) << json;
 }
 
+TEST(ProgressRecordTest, CarriesTheEtaRangeAndNullWhenUnknown) {
+  ProgressRecord record;
+  record.job_id = "x";
+  record.eta_seconds = 120;
+  EXPECT_NE(
+      to_json(record).find(R"("eta_seconds":120,"eta_low_seconds":null,"eta_high_seconds":null,)"),
+      std::string::npos)
+      << to_json(record);
+  record.eta_low_seconds = 90;
+  record.eta_high_seconds = 300.5;
+  const auto value = boost::json::parse(to_json(record)).as_object();
+  EXPECT_DOUBLE_EQ(value.at("eta_low_seconds").to_number<double>(), 90);
+  EXPECT_DOUBLE_EQ(value.at("eta_high_seconds").to_number<double>(), 300.5);
+  record.seq = 1;
+  auto parsed = parse_progress_record(to_json(record));
+  ASSERT_TRUE(parsed);
+  EXPECT_EQ(parsed->eta_low_seconds, 90);
+  EXPECT_EQ(parsed->eta_high_seconds, 300.5);
+  // Half a range is no range.
+  auto half = parse_progress_record(
+      R"({"job_id":"x","status":"running","seq":1,"eta_low_seconds":5,"eta_high_seconds":null})");
+  ASSERT_TRUE(half);
+  EXPECT_FALSE(half->eta_low_seconds.has_value());
+  EXPECT_FALSE(half->eta_high_seconds.has_value());
+}
+
 TEST(ProgressRecordTest, RoundTripsThroughTheParser) {
   ProgressRecord record;
   record.job_id = "6f1c1c0e-8d1f-4c43-9f0a-3b8e2f1d9a77";

@@ -5,6 +5,7 @@ headway_add_test(unit_tests LABEL unit
     unit/redis_url_test.cpp
     unit/tracker_logic_test.cpp
     unit/eta_test.cpp
+    unit/eta_hedge_test.cpp
   LIBS Boost::json)
 
 headway_add_test(auth_test LABEL unit

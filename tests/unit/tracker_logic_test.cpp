@@ -190,6 +190,36 @@ TEST(TrackerLogicTest, NothingChangesAfterATerminalState) {
   EXPECT_DOUBLE_EQ(record.at("eta_seconds").to_number<double>(), 0);
 }
 
+TEST(TrackerLogicTest, RecordsCarryTheEstimatorsRangeAndNullWithoutOne) {
+  for (const char* estimator : {"hedge", "reference"}) {
+    TrackerOptions options;
+    options.eta_estimator = estimator;
+    TrackerHarness h(options);
+    ASSERT_TRUE(h.tracker->start_stage("cpsat_solving"));
+    for (int step = 1; step <= 60; ++step) {
+      h.clock->advance(1.0);
+      ASSERT_TRUE(h.tracker->update_stage_progress(step, 216));
+    }
+    ASSERT_TRUE(h.tracker->flush(10s));
+    auto record = h.last_record();
+    ASSERT_TRUE(record.at("eta_seconds").is_number()) << estimator;
+    if (std::string_view(estimator) == "reference") {
+      EXPECT_TRUE(record.at("eta_low_seconds").is_null());
+      EXPECT_TRUE(record.at("eta_high_seconds").is_null());
+      continue;
+    }
+    const double low = record.at("eta_low_seconds").to_number<double>();
+    const double high = record.at("eta_high_seconds").to_number<double>();
+    EXPECT_GT(low, 0);
+    EXPECT_LT(low, high);
+  }
+  TrackerHarness done;
+  ASSERT_TRUE(done.tracker->mark_completed());
+  auto record = done.last_record();
+  EXPECT_DOUBLE_EQ(record.at("eta_low_seconds").to_number<double>(), 0);
+  EXPECT_DOUBLE_EQ(record.at("eta_high_seconds").to_number<double>(), 0);
+}
+
 TEST(TrackerLogicTest, FailedRecordCarriesTheErrorInMetadata) {
   TrackerHarness h;
   ASSERT_TRUE(h.tracker->start_stage("clustering"));

@@ -1,0 +1,64 @@
+#include <algorithm>
+#include <cmath>
+
+#include "headway/eta.hpp"
+
+namespace headway {
+
+EtaHistory EtaHistory::from_runs(const std::vector<std::vector<std::pair<double, double>>>& runs) {
+  // Per run, the time it first reached each whole percent and its duration
+  // (the first report at 100 %).
+  std::vector<std::array<double, 101>> reached;
+  std::vector<double> durations;
+  for (const auto& run : runs) {
+    std::array<double, 101> first{};
+    first.fill(-1);
+    double end = -1;
+    for (const auto& [elapsed, percent] : run) {
+      const int top = std::clamp(static_cast<int>(std::floor(percent)), 0, 100);
+      for (int k = top; k >= 0 && first[k] < 0; --k)
+        first[k] = elapsed;
+      if (percent >= 100) {
+        end = elapsed;
+        break;
+      }
+    }
+    if (end <= 0)
+      continue;
+    reached.push_back(first);
+    durations.push_back(end);
+  }
+  EtaHistory out;
+  out.runs = static_cast<int>(reached.size());
+  if (out.runs == 0)
+    return out;
+  double variance_sum = 0;
+  for (int k = 1; k <= 99; ++k) {
+    double elapsed_sum = 0;
+    double remaining_sum = 0;
+    double remaining_squares = 0;
+    for (std::size_t r = 0; r < reached.size(); ++r) {
+      // A run that jumped past k (an early finish) reached it at its end; a
+      // floor of 1 ms of the run keeps the logs finite.
+      const double floor = 1e-3 * durations[r];
+      const double elapsed = std::max(reached[r][k], floor);
+      const double remaining = std::max(durations[r] - reached[r][k], floor);
+      elapsed_sum += std::log(elapsed);
+      remaining_sum += std::log(remaining);
+      remaining_squares += std::log(remaining) * std::log(remaining);
+    }
+    const double n = static_cast<double>(out.runs);
+    out.log_elapsed[k] = elapsed_sum / n;
+    out.log_remaining[k] = remaining_sum / n;
+    variance_sum +=
+        std::max(remaining_squares / n - out.log_remaining[k] * out.log_remaining[k], 0.0);
+  }
+  out.log_remaining_variance = variance_sum / 99;
+  double duration_sum = 0;
+  for (const double duration : durations)
+    duration_sum += std::log(duration);
+  out.log_elapsed[100] = duration_sum / static_cast<double>(out.runs);
+  return out;
+}
+
+}  // namespace headway
