@@ -13,6 +13,7 @@ packages=(
   redis-server postgresql
   python3-dev pybind11-dev python3-pytest mypy
   nodejs chromium
+  nginx
 )
 
 missing=()

@@ -1,6 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { sharedStreams } from '../lib/streamRegistry';
 import { FakeEventSource, record } from '../test/fakeEventSource';
+import { FakeWebSocket } from '../test/fakeWebSocket';
 import { act, render } from '../test/render';
 import { COMPLETED_REDIRECT_MS, StatusPage } from './StatusPage';
 
@@ -13,6 +14,8 @@ const row = (overrides: Record<string, unknown> = {}) => ({
 
 let jobAnswer: Record<string, unknown>;
 const fetchMock = vi.fn(async (url: string, _init?: RequestInit) => {
+  // No answer to the stream's health probe: a failing stream is an outage (no stepping down).
+  if (url === '/api/generation/health/') throw new TypeError('offline');
   if (url === `/api/generation-jobs/${JOB_ID}/`) return new Response(JSON.stringify(jobAnswer), { status: 200 });
   if (url === `/api/generation-jobs/${JOB_ID}/cancel/`) return new Response(JSON.stringify(jobAnswer), { status: 202 });
   return new Response(JSON.stringify({ error: 'Not found' }), { status: 404 });
@@ -71,6 +74,54 @@ describe('StatusPage', () => {
     page.unmount();
   });
 
+  it('after three failed reconnects says it is offline and retrying, and "Retry now" connects at once', async () => {
+    const page = render(<StatusPage jobId={JOB_ID} />);
+    await settle();
+    act(() => FakeEventSource.latest().emit('connected', { job_id: JOB_ID }));
+    act(() => FakeEventSource.latest().emit('progress', record({ job_id: JOB_ID, seq: 12 })));
+    for (let attempt = 1; attempt <= 2; attempt += 1) {
+      act(() => FakeEventSource.latest().fail());
+      await settle();
+      expect(text(page.container)).toContain(`Reconnecting (attempt ${attempt})`);
+      expect(page.container.querySelector('[data-testid="offline-notice"]')).toBeNull();
+      await advance(1000 * 2 ** (attempt - 1)); // the attempt's ceiling, below the 5 s connect timeout
+    }
+    act(() => FakeEventSource.latest().fail());
+    await settle();
+    expect(text(page.container)).toContain('Offline · retrying (attempt 3)');
+    const notice = page.container.querySelector('[data-testid="offline-notice"]');
+    expect(notice?.textContent).toMatch(/offline.*keeps trying to reconnect/);
+    const before = FakeEventSource.instances.length;
+    const button = [...notice!.querySelectorAll('button')].find((b) => b.textContent === 'Retry now')!;
+    act(() => button.click());
+    expect(FakeEventSource.instances).toHaveLength(before + 1);
+    expect(FakeEventSource.latest().url).toBe(`/api/generation/stream/${JOB_ID}/?last_event_id=12`);
+    act(() => FakeEventSource.latest().emit('connected', { job_id: JOB_ID }));
+    expect(text(page.container)).toContain('Live Updates');
+    expect(page.container.querySelector('[data-testid="offline-notice"]')).toBeNull();
+    page.unmount();
+  });
+
+  it('names the live transport: SSE, and a WebSocket when SSE stays silent while the server answers', async () => {
+    vi.stubGlobal('WebSocket', FakeWebSocket);
+    const healthy = vi.fn(async (url: string, init?: RequestInit) =>
+      url === '/api/generation/health/' ? new Response('{}', { status: 200 }) : fetchMock(url, init),
+    );
+    vi.stubGlobal('fetch', healthy);
+    const page = render(<StatusPage jobId={JOB_ID} />);
+    await settle();
+    const indicator = () => page.container.querySelector('[data-testid="connection"]');
+    expect(indicator()?.textContent).toBe('Connecting…');
+    await advance(5_000); // no `connected`: buffered on the way
+    const ws = FakeWebSocket.latest();
+    act(() => ws.send('connected', { job_id: JOB_ID }));
+    act(() => ws.send('progress', record({ job_id: JOB_ID, seq: 5, overall_progress: 44 }), 5));
+    expect(indicator()?.textContent).toBe('Live Updatesvia WebSocket');
+    expect(indicator()?.getAttribute('data-transport')).toBe('websocket');
+    expect(page.container.querySelector('[aria-label="Overall progress"]')?.getAttribute('aria-valuenow')).toBe('44');
+    page.unmount();
+  });
+
   it('falls back to REST after 30 s without a progress event, polling every 5 s with a badge', async () => {
     const page = render(<StatusPage jobId={JOB_ID} />);
     await settle();
@@ -83,7 +134,7 @@ describe('StatusPage', () => {
     await advance(1_000);
     expect(jobFetches()).toBe(2);
     // The stream is still connected, only quiet: the badge must not claim it is down.
-    expect(page.container.querySelector('[data-testid="connection"]')?.textContent).toBe('Live Updates');
+    expect(page.container.querySelector('[data-testid="connection"]')?.textContent).toBe('Live Updatesvia Server-Sent Events');
     expect(page.container.querySelector('[data-testid="rest-badge"]')?.textContent).toBe(
       'Job status (REST): Running · 5% — no update for 30 s; checking by REST every 5 s',
     );

@@ -198,12 +198,13 @@ export function StatusPage({ jobId }: { jobId: string }) {
   let connection: ConnectionState;
   if (finalStatus) connection = 'closed';
   else if (stream.isConnected) connection = 'live';
-  else if (stream.reconnectAttempt === 0 && !stream.gaveUp && !stream.error) connection = 'connecting';
+  else if (stream.reconnectAttempt === 0 && !stream.error) connection = 'connecting';
   else connection = 'disconnected';
-  const connectionDetail = stream.gaveUp
-    ? 'Live updates paused'
-    : stream.reconnectAttempt > 0
-      ? `Reconnecting (attempt ${stream.reconnectAttempt} of 5)`
+  const connectionDetail =
+    stream.reconnectAttempt > 0
+      ? stream.offline
+        ? `Offline · retrying (attempt ${stream.reconnectAttempt})`
+        : `Reconnecting (attempt ${stream.reconnectAttempt})`
       : null;
 
   const steps = pipelineSteps(view.stages, view.stage, view.status);
@@ -225,7 +226,7 @@ export function StatusPage({ jobId }: { jobId: string }) {
             {view.attempt > 1 ? <> · attempt {view.attempt}</> : null}
           </p>
         </div>
-        <ConnectionIndicator state={connection} detail={connectionDetail} />
+        <ConnectionIndicator state={connection} transport={stream.transport} detail={connectionDetail} />
       </div>
 
       {finalStatus === 'completed' ? (
@@ -330,11 +331,11 @@ export function StatusPage({ jobId }: { jobId: string }) {
             <span className="rest-badge__note"> — {restBadgeNote(stream.isConnected)}</span>
           </p>
         ) : null}
-        {stream.gaveUp && !finalStatus ? (
-          <p className="notice notice--warn">
-            The live connection could not be restored.{' '}
-            <button type="button" className="linklike" onClick={stream.retry}>
-              Try live updates again
+        {stream.offline && !stream.isConnected && !finalStatus ? (
+          <p className="notice notice--warn" data-testid="offline-notice">
+            You seem to be offline: live updates stopped, and the page keeps trying to reconnect on its own.{' '}
+            <button type="button" className="button button--small" onClick={stream.retry}>
+              Retry now
             </button>
           </p>
         ) : null}
