@@ -212,6 +212,38 @@ describe('status page', () => {
     await snap(page, '06-job-list-phone');
   });
 
+  it('a finished job: its page stays, says when it ended and charts where the time went; the list filters it', async () => {
+    const page = await newPage();
+    await signIn(page);
+    const jobId = await generate(page, 6);
+    await page.getByText('Schedule Ready!').waitFor({ timeout: 30_000 });
+    // Watched to the end: on to the list, where the filters find it with its duration.
+    await page.waitForURL(/\/admin\/timetables\/$/, { timeout: 10_000 });
+    await page.getByRole('button', { name: 'Completed', exact: true }).click();
+    const row = page.locator(`[data-job-id="${jobId}"]`);
+    await row.locator('.job-row__duration').getByText(/took \d+s/).waitFor({ timeout: 10_000 });
+    await page.getByRole('button', { name: 'Failed', exact: true }).click();
+    await expect.poll(() => row.count(), { timeout: 10_000 }).toBe(0);
+
+    // Opened afterwards: the page stays, whatever time passes.
+    await page.clock.install();
+    await page.goto(`${server.baseUrl}/admin/timetables/status/${jobId}`);
+    await page.getByText('Schedule Ready!').waitFor({ timeout: 10_000 });
+    const timeline = page.getByTestId('timeline');
+    await timeline.waitFor({ timeout: 10_000 });
+    await expect
+      .poll(() => timeline.locator('li').evaluateAll((items) => items.map((li) => li.getAttribute('data-stage'))), {
+        timeout: 10_000,
+      })
+      .toEqual(['loading', 'clustering', 'cpsat_solving', 'ga_optimization', 'rl_refinement']);
+    await expect(page.getByTestId('finished-at').textContent()).resolves.toMatch(/^Finished .* · took \d+s · Back to jobs$/);
+    await page.clock.runFor(30_000);
+    expect(new URL(page.url()).pathname).toBe(`/admin/timetables/status/${jobId}`);
+    await snap(page, '15-status-finished-timeline');
+    await expectFitsPhone(page, [timeline]);
+    await snap(page, '16-status-finished-timeline-phone');
+  });
+
   it('cancel a running job after confirming', async () => {
     const page = await newPage();
     await signIn(page);

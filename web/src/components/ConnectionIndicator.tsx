@@ -24,14 +24,15 @@ export const TRANSPORT_TEXT: Record<TransportKind, string> = {
   poll: `via REST, every ${POLL_INTERVAL_MS / 1000} s`,
 };
 
-/** Tells the truth about the live stream: green "Live Updates" naming the transport, red "Disconnected". */
+/**
+ * Tells the truth about the live stream: green "Live Updates" naming the transport,
+ * red "Disconnected". Not a live region: the page's announcer says each change once.
+ */
 export function ConnectionIndicator({ state, transport, detail }: ConnectionIndicatorProps) {
   const live = state === 'live' && transport ? TRANSPORT_TEXT[transport] : null;
   return (
     <div
       className={`connection connection--${state}`}
-      role="status"
-      aria-live="polite"
       data-testid="connection"
       data-transport={live ? transport : undefined}
     >
