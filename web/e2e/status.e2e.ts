@@ -374,12 +374,26 @@ describe('behind nginx', () => {
     it(`${mode}: the page shows live progress and says it gets it ${text}`, async () => {
       proxy = await startNginx(mode, server.baseUrl);
       const page = await newPage();
+      // What the stream's responses looked like on the way (for the log): their
+      // headers arrive even when nginx holds the events back.
+      const streamAnswers: string[] = [];
+      page.on('response', (response) => {
+        if (response.url().includes('/api/generation/stream/')) {
+          const encoding = response.headers()['content-encoding'] ?? 'none';
+          streamAnswers.push(`${response.status()} content-encoding ${encoding}`);
+        }
+      });
       await signIn(page, proxy.baseUrl);
       await generate(page, 20, proxy.baseUrl);
+      const opened = Date.now();
       const indicator = page.locator(`[data-testid="connection"][data-transport="${transport}"]`);
       await indicator.waitFor({ timeout: 30_000 }).catch((error: unknown) => {
         throw new Error(`${String(error)}\nnginx said:\n${proxy?.errors() ?? ''}`);
       });
+      process.stderr.write(
+        `e2e: nginx ${mode}: live ${text} ${((Date.now() - opened) / 1000).toFixed(1)} s after the status page opened; ` +
+          `SSE answers seen: ${streamAnswers.join(', ') || 'none'}\n`,
+      );
       await expect(indicator.textContent()).resolves.toBe(`Live Updates${text}`);
       // Live: the bar moves on while the indicator still names the same transport.
       const before = await overallValue(page);

@@ -1,6 +1,11 @@
 import { formatDuration } from '../lib/time';
 import type { Timeline } from '../lib/timeline';
 
+/** Short stages keep a decimal ("0.4s"): whole seconds would call them 0s. */
+function stageDuration(seconds: number): string {
+  return seconds < 10 ? `${seconds.toFixed(1)}s` : formatDuration(seconds);
+}
+
 /**
  * A per-stage timeline: each stage a bar placed where it ran within the whole
  * run. A list for assistive technology (name, duration, share); the bars are decoration.
@@ -24,7 +29,7 @@ export function StageTimeline({ timeline }: { timeline: Timeline }) {
             <span className="timeline__duration">
               {row.durationSeconds === null
                 ? 'did not finish'
-                : `${formatDuration(row.durationSeconds)}${row.sharePercent !== null ? ` · ${row.sharePercent}%` : ''}`}
+                : `${stageDuration(row.durationSeconds)}${row.sharePercent !== null ? ` · ${row.sharePercent}%` : ''}`}
             </span>
           </li>
         ))}

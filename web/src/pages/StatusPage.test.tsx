@@ -252,7 +252,7 @@ describe('StatusPage', () => {
       'Finished 2 min ago · took 1m 20s · Back to jobs',
     );
     const rows = [...page.container.querySelectorAll('[data-testid="timeline"] li')].map((li) => li.textContent);
-    expect(rows).toEqual(['Loading data4s · 5%', 'Organizing16s · 20%', 'Building schedule1m 0s · 75%']);
+    expect(rows).toEqual(['Loading data4.0s · 5%', 'Organizing16s · 20%', 'Building schedule1m 0s · 75%']);
     expect(text(page.container)).toContain('Where the time went · 1m 20s in all');
     await advance(COMPLETED_REDIRECT_MS * 10);
     expect(window.location.pathname).toBe(`/admin/timetables/status/${JOB_ID}`);
