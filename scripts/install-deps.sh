@@ -8,12 +8,13 @@ packages=(
   clang libclang-rt-14-dev
   libboost1.81-dev libboost-json1.81-dev libboost-url1.81-dev
   libhiredis-dev libsqlite3-dev libpq-dev libssl-dev
-  libspdlog-dev libfmt-dev libcli11-dev prometheus-cpp-dev
+  libspdlog-dev libfmt-dev libcli11-dev libtomlplusplus-dev prometheus-cpp-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   redis-server postgresql
   python3-dev pybind11-dev python3-pytest mypy
   nodejs chromium
-  nginx
+  nginx prometheus openssl python3-jsonschema python3-yaml
+  help2man file systemd man-db
 )
 
 missing=()

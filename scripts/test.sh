@@ -28,6 +28,8 @@ for preset in dev $sanitizers; do
   if [ "$preset" = dev ]; then
     echo "=== web: end-to-end in Chromium against redis-server + headway serve + headway worker"
     scripts/e2e.sh || status=1
+    echo "=== Debian packages: build, install, run, purge (needs root)"
+    scripts/package-test.sh || status=1
   fi
 done
 # Each libFuzzer target, briefly, on its seed corpus (docs/fuzzing.md).

@@ -12,7 +12,7 @@ import time
 import urllib.request
 import uuid
 from pathlib import Path
-from typing import Callable, Iterator, Optional
+from typing import Callable, Iterator, Optional, Sequence
 
 import pytest
 
@@ -103,9 +103,10 @@ def headway_bin() -> str:
 
 class ServeProcess:
     """`headway serve` with a private SQLite job table and an admin whose API
-    token is `token`."""
+    token is `token` (password `tester-password`); `extra_args` go to serve."""
 
-    def __init__(self, redis: RedisServer, directory: Path) -> None:
+    def __init__(self, redis: RedisServer, directory: Path,
+                 extra_args: Sequence[str] = ()) -> None:
         self.port = free_port()
         self.db_url = f"sqlite://{directory / 'jobs.db'}"
         subprocess.run([headway_bin(), "user", "add", "tester", "--admin", "--db", self.db_url],
@@ -116,7 +117,7 @@ class ServeProcess:
         self.log_path = directory / "serve.log"
         self.process = subprocess.Popen(
             [headway_bin(), "serve", "--listen", f"127.0.0.1:{self.port}", "--redis", redis.url,
-             "--db", self.db_url, "--threads", "2"],
+             "--db", self.db_url, "--threads", "2", *extra_args],
             stdout=open(self.log_path, "ab"), stderr=subprocess.STDOUT)
         assert eventually(self.healthy), "headway serve did not start:\n" + self.log()
 

@@ -6,6 +6,7 @@
 #include <thread>
 
 #include "cli/commands.hpp"
+#include "cli/settings.hpp"
 #include "core/uuid.hpp"
 #include "headway/tracker.hpp"
 
@@ -85,17 +86,20 @@ int run_demo(const DemoOptions& options) {
 
 void register_demo_tracker(CLI::App& app) {
   auto options = std::make_shared<DemoOptions>();
-  const char* env_url = std::getenv("REDIS_URL");
-  options->redis_url = env_url ? env_url : "redis://127.0.0.1:6379";
+  options->redis_url = "redis://127.0.0.1:6379";
   auto* cmd = app.add_subcommand(
       "demo-tracker", "Drive a Tracker through the reference 5-stage job, printing each record");
-  cmd->add_option("--redis", options->redis_url, "Redis URL (env REDIS_URL)")
+  cmd->add_option("--redis", options->redis_url, "Redis URL (env HEADWAY_REDIS)")
       ->capture_default_str();
   cmd->add_option("--job-id", options->job_id, "Job id (a UUID; default: a new one)");
   cmd->add_option("--duration", options->duration_s, "Seconds the job takes")
       ->capture_default_str()
       ->check(CLI::PositiveNumber);
   cmd->add_flag("--quiet", options->quiet, "Do not print the records");
+  cmd->preparse_callback([options](std::size_t) {
+    if (auto url = getenv_renamed("HEADWAY_REDIS", "REDIS_URL", std::cerr))
+      options->redis_url = *url;
+  });
   cmd->callback([options] { set_exit_code(run_demo(*options)); });
 }
 

@@ -20,12 +20,14 @@ namespace json = boost::json;
 struct ClientOptions {
   std::string server_url = default_server_url();
   std::string token = default_token();
+  std::string cacert = default_cacert();
   std::string type;
   std::vector<std::string> params;
   std::string job_id;
   std::string status;
   int limit = 20;
   bool watch = false;
+  bool json = false;  // print JSON (one document, or one event per line) instead of text
 };
 
 std::optional<ServerAddress> server_of(const ClientOptions& o) {
@@ -36,7 +38,23 @@ std::optional<ServerAddress> server_of(const ClientOptions& o) {
     return std::nullopt;
   }
   server->token = o.token;
+  server->cacert = o.cacert;
   return server;
+}
+
+// The exit status for an answer that is not the one hoped for.
+int exit_for(int http_status) {
+  if (http_status == 400 || http_status == 413 || http_status == 415)
+    return kExitUsage;
+  if (http_status == 401 || http_status == 403)
+    return kExitAuth;
+  return kExitFailed;
+}
+
+// Says why a request got no answer; the exit status for it.
+int unreachable(const std::string& error) {
+  std::cerr << "headway: " << error << "\n";
+  return kExitUnreachable;
 }
 
 // "k=v": v is taken as JSON when it parses (numbers, true, null, "quoted"),
@@ -115,10 +133,12 @@ class ProgressPrinter {
   std::string last_status_;
 };
 
-int watch_job(const ServerAddress& server, const std::string& job_id) {
+// Follows the job's stream until `done`: a progress bar (or lines), or with
+// `json` every event as one line {"event":..,"data":..}.
+int watch_job(const ServerAddress& server, const std::string& job_id, bool json_lines) {
   if (!is_uuid(job_id)) {
     std::cerr << "headway: '" << job_id << "' is not a job id\n";
-    return 2;
+    return kExitUsage;
   }
   ProgressPrinter printer;
   std::string final_status;
@@ -130,8 +150,15 @@ int watch_job(const ServerAddress& server, const std::string& job_id) {
         auto value = json::parse(json::string_view(data.data(), data.size()), ec);
         if (ec || !value.is_object())
           return true;
-        if (event == "progress")
+        if (json_lines) {
+          std::cout << json::serialize(
+                           json::object{{"event", json::string_view(event.data(), event.size())},
+                                        {"data", value}})
+                    << "\n"
+                    << std::flush;
+        } else if (event == "progress") {
           printer.record(value.as_object());
+        }
         if (event == "done") {
           final_status = string_or(value.as_object(), "status");
           return false;
@@ -139,60 +166,60 @@ int watch_job(const ServerAddress& server, const std::string& job_id) {
         return true;
       },
       error);
-  printer.finish();
+  if (!json_lines)
+    printer.finish();
   if (status != 200 || final_status.empty()) {
     std::cerr << "headway: " << (error.empty() ? "the stream ended before the job did" : error)
               << "\n";
-    return 1;
+    if (status == 0 || (status == 200 && !error.empty()))
+      return kExitUnreachable;  // never connected, or the connection broke
+    return status == 200 ? kExitFailed : exit_for(status);
   }
-  std::cout << "job " << job_id << " " << final_status << "\n";
-  return final_status == "completed" ? 0 : 1;
+  if (!json_lines)
+    std::cout << "job " << job_id << " " << final_status << "\n";
+  return final_status == "completed" ? kExitOk : kExitFailed;
 }
 
 int submit(const ClientOptions& o) {
   auto server = server_of(o);
   auto params = parse_params(o.params);
   if (!server || !params)
-    return 2;
+    return kExitUsage;
   json::object body{{"type", o.type}, {"params", *params}};
   std::string error;
   auto response =
       http_request(*server, "POST", "/api/generation-jobs/generate/", json::serialize(body), error);
-  if (!response) {
-    std::cerr << "headway: " << error << "\n";
-    return 1;
-  }
+  if (!response)
+    return unreachable(error);
   if (response->status != 201) {
     std::cerr << "headway: " << error_message(*response) << "\n";
-    return response->status == 400 ? 2 : 1;
+    return exit_for(response->status);
   }
   boost::system::error_code ec;
   auto created = json::parse(response->body, ec);
   const std::string id = !ec && created.is_object() ? string_or(created.as_object(), "id") : "";
   if (id.empty()) {
     std::cerr << "headway: the server's answer has no job id\n";
-    return 1;
+    return kExitFailed;
   }
-  std::cout << id << "\n" << std::flush;
-  return o.watch ? watch_job(*server, id) : 0;
+  std::cout << (o.json ? json::serialize(created) : id) << "\n" << std::flush;
+  return o.watch ? watch_job(*server, id, o.json) : kExitOk;
 }
 
 int list_jobs(const ClientOptions& o) {
   auto server = server_of(o);
   if (!server)
-    return 2;
+    return kExitUsage;
   std::string target = "/api/generation-jobs/?limit=" + std::to_string(o.limit);
   if (!o.status.empty())
     target += "&status=" + o.status;
   std::string error;
   auto response = http_request(*server, "GET", target, {}, error);
-  if (!response) {
-    std::cerr << "headway: " << error << "\n";
-    return 1;
-  }
+  if (!response)
+    return unreachable(error);
   if (response->status != 200) {
     std::cerr << "headway: " << error_message(*response) << "\n";
-    return 1;
+    return exit_for(response->status);
   }
   boost::system::error_code ec;
   auto page = json::parse(response->body, ec);
@@ -200,7 +227,11 @@ int list_jobs(const ClientOptions& o) {
       !ec && page.is_object() ? page.as_object().if_contains("results") : nullptr;
   if (!results || !results->is_array()) {
     std::cerr << "headway: unexpected answer from the server\n";
-    return 1;
+    return kExitFailed;
+  }
+  if (o.json) {
+    std::cout << json::serialize(page) << "\n";
+    return kExitOk;
   }
   std::cout << std::left << std::setw(38) << "ID" << std::setw(11) << "TYPE" << std::setw(13)
             << "STATUS" << std::setw(17) << "STAGE"
@@ -218,8 +249,12 @@ int list_jobs(const ClientOptions& o) {
 }
 
 void add_server_options(CLI::App* cmd, ClientOptions& o) {
-  cmd->add_option("--server", o.server_url, "Server URL (env HEADWAY_URL)")->capture_default_str();
+  cmd->add_option("--server", o.server_url, "Server URL, http:// or https:// (env HEADWAY_URL)")
+      ->capture_default_str();
   cmd->add_option("--token", o.token, "API token (env HEADWAY_TOKEN)");
+  cmd->add_option("--cacert", o.cacert,
+                  "PEM file of the CAs to trust for an https:// server instead of the system "
+                  "store (env HEADWAY_CACERT)");
 }
 
 }  // namespace
@@ -232,20 +267,25 @@ void register_jobs(CLI::App& app) {
   submit_cmd->add_option("type", o->type, "Job type (timetable, command, external)")->required();
   submit_cmd->add_option("--param,-p", o->params, "A parameter as key=value (repeatable)");
   submit_cmd->add_flag("--watch,-w", o->watch, "Then watch it until it ends");
+  submit_cmd->add_flag("--json", o->json,
+                       "Print the created job as JSON (with --watch, then each event as a line)");
   submit_cmd->callback([o] { set_exit_code(submit(*o)); });
 
   auto* jobs_cmd = app.add_subcommand("jobs", "List your jobs, newest first");
   add_server_options(jobs_cmd, *o);
   jobs_cmd->add_option("--status", o->status, "Only jobs in this status");
   jobs_cmd->add_option("--limit", o->limit, "At most this many")->check(CLI::Range(1, 1000));
+  jobs_cmd->add_flag("--json", o->json,
+                     "Print the server's answer as JSON: {\"results\":[...],...}");
   jobs_cmd->callback([o] { set_exit_code(list_jobs(*o)); });
 
   auto* watch_cmd = app.add_subcommand("watch", "Follow a job's progress live until it ends");
   add_server_options(watch_cmd, *o);
   watch_cmd->add_option("job_id", o->job_id, "Job id")->required();
+  watch_cmd->add_flag("--json", o->json, "Print each event as one JSON line {\"event\",\"data\"}");
   watch_cmd->callback([o] {
     auto server = server_of(*o);
-    set_exit_code(server ? watch_job(*server, o->job_id) : 2);
+    set_exit_code(server ? watch_job(*server, o->job_id, o->json) : kExitUsage);
   });
 }
 

@@ -1,35 +1,45 @@
 #include <spdlog/spdlog.h>
 
 #include <iostream>
-#include <map>
 #include <memory>
 
 #include "cli/commands.hpp"
+#include "cli/settings.hpp"
 #include "server/config.hpp"
 #include "server/server.hpp"
 
 namespace headway::cli {
 namespace {
 
-struct ServeOptions {
-  // One string per row of the configuration table, filled by CLI11 from the
-  // flag, else the environment variable, else the table's default.
-  std::map<std::string, std::string, std::less<>> values;
-  bool print_config_table = false;
-};
+SettingKind kind_of(server::OptionKind kind) {
+  switch (kind) {
+    case server::OptionKind::toggle:
+      return SettingKind::toggle;
+    case server::OptionKind::secret:
+      return SettingKind::secret;
+    case server::OptionKind::value:
+      break;
+  }
+  return SettingKind::value;
+}
 
-int run_serve(const ServeOptions& options) {
-  if (options.print_config_table) {
-    std::cout << server::config_markdown_table();
-    return 0;
+std::vector<Setting> serve_settings() {
+  std::vector<Setting> settings;
+  for (const auto& option : server::config_options()) {
+    settings.push_back({std::string(option.name), std::string(option.env),
+                        std::string(option.old_env), std::string(option.default_value),
+                        std::string(option.help), kind_of(option.kind)});
   }
+  return settings;
+}
+
+int run_serve(const CommandSettings& settings) {
   server::ServerConfig config = server::default_config();
-  for (const auto& [name, value] : options.values) {
-    if (auto error = server::apply_option(config, name, value); !error.empty()) {
-      std::cerr << "headway serve: " << error << "\n";
-      return 2;
-    }
-  }
+  const auto stop = settings.configure([&](const std::string& name, const std::string& value) {
+    return server::apply_option(config, name, value);
+  });
+  if (stop)
+    return *stop;
   spdlog::set_level(spdlog::level::from_str(config.log_level));
   server::Server server(std::move(config));
   if (auto error = server.start(); !error.empty()) {
@@ -43,22 +53,11 @@ int run_serve(const ServeOptions& options) {
 }  // namespace
 
 void register_serve(CLI::App& app) {
-  auto options = std::make_shared<ServeOptions>();
+  auto settings = std::make_shared<CommandSettings>("serve", serve_settings());
   auto* cmd = app.add_subcommand(
       "serve", "Serve live progress (SSE, WebSocket, snapshots, health, metrics) over HTTP");
-  for (const auto& option : server::config_options()) {
-    auto& value = options->values[std::string(option.name)];
-    value = option.default_value;
-    const std::string help = std::string(option.help) + " (env " + std::string(option.env) + ")";
-    // A switch is given alone (`--insecure-no-auth`); `--name=false` still works.
-    auto* added = option.is_switch
-                      ? cmd->add_flag("--" + std::string(option.name) + "{true}", value, help)
-                      : cmd->add_option("--" + std::string(option.name), value, help);
-    added->envname(std::string(option.env))->default_str(std::string(option.default_value));
-  }
-  cmd->add_flag("--print-config-table", options->print_config_table,
-                "Print the configuration table (Markdown, as in docs/server.md) and exit");
-  cmd->callback([options] { set_exit_code(run_serve(*options)); });
+  settings->add_flags(*cmd);
+  cmd->callback([settings] { set_exit_code(run_serve(*settings)); });
 }
 
 }  // namespace headway::cli

@@ -2,6 +2,7 @@
 #include <termios.h>
 #include <unistd.h>
 
+#include <boost/json.hpp>
 #include <cstdlib>
 #include <ctime>
 #include <iomanip>
@@ -9,6 +10,7 @@
 
 #include "auth/accounts.hpp"
 #include "cli/commands.hpp"
+#include "cli/settings.hpp"
 #include "headway/clock.hpp"
 #include "store/job_store.hpp"
 
@@ -23,11 +25,14 @@ struct AccountOptions {
   bool admin = false;
   bool generate_password = false;
   bool force = false;
+  bool json = false;
 };
 
-std::string default_db_url() {
-  const char* env = std::getenv("DATABASE_URL");
-  return env && *env ? env : "headway.db";
+// HEADWAY_DB (or the deprecated DATABASE_URL), read only by the command
+// that runs, so that only it notes a deprecated name.
+void read_db_env(AccountOptions& o) {
+  if (auto url = getenv_renamed("HEADWAY_DB", "DATABASE_URL", std::cerr))
+    o.db_url = *url;
 }
 
 // Opens the store or prints why not.
@@ -190,12 +195,32 @@ int token_list(const AccountOptions& o) {
   if (!tokens)
     return fail(tokens.error());
   const double now = system_clock()->now();
+  const auto state_of = [now](const store::ApiToken& token) {
+    return token.revoked_at                               ? "revoked"
+           : token.expires_at && *token.expires_at <= now ? "expired"
+                                                          : "active";
+  };
+  if (o.json) {
+    // Times in Unix seconds, null when unset, as the HTTP API writes them.
+    const auto time_or_null = [](const std::optional<double>& t) {
+      return t ? boost::json::value(*t) : boost::json::value(nullptr);
+    };
+    boost::json::array list;
+    for (const auto& token : *tokens) {
+      list.push_back(boost::json::object{{"id", token.id},
+                                         {"user", token.user},
+                                         {"created_at", token.created_at},
+                                         {"expires_at", time_or_null(token.expires_at)},
+                                         {"revoked_at", time_or_null(token.revoked_at)},
+                                         {"state", state_of(token)}});
+    }
+    std::cout << boost::json::serialize(list) << "\n";
+    return 0;
+  }
   std::cout << std::left << std::setw(38) << "ID" << std::setw(22) << "CREATED"
             << "STATE\n";
   for (const auto& token : *tokens) {
-    const char* state = token.revoked_at                               ? "revoked"
-                        : token.expires_at && *token.expires_at <= now ? "expired"
-                                                                       : "active";
+    const char* state = state_of(token);
     // Formatted first: std::setw does not pad std::put_time's output.
     const auto created_at = static_cast<std::time_t>(token.created_at);
     char created[32];
@@ -206,7 +231,8 @@ int token_list(const AccountOptions& o) {
 }
 
 CLI::App* add_db_option(CLI::App* cmd, const std::shared_ptr<AccountOptions>& o) {
-  cmd->add_option("--db", o->db_url, "Job database URL (env DATABASE_URL)")->capture_default_str();
+  cmd->add_option("--db", o->db_url, "Job database URL (env HEADWAY_DB)")->capture_default_str();
+  cmd->preparse_callback([o](std::size_t) { read_db_env(*o); });
   return cmd;
 }
 
@@ -214,7 +240,7 @@ CLI::App* add_db_option(CLI::App* cmd, const std::shared_ptr<AccountOptions>& o)
 
 void register_user(CLI::App& app) {
   auto o = std::make_shared<AccountOptions>();
-  o->db_url = default_db_url();
+  o->db_url = "headway.db";
   auto* user = app.add_subcommand("user", "Manage users (in the job database)");
   user->require_subcommand(1);
 
@@ -249,6 +275,8 @@ void register_user(CLI::App& app) {
 
   auto* list = add_db_option(token->add_subcommand("list", "List a user's tokens"), o);
   list->add_option("name", o->name, "User name")->required();
+  list->add_flag("--json", o->json,
+                 "Print a JSON array of {id, user, created_at, expires_at, revoked_at, state}");
   list->callback([o] { set_exit_code(token_list(*o)); });
 }
 

@@ -3,11 +3,13 @@
 #include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
 #include <atomic>
-#include <cmath>
+#include <charconv>
 #include <iostream>
 #include <thread>
 
 #include "cli/commands.hpp"
+#include "cli/settings.hpp"
+#include "server/config.hpp"
 #include "store/job_store.hpp"
 #include "store/store_url.hpp"
 #include "worker/command_config.hpp"
@@ -17,28 +19,112 @@ namespace headway::cli {
 namespace {
 
 struct WorkerFlags {
-  std::string redis_url = "redis://127.0.0.1:6379";
+  std::string redis_url;
   std::string database_url;
-  std::string config_file;
+  std::string commands_file;
   int concurrency = 1;
-  double reclaim_idle_s = 30;
+  std::chrono::milliseconds reclaim_idle{30000};
   int max_attempts = 2;
-  double grace_s = 30;
+  std::chrono::milliseconds grace{30000};
   std::string name;
 };
 
-std::chrono::milliseconds to_ms(double seconds) {
-  return std::chrono::milliseconds(static_cast<std::int64_t>(std::llround(seconds * 1000.0)));
+template <int WorkerFlags::*Member, int Min, int Max>
+std::string set_int(WorkerFlags& flags, const std::string& text) {
+  int value = 0;
+  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+  if (ec != std::errc{} || end != text.data() + text.size() || value < Min || value > Max)
+    return "expected an integer from " + std::to_string(Min) + " to " + std::to_string(Max) +
+           ", got '" + text + "'";
+  flags.*Member = value;
+  return {};
+}
+
+// Durations as everywhere else (`30s`, `500ms`, `5m`; a bare number is seconds).
+template <std::chrono::milliseconds WorkerFlags::*Member, std::int64_t MinMs, std::int64_t MaxMs>
+std::string set_duration(WorkerFlags& flags, const std::string& text) {
+  server::Duration value{};
+  if (!server::parse_duration(text, value) || value.count() < MinMs || value.count() > MaxMs)
+    return "expected a duration from " + std::to_string(MinMs) + "ms to " +
+           std::to_string(MaxMs / 3600000) + "h such as 30s, got '" + text + "'";
+  flags.*Member = value;
+  return {};
+}
+
+template <std::string WorkerFlags::*Member>
+std::string set_string(WorkerFlags& flags, const std::string& text) {
+  flags.*Member = text;
+  return {};
+}
+
+struct WorkerSetting {
+  Setting setting;
+  std::string (*apply)(WorkerFlags& flags, const std::string& text);
+};
+
+// The worker's configuration table: flags, environment, file keys and the
+// table in docs/worker.md come from it.
+const std::vector<WorkerSetting>& worker_settings() {
+  using W = WorkerFlags;
+  static const std::vector<WorkerSetting> table = {
+      {{"redis", "HEADWAY_REDIS", "REDIS_URL", "redis://127.0.0.1:6379",
+        "Redis URL (`redis://[[user]:password@]host[:port][/db]` or `unix:///path`)",
+        SettingKind::secret},
+       set_string<&W::redis_url>},
+      {{"db", "HEADWAY_DB", "DATABASE_URL", "",
+        "the job table the server uses (required): `sqlite://path`, a file path, or "
+        "`postgres://...`",
+        SettingKind::secret},
+       set_string<&W::database_url>},
+      {{"commands", "HEADWAY_COMMANDS", "", "",
+        "JSON file listing the programs `command` jobs may run (empty: none)"},
+       set_string<&W::commands_file>},
+      {{"concurrency", "HEADWAY_CONCURRENCY", "", "1",
+        "jobs run at once, one thread each (1-1024)"},
+       set_int<&W::concurrency, 1, 1024>},
+      {{"reclaim-idle", "HEADWAY_RECLAIM_IDLE", "", "30s",
+        "without a heartbeat for this long, a job is taken over by another worker"},
+       set_duration<&W::reclaim_idle, 200, 86400000>},
+      {{"max-attempts", "HEADWAY_MAX_ATTEMPTS", "", "2",
+        "runs a job may start; a job whose worker was lost on the last one fails with "
+        "\"worker lost\" (1-100)"},
+       set_int<&W::max_attempts, 1, 100>},
+      {{"grace", "HEADWAY_GRACE", "", "30s",
+        "how long running jobs may take to finish after SIGTERM"},
+       set_duration<&W::grace, 0, 86400000>},
+      {{"name", "HEADWAY_NAME", "", "", "consumer name in the group (empty: host-pid-random)"},
+       set_string<&W::name>},
+  };
+  return table;
+}
+
+std::vector<Setting> settings_of(const std::vector<WorkerSetting>& table) {
+  std::vector<Setting> settings;
+  for (const auto& row : table)
+    settings.push_back(row.setting);
+  return settings;
 }
 
 // Runs the worker on its own thread while this one waits for SIGTERM/SIGINT:
 // the first stops taking work (running jobs get the grace period), a second
 // ends the grace period at once.
-int run_worker(const WorkerFlags& flags) {
+int run_worker(const CommandSettings& settings) {
+  WorkerFlags flags;
+  const auto stop = settings.configure([&](const std::string& name, const std::string& value) {
+    for (const auto& row : worker_settings()) {
+      if (row.setting.name == name) {
+        auto error = row.apply(flags, value);
+        return error.empty() ? error : "--" + name + ": " + error;
+      }
+    }
+    return "unknown setting --" + name;
+  });
+  if (stop)
+    return *stop;
   spdlog::set_default_logger(spdlog::stderr_color_mt("worker"));
   worker::WorkerConfig config;
-  if (!flags.config_file.empty()) {
-    auto loaded = worker::load_worker_config(flags.config_file);
+  if (!flags.commands_file.empty()) {
+    auto loaded = worker::load_worker_config(flags.commands_file);
     if (!loaded) {
       std::cerr << "headway worker: " << loaded.error().message << "\n";
       return 2;
@@ -46,7 +132,8 @@ int run_worker(const WorkerFlags& flags) {
     config = std::move(*loaded);
   }
   if (flags.database_url.empty()) {
-    std::cerr << "headway worker: the job table is required: pass --db or set DATABASE_URL\n";
+    std::cerr << "headway worker: the job table is required: pass --db, set HEADWAY_DB or `db` in "
+                 "--config\n";
     return 2;
   }
   auto store = store::open_job_store(flags.database_url);
@@ -59,9 +146,9 @@ int run_worker(const WorkerFlags& flags) {
   worker::WorkerOptions options;
   options.redis_url = flags.redis_url;
   options.concurrency = flags.concurrency;
-  options.reclaim_idle = to_ms(flags.reclaim_idle_s);
+  options.reclaim_idle = flags.reclaim_idle;
   options.max_attempts = flags.max_attempts;
-  options.shutdown_grace = to_ms(flags.grace_s);
+  options.shutdown_grace = flags.grace;
   options.consumer = flags.name;
 
   // Blocked before any thread starts, so every thread inherits the mask and
@@ -102,40 +189,11 @@ int run_worker(const WorkerFlags& flags) {
 }  // namespace
 
 void register_worker(CLI::App& app) {
-  auto flags = std::make_shared<WorkerFlags>();
+  auto settings = std::make_shared<CommandSettings>("worker", settings_of(worker_settings()));
   auto* command =
       app.add_subcommand("worker", "Run jobs from the Redis queue jobs:queue (see docs/worker.md)");
-  command->add_option("--redis", flags->redis_url, "Redis URL")
-      ->envname("REDIS_URL")
-      ->capture_default_str();
-  command
-      ->add_option("--db", flags->database_url,
-                   "Job table: sqlite:///path.db, a file path, or postgres://...")
-      ->envname("DATABASE_URL");
-  command->add_option("--config", flags->config_file,
-                      "JSON file listing the programs `command` jobs may run");
-  command->add_option("--concurrency", flags->concurrency, "Jobs run at once")
-      ->check(CLI::Range(1, 1024))
-      ->capture_default_str();
-  command
-      ->add_option("--reclaim-idle", flags->reclaim_idle_s,
-                   "Seconds without a heartbeat after which another worker takes a job over")
-      ->check(CLI::Range(0.2, 86400.0))
-      ->capture_default_str();
-  command
-      ->add_option("--max-attempts", flags->max_attempts,
-                   "Runs a job may start; a job whose worker was lost on the last one fails "
-                   "with \"worker lost\"")
-      ->check(CLI::Range(1, 100))
-      ->capture_default_str();
-  command
-      ->add_option("--grace", flags->grace_s,
-                   "Seconds running jobs may take to finish after SIGTERM")
-      ->check(CLI::Range(0.0, 86400.0))
-      ->capture_default_str();
-  command->add_option("--name", flags->name,
-                      "Consumer name in the group (default: host-pid-random)");
-  command->callback([flags] { set_exit_code(run_worker(*flags)); });
+  settings->add_flags(*command);
+  command->callback([settings] { set_exit_code(run_worker(*settings)); });
 }
 
 }  // namespace headway::cli

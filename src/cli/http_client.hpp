@@ -6,17 +6,21 @@
 #include <string>
 #include <string_view>
 
-// A small blocking HTTP/1.1 client for the CLI's talks with `headway serve`.
-// Not thread-safe; one request at a time.
+// A small blocking HTTP/1.1 client for the CLI's talks with `headway serve`,
+// over plain TCP (http://) or TLS (https://, verified against the system CA
+// store or --cacert). Not thread-safe; one request at a time.
 namespace headway::cli {
 
 struct ServerAddress {
+  bool tls = false;  // https://
   std::string host = "127.0.0.1";
   std::string port = "8000";
-  std::string token;  // sent as "Authorization: Bearer <token>" when set
+  std::string token;   // sent as "Authorization: Bearer <token>" when set
+  std::string cacert;  // PEM file of CAs to trust instead of the system store (https only)
 };
 
-// Parses http://host[:port][/]; nullopt with `error` set otherwise.
+// Parses http://host[:port][/] and https://host[:port][/]; nullopt with
+// `error` set otherwise.
 std::optional<ServerAddress> parse_server_url(std::string_view url, std::string& error);
 
 struct HttpResponse {
@@ -25,7 +29,8 @@ struct HttpResponse {
 };
 
 // One request with a JSON body (empty for none). On a connection problem
-// returns nullopt and says why in `error`.
+// (cannot connect, TLS handshake or certificate refused, timeout) returns
+// nullopt and says why in `error`.
 std::optional<HttpResponse> http_request(const ServerAddress& server, std::string_view method,
                                          std::string_view target, std::string_view json_body,
                                          std::string& error,
@@ -41,6 +46,8 @@ int http_event_stream(const ServerAddress& server, std::string_view target,
 // The server address from --server/--token or HEADWAY_URL/HEADWAY_TOKEN.
 std::string default_server_url();
 std::string default_token();
+// The CA file from HEADWAY_CACERT (empty: the system store).
+std::string default_cacert();
 
 // The "detail" (or "error") of a JSON error body, or the body itself.
 std::string error_message(const HttpResponse& response);

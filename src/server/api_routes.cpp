@@ -11,7 +11,9 @@
 #include "server/auth.hpp"
 #include "server/blocking.hpp"
 #include "server/cors.hpp"
+#include "server/openapi.hpp"
 #include "server/recorder.hpp"
+#include "server/scrape_metrics.hpp"
 #include "server/streams.hpp"
 #include "worker/job_queue.hpp"
 
@@ -202,6 +204,7 @@ Handler health_handler(Services& services) {
     body +=
         services.auth.disabled() ? ",\"auth\":\"disabled (insecure)\"}" : ",\"auth\":\"enabled\"}";
     services.metrics.redis_up().Set(redis_ok ? 1 : 0);
+    services.metrics.db_up().Set(db_ok ? 1 : 0);
     co_return json_response(context.request,
                             healthy ? http::status::ok : http::status::service_unavailable,
                             std::move(body));
@@ -221,12 +224,18 @@ Handler metrics_handler(Services& services) {
     Response response(http::status::ok, context.request.version());
     response.set(http::field::content_type, "text/plain; version=0.0.4; charset=utf-8");
     response.keep_alive(context.request.keep_alive());
-    services.metrics.redis_up().Set(services.redis.connected() && services.pubsub.connected() &&
-                                    (!services.recorder || services.recorder->connected()));
-    services.metrics.open_connections().Set(static_cast<double>(services.connections.count()));
+    co_await refresh_scrape_metrics(services);
     response.body() = services.metrics.render();
     response.prepare_payload();
     co_return response;
+  };
+}
+
+// The OpenAPI 3.1 description of every route (docs/openapi.json), open to
+// all like the health check: it says nothing a client could not try.
+Handler openapi_handler() {
+  return [](RequestContext& context) -> awaitable<std::optional<Response>> {
+    co_return json_response(context.request, http::status::ok, kOpenApiDocument);
   };
 }
 
@@ -243,6 +252,8 @@ void add_progress_routes(Router& router, Services& services) {
   router.add({V::get, "/api/generation/health/", "/api/generation/health/", RouteKind::plain,
               health_handler(services)});
   router.add({V::get, "/metrics", "/metrics", RouteKind::plain, metrics_handler(services)});
+  router.add(
+      {V::get, "/api/openapi.json", "/api/openapi.json", RouteKind::plain, openapi_handler()});
 }
 
 }  // namespace headway::server

@@ -1,19 +1,11 @@
 #include "server/config.hpp"
 
 #include <charconv>
-#include <cmath>
+
+#include "core/duration.hpp"
 
 namespace headway::server {
 namespace {
-
-// A timer adds a duration to the clock in nanoseconds; 100 years keep that
-// far from overflowing (which is undefined behaviour, not an error).
-constexpr double kMaxDurationMs = 100.0 * 365 * 86400000;
-
-bool parse_double(std::string_view text, double& out) {
-  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), out);
-  return ec == std::errc{} && end == text.data() + text.size();
-}
 
 template <typename Int>
 bool parse_int(std::string_view text, Int& out) {
@@ -119,28 +111,7 @@ std::string set_stream_token_key(ServerConfig& c, std::string_view text) {
 }  // namespace
 
 bool parse_duration(std::string_view text, Duration& out) {
-  double scale = 1000;  // bare numbers are seconds
-  if (text.ends_with("ms")) {
-    scale = 1;
-    text.remove_suffix(2);
-  } else if (text.ends_with("s")) {
-    text.remove_suffix(1);
-  } else if (text.ends_with("m")) {
-    scale = 60000;
-    text.remove_suffix(1);
-  } else if (text.ends_with("h")) {
-    scale = 3600000;
-    text.remove_suffix(1);
-  } else if (text.ends_with("d")) {
-    scale = 86400000;
-    text.remove_suffix(1);
-  }
-  double value = 0;
-  if (text.empty() || !parse_double(text, value) || !std::isfinite(value) || value < 0 ||
-      value * scale > kMaxDurationMs)
-    return false;
-  out = Duration(static_cast<Duration::rep>(std::llround(value * scale)));
-  return true;
+  return headway::parse_duration(text, out);
 }
 
 const std::vector<ConfigOption>& config_options() {
@@ -148,12 +119,12 @@ const std::vector<ConfigOption>& config_options() {
   static const std::vector<ConfigOption> options = {
       {"listen", "HEADWAY_LISTEN", "127.0.0.1:8000", "address and port to serve HTTP on",
        set_listen},
-      {"redis", "REDIS_URL", "redis://127.0.0.1:6379",
+      {"redis", "HEADWAY_REDIS", "redis://127.0.0.1:6379",
        "Redis URL (`redis://[[user]:password@]host[:port][/db]` or `unix:///path`)",
-       set_string<&C::redis_url>},
-      {"db", "DATABASE_URL", "sqlite://headway.db",
-       "job table: `sqlite://path`, a file path, or `postgres://...`",
-       set_string<&C::database_url>},
+       set_string<&C::redis_url>, OptionKind::secret, "REDIS_URL"},
+      {"db", "HEADWAY_DB", "sqlite://headway.db",
+       "job table: `sqlite://path`, a file path, or `postgres://...`", set_string<&C::database_url>,
+       OptionKind::secret, "DATABASE_URL"},
       {"threads", "HEADWAY_THREADS", "0", "I/O threads (0: one per core)", set_threads},
       {"ping-interval", "HEADWAY_PING_INTERVAL", "15s",
        "keep-alive comment (SSE) or ping frame (WebSocket) interval on idle streams",
@@ -185,10 +156,10 @@ const std::vector<ConfigOption>& config_options() {
        "larger request headers are answered 431", set_size<&C::max_header_bytes>},
       {"max-body-bytes", "HEADWAY_MAX_BODY_BYTES", "1048576",
        "larger request bodies are answered 413", set_size<&C::max_body_bytes>},
-      {"config", "HEADWAY_WORKER_CONFIG", "",
-       "the workers' JSON configuration (`headway worker --config`), so `command` jobs are "
+      {"commands", "HEADWAY_COMMANDS", "",
+       "the workers' command file (JSON, `headway worker --commands`), so `command` jobs are "
        "validated here as the workers will run them; empty: no `command` jobs",
-       set_string<&C::worker_config>},
+       set_string<&C::worker_config>, OptionKind::value, "HEADWAY_WORKER_CONFIG"},
       {"web-root", "HEADWAY_WEB_ROOT", "",
        "directory of the built web UI (empty: `web/dist` under the working directory, else "
        "`../share/headway/web` next to the binary)",
@@ -217,7 +188,7 @@ const std::vector<ConfigOption>& config_options() {
        set_duration<&C::external_job_timeout>},
       {"insecure-no-auth", "HEADWAY_INSECURE_NO_AUTH", "false",
        "turn authentication off (local development only; announced loudly)",
-       set_bool<&C::insecure_no_auth>, true},
+       set_bool<&C::insecure_no_auth>, OptionKind::toggle},
       {"init-admin", "HEADWAY_INIT_ADMIN", "",
        "create this admin at start if missing, printing a generated password once",
        set_string<&C::init_admin>},
@@ -230,7 +201,7 @@ const std::vector<ConfigOption>& config_options() {
        set_duration<&C::stream_token_ttl>},
       {"stream-token-key", "HEADWAY_STREAM_TOKEN_KEY", "",
        "HMAC key for stream tokens, 32+ characters (empty: generated once, kept in the database)",
-       set_stream_token_key},
+       set_stream_token_key, OptionKind::secret},
       {"auth-cache-ttl", "HEADWAY_AUTH_CACHE_TTL", "5s",
        "how long a token or session lookup is reused (revocations elsewhere take this long)",
        set_duration<&C::auth_cache_ttl>},
@@ -238,10 +209,10 @@ const std::vector<ConfigOption>& config_options() {
        "failed logins per minute per user and per client address before 429", set_login_attempts},
       {"trust-proxy", "HEADWAY_TRUST_PROXY", "false",
        "believe `X-Forwarded-For` and `X-Forwarded-Proto` (only behind a reverse proxy)",
-       set_bool<&C::trust_proxy>, true},
+       set_bool<&C::trust_proxy>, OptionKind::toggle},
       {"metrics-token", "HEADWAY_METRICS_TOKEN", "",
        "when set, `/metrics` wants `Authorization: Bearer` with this token",
-       set_string<&C::metrics_token>},
+       set_string<&C::metrics_token>, OptionKind::secret},
   };
   return options;
 }
@@ -261,17 +232,6 @@ std::string apply_option(ServerConfig& config, std::string_view name, std::strin
     }
   }
   return "unknown option --" + std::string(name);
-}
-
-std::string config_markdown_table() {
-  std::string out = "| flag | environment | default | meaning |\n|---|---|---|---|\n";
-  for (const auto& option : config_options()) {
-    out += "| `--" + std::string(option.name) + "` | `" + std::string(option.env) + "` | ";
-    out += option.default_value.empty() ? std::string("(empty)")
-                                        : "`" + std::string(option.default_value) + "`";
-    out += " | " + std::string(option.help) + " |\n";
-  }
-  return out;
 }
 
 }  // namespace headway::server

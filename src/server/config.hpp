@@ -31,7 +31,7 @@ struct ServerConfig {
   std::size_t max_header_bytes = 8192;
   std::size_t max_body_bytes = 1 << 20;
   // Jobs and the web UI (docs/server.md).
-  std::string worker_config;  // the worker's --config file, so `command` jobs validate alike
+  std::string worker_config;  // the workers' --commands file, so `command` jobs validate alike
   std::string web_root;       // empty: web/dist here, else ../share/headway/web by the binary
   bool access_log = false;
   std::string log_level = "info";
@@ -55,9 +55,17 @@ struct ServerConfig {
   std::string metrics_token;  // empty: /metrics is open
 };
 
+// How the CLI offers an option (src/cli/settings.hpp).
+enum class OptionKind {
+  value,
+  toggle,  // a switch: `--name` alone means true (`--name=false` turns it off)
+  secret,  // masked by --print-config; can be read from a file (`--name-file`, `<ENV>_FILE`)
+};
+
 // One row of the configuration table: the single place that names an option,
 // its environment variable, its default and its help. The CLI flags, the
-// environment lookup and the table in docs/server.md are all made from it.
+// environment lookup, the configuration file's keys and the table in
+// docs/server.md are all made from it.
 struct ConfigOption {
   std::string_view name;  // the flag without "--"
   std::string_view env;   // environment variable
@@ -65,8 +73,9 @@ struct ConfigOption {
   std::string_view help;
   // Parses `text` into the config; returns an error message, empty when fine.
   std::string (*apply)(ServerConfig& config, std::string_view text);
-  // A switch: `--name` alone means true (`--name=false` turns it off).
-  bool is_switch = false;
+  OptionKind kind = OptionKind::value;
+  // An earlier name of the environment variable, still read (with a note on stderr).
+  std::string_view old_env = {};
 };
 
 const std::vector<ConfigOption>& config_options();
@@ -77,11 +86,8 @@ ServerConfig default_config();
 // Applies `text` to the option called `name`; returns an error message or "".
 std::string apply_option(ServerConfig& config, std::string_view name, std::string_view text);
 
-// The configuration table as Markdown, as it appears in docs/server.md.
-std::string config_markdown_table();
-
-// "15s", "500ms", "2m", "12h", "7d", "1.5" (seconds), at most 100 years.
-// Returns false when invalid.
+// "15s", "500ms", "2m", "12h", "7d", "1.5" (seconds), at most 100 years
+// (headway::parse_duration, core/duration.hpp). Returns false when invalid.
 bool parse_duration(std::string_view text, Duration& out);
 
 }  // namespace headway::server

@@ -139,6 +139,7 @@ void Fanout::leave(const std::shared_ptr<Topic>& topic,
 }
 
 void Fanout::deliver(std::string_view channel, std::string_view payload) {
+  const auto received = std::chrono::steady_clock::now();
   const std::string_view job_id = job_of_channel(channel);
   RecordVerdict verdict = RecordVerdict::valid;
   auto update = parse_update(payload, job_id, verdict);
@@ -158,10 +159,18 @@ void Fanout::deliver(std::string_view channel, std::string_view payload) {
     std::lock_guard lock(topic->mutex);
     topic->key_missing = false;
   }
-  offer_to_members(topic, *update);
+  offer_to_members(topic, *update, received);
 }
 
-void Fanout::offer_to_members(const std::shared_ptr<Topic>& topic, const Update& update) {
+void Fanout::offer_to_members(const std::shared_ptr<Topic>& topic, const Update& update,
+                              std::optional<std::chrono::steady_clock::time_point> received) {
+  // Live records only: a snapshot's offer says nothing of the fan-out.
+  auto observe = [this, received] {
+    if (received) {
+      const std::chrono::duration<double> took = std::chrono::steady_clock::now() - *received;
+      metrics_.fanout_latency(took.count());
+    }
+  };
   const Topic::Shard* local = nullptr;
   {
     std::lock_guard lock(topic->mutex);
@@ -174,15 +183,17 @@ void Fanout::offer_to_members(const std::shared_ptr<Topic>& topic, const Update&
         local = shard.get();
         continue;
       }
-      asio::post(shard->executor, [topic, shard = shard.get(), update] {
+      asio::post(shard->executor, [topic, shard = shard.get(), update, observe] {
         for (const auto& member : shard->members)
           member->offer(update);
+        observe();
       });
     }
   }
   if (local != nullptr) {
     for (const auto& member : local->members)
       member->offer(update);
+    observe();
   }
 }
 

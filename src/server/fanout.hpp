@@ -2,10 +2,12 @@
 
 #include <algorithm>
 #include <atomic>
+#include <chrono>
 #include <deque>
 #include <functional>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -83,7 +85,10 @@ class Fanout {
 
  private:
   // Offers `update` to every stream of the topic, each on its own I/O thread.
-  void offer_to_members(const std::shared_ptr<Topic>& topic, const Update& update);
+  // `received`: when the live message carrying it was read (for the
+  // fan-out latency metric); nullopt for snapshots and fallbacks.
+  void offer_to_members(const std::shared_ptr<Topic>& topic, const Update& update,
+                        std::optional<std::chrono::steady_clock::time_point> received = {});
   void refresh(std::shared_ptr<Topic> topic, std::shared_ptr<StreamMailbox> only);
   awaitable<void> read_snapshot(std::shared_ptr<Topic> topic, std::shared_ptr<StreamMailbox> only);
   void ensure_fallback(const std::shared_ptr<Topic>& topic);

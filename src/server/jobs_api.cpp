@@ -161,6 +161,7 @@ Handler create_handler(Services& services, worker::JobQueue& queue) {
     auto created = co_await run_blocking(services.db_pool, enqueue);
     if (!created)
       co_return job_error_response(context.request, created.error());
+    services.metrics.job_created(created->type);
     co_return json_response(context.request, http::status::created, job_json(*created));
   };
 }

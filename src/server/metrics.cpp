@@ -86,6 +86,54 @@ Metrics::Metrics() : registry_(std::make_shared<prometheus::Registry>()) {
   rejected_connections_ = single<C>(r, "headway_connections_rejected_total",
                                     "Connections answered 503 over the connection limit");
   open_connections_ = single<G>(r, "headway_connections_open", "Open TCP connections");
+  fanout_latency_ =
+      &prometheus::BuildHistogram()
+           .Name("headway_fanout_latency_seconds")
+           .Help("From a live record's pub/sub message to its offer to the job's local streams")
+           .Register(r)
+           .Add({}, prometheus::Histogram::BucketBoundaries{0.00001, 0.000025, 0.00005, 0.0001,
+                                                            0.00025, 0.0005, 0.001, 0.0025, 0.005,
+                                                            0.01, 0.025, 0.1});
+  jobs_created_ = &prometheus::BuildCounter()
+                       .Name("headway_jobs_created_total")
+                       .Help("Jobs created through the API, by type")
+                       .Register(r);
+  auto& finished = prometheus::BuildCounter()
+                       .Name("headway_jobs_finished_total")
+                       .Help("Terminal records folded into the job table, by status")
+                       .Register(r);
+  const char* outcomes[] = {"completed", "failed", "cancelled"};
+  for (int i = 0; i < 3; ++i)
+    jobs_finished_[i] = &finished.Add({{"status", outcomes[i]}});
+  db_up_ = single<G>(r, "headway_db_up", "1 while the job table answers");
+  queue_waiting_ =
+      single<G>(r, "headway_queue_waiting_jobs", "Jobs in jobs:queue that no worker took yet");
+  queue_running_ =
+      single<G>(r, "headway_queue_running_jobs",
+                "Jobs in jobs:queue that a worker holds (delivered, not acknowledged)");
+  queue_oldest_age_ = single<G>(r, "headway_queue_oldest_waiting_age_seconds",
+                                "Age of the oldest job waiting in jobs:queue (0 when none waits)");
+  process_ = std::make_unique<ProcessMetrics>(r);
+}
+
+void Metrics::job_created(std::string_view type) {
+  jobs_created_->Add({{"type", std::string(type)}}).Increment();
+}
+
+void Metrics::job_finished(JobStatus status) {
+  switch (status) {
+    case JobStatus::completed:
+      jobs_finished_[0]->Increment();
+      return;
+    case JobStatus::failed:
+      jobs_finished_[1]->Increment();
+      return;
+    case JobStatus::cancelled:
+      jobs_finished_[2]->Increment();
+      return;
+    default:
+      return;
+  }
 }
 
 void Metrics::stream_opened(Transport transport) {

@@ -10,7 +10,9 @@
 #include <string>
 #include <string_view>
 
+#include "core/job_status.hpp"
 #include "core/progress_record.hpp"
+#include "server/process_metrics.hpp"
 
 namespace headway::server {
 
@@ -49,6 +51,26 @@ class Metrics {
   prometheus::Gauge& open_connections() { return *open_connections_; }
   prometheus::Counter& recorder_events(std::string_view outcome);
 
+  // A live record's way through this process: from its pub/sub message
+  // being read to its offer to the last local stream of the job, once per
+  // I/O thread that has streams of the job.
+  void fanout_latency(double seconds) { fanout_latency_->Observe(seconds); }
+  // A job created through the API, by type.
+  void job_created(std::string_view type);
+  // A terminal record the recorder folded into the job table (each attempt
+  // that ends counts once: completed, failed or cancelled).
+  void job_finished(JobStatus status);
+  // Set on every scrape (and health check): the job table answers.
+  prometheus::Gauge& db_up() { return *db_up_; }
+  // The job queue (jobs:queue) as seen on a scrape: entries no worker took
+  // yet, entries a worker holds (delivered, not acknowledged), and the age
+  // of the oldest waiting entry (0 when none waits); left as they were when
+  // Redis cannot answer.
+  prometheus::Gauge& queue_waiting() { return *queue_waiting_; }
+  prometheus::Gauge& queue_running() { return *queue_running_; }
+  prometheus::Gauge& queue_oldest_age() { return *queue_oldest_age_; }
+  ProcessMetrics& process() { return *process_; }
+
   // The Prometheus text exposition format (version 0.0.4).
   std::string render() const;
 
@@ -75,6 +97,14 @@ class Metrics {
   prometheus::Counter* slow_drops_;
   prometheus::Counter* rejected_connections_;
   prometheus::Gauge* open_connections_;
+  prometheus::Histogram* fanout_latency_;
+  prometheus::Family<prometheus::Counter>* jobs_created_;
+  prometheus::Counter* jobs_finished_[3];  // completed, failed, cancelled
+  prometheus::Gauge* db_up_;
+  prometheus::Gauge* queue_waiting_;
+  prometheus::Gauge* queue_running_;
+  prometheus::Gauge* queue_oldest_age_;
+  std::unique_ptr<ProcessMetrics> process_;
 };
 
 }  // namespace headway::server

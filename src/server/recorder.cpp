@@ -220,6 +220,8 @@ bool Recorder::fold_entry(const redisReply* entry, std::string& id) {
   switch (*outcome) {
     case store::ApplyOutcome::applied:
       metrics_.recorder_events("applied").Increment();
+      if (is_terminal(record->status))
+        metrics_.job_finished(record->status);
       break;
     case store::ApplyOutcome::stale:
       metrics_.recorder_events("stale").Increment();

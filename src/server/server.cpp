@@ -217,7 +217,7 @@ std::string Server::Impl::add_job_and_static_routes(const redis::Endpoint& endpo
   if (!config.worker_config.empty()) {
     auto loaded = worker::load_worker_config(config.worker_config);
     if (!loaded)
-      return "--config: " + loaded.error().message;
+      return "--commands: " + loaded.error().message;
     worker_config = std::move(*loaded);
   }
   const redis::Connection::Timeouts timeouts{config.redis_command_timeout,

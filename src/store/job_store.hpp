@@ -138,9 +138,10 @@ class JobStore {
   // finished_at = last_updated, any other status clears it. Every record of a
   // known job, stale ones included (the worker folds a run's final record
   // before the recorder folds the boundaries before it), also keeps the stage
-  // timings: its stage (of its attempt) starts at its last_updated unless
-  // already started; any other unfinished stage of the attempt that started
-  // no later ends then; a stage_progress of 100 or a terminal status ends it too.
+  // timings, in any order: a stage (of an attempt) starts at the last_updated
+  // of its earliest record, and ends at the earliest of its completion
+  // (stage_progress 100), the start of another stage and the attempt's
+  // terminal record that came no earlier than its start.
   virtual Result<ApplyOutcome> apply_record(const ProgressUpdate& update) = 0;
 
   // Every stage timing of the job, by attempt and then start time. Empty for a

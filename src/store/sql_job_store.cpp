@@ -423,29 +423,32 @@ Result<ApplyOutcome> SqlJobStore::apply_record_locked(const ProgressUpdate& upda
 
 // The stage timings of one record of the job (see JobStore::apply_record).
 // Records may come late (the row already has a newer one) or twice, so every
-// step is idempotent and a record only ends stages that started no later
-// than it: a late "loading started" cannot end the "clustering" after it.
+// step is idempotent and order-free: a stage's earliest record says when it
+// started, and the earliest record that ends it (its completion, the next
+// stage's start, the attempt's end) says when it ended. A record only ends
+// stages that started no later than it.
 Result<void> SqlJobStore::record_stage_locked(const std::string& id, const ProgressUpdate& update,
                                               double at) {
   if (update.status == JobStatus::queued)
     return {};
   const bool terminal = is_terminal(update.status);
   // A terminal record ends every stage of the attempt (the name '' matches none).
-  const SqlParam close_others[] = {SqlParam::of(at), SqlParam::of(id), SqlParam::of(update.attempt),
+  const SqlParam close_others[] = {SqlParam::of(at),
+                                   SqlParam::of(id),
+                                   SqlParam::of(update.attempt),
                                    SqlParam::of(terminal ? std::string() : update.stage),
+                                   SqlParam::of(at),
                                    SqlParam::of(at)};
   auto closed = connection_->execute(
       "UPDATE job_stages SET finished_at = ? WHERE job_id = ? AND attempt = ? AND stage <> ? "
-      "AND finished_at IS NULL AND started_at <= ?",
+      "AND started_at <= ? AND (finished_at IS NULL OR finished_at > ?)",
       close_others);
   if (!closed)
     return closed.error();
-  // A terminal record starts nothing; it only ended the stage it was in.
-  if (update.stage.empty() || terminal)
+  if (update.stage.empty())
     return {};
   const SqlParam start[] = {SqlParam::of(id), SqlParam::of(update.attempt),
                             SqlParam::of(update.stage), SqlParam::of(at)};
-  // The earliest record of a stage says when it started, whichever came first.
   auto started = connection_->execute(
       "INSERT INTO job_stages (job_id, attempt, stage, started_at) VALUES (?, ?, ?, ?) "
       "ON CONFLICT (job_id, attempt, stage) DO UPDATE SET started_at = excluded.started_at "
@@ -453,12 +456,13 @@ Result<void> SqlJobStore::record_stage_locked(const std::string& id, const Progr
       start);
   if (!started)
     return started.error();
-  if (update.stage_progress >= 100) {
-    const SqlParam end[] = {SqlParam::of(at), SqlParam::of(id), SqlParam::of(update.attempt),
-                            SqlParam::of(update.stage), SqlParam::of(at)};
+  if (terminal || update.stage_progress >= 100) {
+    const SqlParam end[] = {
+        SqlParam::of(at),           SqlParam::of(id), SqlParam::of(update.attempt),
+        SqlParam::of(update.stage), SqlParam::of(at), SqlParam::of(at)};
     auto ended = connection_->execute(
         "UPDATE job_stages SET finished_at = ? WHERE job_id = ? AND attempt = ? AND stage = ? "
-        "AND finished_at IS NULL AND started_at <= ?",
+        "AND started_at <= ? AND (finished_at IS NULL OR finished_at > ?)",
         end);
     if (!ended)
       return ended.error();

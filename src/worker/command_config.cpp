@@ -6,6 +6,8 @@
 #include <fstream>
 #include <sstream>
 
+#include "core/duration.hpp"
+
 namespace headway::worker {
 namespace json = boost::json;
 
@@ -43,6 +45,27 @@ JobResult<StagePlan> plan_from_config(const json::value& value, const std::strin
   }
 }
 
+// A time: a duration string as every setting writes one ("10s", "5m"; the
+// keys without _s), or a number of seconds (the older keys ending in _s).
+JobResult<std::chrono::milliseconds> duration_from_config(const json::value& value,
+                                                          const std::string& where, bool positive) {
+  const bool seconds_key = where.ends_with("_s");
+  std::chrono::milliseconds parsed{};
+  if (seconds_key && value.is_number() && in_range(value.to_number<double>(), 0, kMaxSeconds)) {
+    parsed =
+        std::chrono::milliseconds(static_cast<std::int64_t>(value.to_number<double>() * 1000.0));
+  } else if (seconds_key || !value.is_string() ||
+             !parse_duration(std::string_view(value.get_string()), parsed)) {
+    return config_error(where, seconds_key
+                                   ? "must be a number of seconds, at most 100 years"
+                                   : "must be a duration such as \"10s\" or \"5m\", at most "
+                                     "100 years");
+  }
+  if (positive && parsed.count() == 0)
+    return config_error(where, "must be positive");
+  return parsed;
+}
+
 JobResult<CommandSpec> command_from_config(std::string_view name, const json::value& entry,
                                            const std::string& where) {
   if (!entry.is_object())
@@ -50,6 +73,8 @@ JobResult<CommandSpec> command_from_config(std::string_view name, const json::va
   CommandSpec spec;
   spec.name = std::string(name);
   bool has_path = false;
+  int grace_keys = 0;
+  int timeout_keys = 0;
   for (const auto& [key, value] : entry.get_object()) {
     const std::string here = where + "." + std::string(key);
     if (key == "path") {
@@ -77,23 +102,26 @@ JobResult<CommandSpec> command_from_config(std::string_view name, const json::va
       if (!plan)
         return plan.error();
       spec.plan = std::move(*plan);
-    } else if (key == "stop_grace_s") {
-      if (!value.is_number() || !in_range(value.to_number<double>(), 0, kMaxSeconds))
-        return config_error(here, "must be a non-negative number of seconds, at most 100 years");
-      spec.stop_grace =
-          std::chrono::milliseconds(static_cast<std::int64_t>(value.to_number<double>() * 1000.0));
-    } else if (key == "timeout_s") {
-      if (!value.is_number() || value.to_number<double>() == 0 ||
-          !in_range(value.to_number<double>(), 0, kMaxSeconds))
-        return config_error(here, "must be a positive number of seconds, at most 100 years");
-      spec.timeout =
-          std::chrono::milliseconds(static_cast<std::int64_t>(value.to_number<double>() * 1000.0));
+    } else if (key == "stop_grace" || key == "stop_grace_s") {
+      auto grace = duration_from_config(value, here, false);
+      if (!grace)
+        return grace.error();
+      spec.stop_grace = *grace;
+      ++grace_keys;
+    } else if (key == "timeout" || key == "timeout_s") {
+      auto timeout = duration_from_config(value, here, true);
+      if (!timeout)
+        return timeout.error();
+      spec.timeout = *timeout;
+      ++timeout_keys;
     } else if (key != "help") {
       return config_error(here, "unknown key");
     }
   }
   if (!has_path)
     return config_error(where + ".path", "is required");
+  if (grace_keys > 1 || timeout_keys > 1)
+    return config_error(where, "give stop_grace or stop_grace_s, timeout or timeout_s, not both");
   return spec;
 }
 

@@ -393,7 +393,7 @@ TEST_P(JobsApiTest, JobIdsAreCheckedBeforeTheJobIsLookedUp) {
   EXPECT_EQ(text(job(upper), "id"), id);
 }
 
-// `headway serve --config` validates `command` jobs as the workers will.
+// `headway serve --commands` validates `command` jobs as the workers will.
 INSTANTIATE_TEST_SUITE_P(Backends, JobsApiTest, database_backends(), DatabaseBackendName());
 
 // The server's liveness sweep, with short timeouts.
@@ -439,7 +439,7 @@ TEST(JobsApiConfigTest, CommandJobsAreValidatedWithTheWorkersConfiguration) {
   const auto config = dir.path() / "worker.json";
   std::ofstream(config) << R"({"commands":{"greet":{"path":"/bin/echo",
       "params":{"name":{"type":"string","required":true}}}}})";
-  ServeProcess serve(redis, {"--config", config.string()});
+  ServeProcess serve(redis, {"--commands", config.string()});
   auto post = [&](const std::string& body) {
     return http_send(serve.port(), "POST", "/api/generation-jobs/generate/", serve.auth(), body);
   };
@@ -459,12 +459,12 @@ TEST(JobsApiConfigTest, AnUnreadableWorkerConfigurationStopsTheServerAtStart) {
   ASSERT_NE(bin, nullptr);
   auto serve = ChildProcess::spawn({bin, "serve", "--listen", "127.0.0.1:0", "--redis", redis.url(),
                                     "--db", (dir.path() / "j.db").string(), "--insecure-no-auth",
-                                    "--config", (dir.path() / "absent.json").string()},
+                                    "--commands", (dir.path() / "absent.json").string()},
                                    dir.path() / "serve.log");
   EXPECT_NE(serve.wait(), 0);
   std::ifstream log(dir.path() / "serve.log");
   const std::string text((std::istreambuf_iterator<char>(log)), std::istreambuf_iterator<char>());
-  EXPECT_NE(text.find("--config"), std::string::npos) << text;
+  EXPECT_NE(text.find("--commands"), std::string::npos) << text;
 }
 
 }  // namespace

@@ -57,16 +57,6 @@ TEST(ServerInProcessTest, ARecordWrittenBetweenSubscribeAndSnapshotIsSentExactly
   EXPECT_EQ(server.wait(), 0);
 }
 
-TEST(ServerConfigTest, DocsCarryTheGeneratedConfigurationTable) {
-  const char* source = std::getenv("HEADWAY_SOURCE_DIR");
-  ASSERT_NE(source, nullptr);
-  std::ifstream in(std::string(source) + "/docs/server.md");
-  std::stringstream text;
-  text << in.rdbuf();
-  EXPECT_NE(text.str().find(server::config_markdown_table()), std::string::npos)
-      << "docs/server.md is out of date; regenerate with `headway serve --print-config-table`";
-}
-
 TEST(ServerConfigTest, OptionsParseAndRejectBadValues) {
   auto config = server::default_config();
   EXPECT_EQ(config.listen_port, 8000);

@@ -50,3 +50,21 @@ headway_add_test(server_hostile_test LABEL integration
 target_include_directories(server_hostile_test PRIVATE
   $<TARGET_PROPERTY:headway_redis,INTERFACE_INCLUDE_DIRECTORIES>)
 add_dependencies(server_hostile_test headway_cli)
+
+# The client commands (`submit`, `jobs`, `watch`, `token list`): --json,
+# --version, the documented exit statuses, against a real `headway serve`.
+headway_add_test(cli_client_test LABEL integration
+  SOURCES server/cli_client_test.cpp server/server_fixture.cpp
+  LIBS headway_store headway_auth Boost::json)
+target_include_directories(cli_client_test PRIVATE
+  $<TARGET_PROPERTY:headway_redis,INTERFACE_INCLUDE_DIRECTORIES>)
+add_dependencies(cli_client_test headway_cli)
+
+# The configuration file, environment and flags of `headway serve` and
+# `headway worker`, and both configured by the file alone running a job.
+headway_add_test(config_file_test LABEL integration
+  SOURCES server/config_file_test.cpp server/server_fixture.cpp
+  LIBS headway_store headway_auth Boost::json)
+target_include_directories(config_file_test PRIVATE
+  $<TARGET_PROPERTY:headway_redis,INTERFACE_INCLUDE_DIRECTORIES>)
+add_dependencies(config_file_test headway_cli)

@@ -285,7 +285,7 @@ exit 0
                    "stages": [{"name": "fetch", "weight": 40}, {"name": "build", "weight": 60}])");
   const std::string id = enqueue("command", R"({"command": "script", "args": {"name": "alpha"}})");
   ChannelListener listener(redis_, id);
-  auto worker = start_worker({"--config", config});
+  auto worker = start_worker({"--commands", config});
   const auto records = listener.wait();
   ASSERT_TRUE(await_status(id, "completed"));
   bool saw_message = false;
@@ -309,7 +309,7 @@ echo "disk quota exceeded on /data" >&2
 exit 3
 )");
   const auto config = command_config(script);
-  auto worker = start_worker({"--config", config});
+  auto worker = start_worker({"--commands", config});
   const std::string id = enqueue("command", R"({"command": "script"})");
   ASSERT_TRUE(await_status(id, "failed"));
   const std::string error = error_of(record(id));
@@ -328,7 +328,7 @@ echo "headway: progress 1/100"
 while true; do sleep 0.05; done
 )");
   const auto config = command_config(script, R"(, "stop_grace_s": 30)");
-  auto worker = start_worker({"--config", config});
+  auto worker = start_worker({"--commands", config});
   const std::string id = enqueue("command", R"({"command": "script"})");
   ASSERT_TRUE(eventually([&] {
     auto stored = record(id);
@@ -348,7 +348,7 @@ echo "headway: progress 1/100"
 while true; do sleep 0.05; done
 )");
   const auto config = command_config(script, R"(, "stop_grace_s": 0.2)");
-  auto worker = start_worker({"--config", config});
+  auto worker = start_worker({"--commands", config});
   const std::string id = enqueue("command", R"({"command": "script"})");
   ASSERT_TRUE(eventually([&] {
     auto stored = record(id);
@@ -366,7 +366,7 @@ echo "still indexing" >&2
 while true; do sleep 0.05; done
 )");
   const auto config = command_config(script, R"(, "timeout_s": 0.5, "stop_grace_s": 0.2)");
-  auto worker = start_worker({"--config", config});
+  auto worker = start_worker({"--commands", config});
   const std::string id = enqueue("command", R"({"command": "script"})");
   ASSERT_TRUE(await_status(id, "failed"));
   const std::string error = error_of(record(id));

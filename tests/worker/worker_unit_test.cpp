@@ -164,6 +164,30 @@ TEST(CommandConfigTest, TimesTooLongForATimerAreRefused) {
       "cfg"));
 }
 
+// Times are written as every setting writes durations; the older keys in
+// seconds (`stop_grace_s`, `timeout_s`) still work, not both at once.
+TEST(CommandConfigTest, TimesAreDurationsAsEverywhereElse) {
+  auto config = parse_worker_config(
+      R"({"commands": {"x": {"path": "/bin/true", "stop_grace": "1500ms", "timeout": "2h"}}})",
+      "cfg");
+  ASSERT_TRUE(config) << config.error().message;
+  EXPECT_EQ(config->commands.at("x").stop_grace, std::chrono::milliseconds(1500));
+  EXPECT_EQ(config->commands.at("x").timeout, std::chrono::hours(2));
+  const std::pair<const char*, const char*> cases[] = {
+      {R"({"commands": {"x": {"path": "/bin/true", "timeout": 90}}})", "cfg.commands.x.timeout"},
+      {R"({"commands": {"x": {"path": "/bin/true", "timeout": "0s"}}})", "cfg.commands.x.timeout"},
+      {R"({"commands": {"x": {"path": "/bin/true", "stop_grace": "soon"}}})",
+       "cfg.commands.x.stop_grace"},
+      {R"({"commands": {"x": {"path": "/bin/true", "timeout": "1m", "timeout_s": 60}}})",
+       "cfg.commands.x"},
+  };
+  for (const auto& [text, field] : cases) {
+    auto refused = parse_worker_config(text, "cfg");
+    ASSERT_FALSE(refused) << text;
+    EXPECT_EQ(refused.error().field, field) << text << ": " << refused.error().message;
+  }
+}
+
 TEST(ProgressLineTest, RecognizesTheFourKindsOfLine) {
   auto stage = parse_progress_line("headway: stage build");
   ASSERT_TRUE(stage);
