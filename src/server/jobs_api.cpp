@@ -1,5 +1,6 @@
 #include "server/jobs_api.hpp"
 
+#include <algorithm>
 #include <boost/json.hpp>
 #include <boost/url/parse.hpp>
 #include <charconv>
@@ -207,6 +208,65 @@ Handler get_handler(Services& services) {
   };
 }
 
+// {"job_id", "status", "attempt": the newest, "stages": [{"attempt", "stage",
+// "started_at", "finished_at", "duration_seconds"}, ...]}: every attempt's
+// stages, in order; finished_at and duration_seconds are null while a stage runs.
+std::string stage_timings_json(const store::Job& job,
+                               const std::vector<store::StageTiming>& stages) {
+  std::string out = "{\"job_id\":";
+  append_json_string(out, job.id);
+  out += ",\"status\":";
+  append_json_string(out, to_string(job.status));
+  out += ",\"attempt\":" + std::to_string(job.attempts);
+  out += ",\"stages\":[";
+  for (std::size_t i = 0; i < stages.size(); ++i) {
+    const auto& stage = stages[i];
+    if (i > 0)
+      out += ',';
+    out += "{\"attempt\":" + std::to_string(stage.attempt);
+    out += ",\"stage\":";
+    append_json_string(out, stage.stage);
+    out += ",\"started_at\":";
+    append_json_number(out, stage.started_at);
+    out += ",\"finished_at\":";
+    append_optional(out, stage.finished_at);
+    out += ",\"duration_seconds\":";
+    std::optional<double> duration;
+    if (stage.finished_at)
+      duration = std::max(0.0, *stage.finished_at - stage.started_at);
+    append_optional(out, duration);
+    out += '}';
+  }
+  out += "]}";
+  return out;
+}
+
+Handler stages_handler(Services& services) {
+  return [&services](RequestContext& context) -> awaitable<std::optional<Response>> {
+    std::string job_id;
+    if (auto error = co_await check_job_request(context, job_id))
+      co_return error;
+    struct Answer {
+      store::Job job;
+      std::vector<store::StageTiming> stages;
+    };
+    auto read = [&services, &job_id]() -> store::Result<Answer> {
+      auto job = services.store.get_job(job_id);
+      if (!job)
+        return job.error();
+      auto stages = services.store.stage_timings(job_id);
+      if (!stages)
+        return stages.error();
+      return Answer{std::move(*job), std::move(*stages)};
+    };
+    auto answer = co_await run_blocking(services.db_pool, read);
+    if (!answer)
+      co_return store_error_response(context.request, answer.error(), job_id);
+    co_return json_response(context.request, http::status::ok,
+                            stage_timings_json(answer->job, answer->stages));
+  };
+}
+
 Handler cancel_handler(Services& services, worker::JobQueue& queue) {
   return [&services, &queue](RequestContext& context) -> awaitable<std::optional<Response>> {
     std::string job_id;
@@ -277,6 +337,8 @@ void add_job_routes(Router& router, Services& services, worker::JobQueue& queue)
               list_handler(services)});
   router.add({V::get, "/api/generation-jobs/{id}/", "/api/generation-jobs/{id}/", RouteKind::plain,
               get_handler(services)});
+  router.add({V::get, "/api/generation-jobs/{id}/stages/", "/api/generation-jobs/{id}/stages/",
+              RouteKind::plain, stages_handler(services)});
   router.add({V::delete_, "/api/generation-jobs/{id}/cancel/", "/api/generation-jobs/{id}/cancel/",
               RouteKind::plain, cancel_handler(services, queue)});
 }

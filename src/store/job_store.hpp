@@ -61,6 +61,15 @@ struct ProgressUpdate {
   std::string error;        // metadata.error; empty when none
 };
 
+// One stage of one attempt of a job: when it started, and when it ended (empty
+// while it runs, or when the attempt was lost before it ended).
+struct StageTiming {
+  std::int64_t attempt = 1;
+  std::string stage;
+  double started_at = 0;
+  std::optional<double> finished_at;
+};
+
 enum class ApplyOutcome {
   applied,      // the row now reflects the record
   stale,        // seq was not newer than last_seq: a duplicate or out-of-order record
@@ -126,8 +135,18 @@ class JobStore {
 
   // Folds one progress record into the row, only if update.seq > last_seq.
   // attempts becomes max(attempts, attempt); a terminal status sets
-  // finished_at = last_updated, any other status clears it.
+  // finished_at = last_updated, any other status clears it. Every record of a
+  // known job, stale ones included (the worker folds a run's final record
+  // before the recorder folds the boundaries before it), also keeps the stage
+  // timings, in any order: a stage (of an attempt) starts at the last_updated
+  // of its earliest record, and ends at the earliest of its completion
+  // (stage_progress 100), the start of another stage and the attempt's
+  // terminal record that came no earlier than its start.
   virtual Result<ApplyOutcome> apply_record(const ProgressUpdate& update) = 0;
+
+  // Every stage timing of the job, by attempt and then start time. Empty for a
+  // job that never started a stage; not_found if there is no such job.
+  virtual Result<std::vector<StageTiming>> stage_timings(std::string_view id) = 0;
 
   // Applies `change` if the row's status allows it; returns whether a row
   // changed. A terminal status sets finished_at to the store clock's now.

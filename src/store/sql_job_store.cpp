@@ -180,6 +180,11 @@ Result<ApplyOutcome> SqlJobStore::apply_record(const ProgressUpdate& update) {
   return guarded([&] { return apply_record_locked(update); });
 }
 
+Result<std::vector<StageTiming>> SqlJobStore::stage_timings(std::string_view id) {
+  std::lock_guard lock(mutex_);
+  return guarded([&] { return stage_timings_locked(id); });
+}
+
 Result<bool> SqlJobStore::set_status(const StatusChange& change) {
   std::lock_guard lock(mutex_);
   return guarded([&] { return set_status_locked(change); });
@@ -399,15 +404,102 @@ Result<ApplyOutcome> SqlJobStore::apply_record_locked(const ProgressUpdate& upda
   if (!changed) {
     return changed.error();
   }
-  if (*changed > 0) {
-    return ApplyOutcome::applied;
+  if (*changed == 0) {
+    const SqlParam lookup[] = {SqlParam::of(*id)};
+    auto exists = connection_->query("SELECT 1 FROM jobs WHERE id = ?", lookup);
+    if (!exists) {
+      return exists.error();
+    }
+    if (exists->empty())
+      return ApplyOutcome::unknown_job;
   }
+  // Stale records count for the stage timings too: the worker folds a run's
+  // final record into the row itself, often before the recorder has folded
+  // the stage boundaries that came before it.
+  if (auto stages = record_stage_locked(*id, update, updated_at); !stages)
+    return stages.error();
+  return *changed > 0 ? ApplyOutcome::applied : ApplyOutcome::stale;
+}
+
+// The stage timings of one record of the job (see JobStore::apply_record).
+// Records may come late (the row already has a newer one) or twice, so every
+// step is idempotent and order-free: a stage's earliest record says when it
+// started, and the earliest record that ends it (its completion, the next
+// stage's start, the attempt's end) says when it ended. A record only ends
+// stages that started no later than it.
+Result<void> SqlJobStore::record_stage_locked(const std::string& id, const ProgressUpdate& update,
+                                              double at) {
+  if (update.status == JobStatus::queued)
+    return {};
+  const bool terminal = is_terminal(update.status);
+  // A terminal record ends every stage of the attempt (the name '' matches none).
+  const SqlParam close_others[] = {SqlParam::of(at),
+                                   SqlParam::of(id),
+                                   SqlParam::of(update.attempt),
+                                   SqlParam::of(terminal ? std::string() : update.stage),
+                                   SqlParam::of(at),
+                                   SqlParam::of(at)};
+  auto closed = connection_->execute(
+      "UPDATE job_stages SET finished_at = ? WHERE job_id = ? AND attempt = ? AND stage <> ? "
+      "AND started_at <= ? AND (finished_at IS NULL OR finished_at > ?)",
+      close_others);
+  if (!closed)
+    return closed.error();
+  if (update.stage.empty())
+    return {};
+  const SqlParam start[] = {SqlParam::of(id), SqlParam::of(update.attempt),
+                            SqlParam::of(update.stage), SqlParam::of(at)};
+  auto started = connection_->execute(
+      "INSERT INTO job_stages (job_id, attempt, stage, started_at) VALUES (?, ?, ?, ?) "
+      "ON CONFLICT (job_id, attempt, stage) DO UPDATE SET started_at = excluded.started_at "
+      "WHERE excluded.started_at < job_stages.started_at",
+      start);
+  if (!started)
+    return started.error();
+  if (terminal || update.stage_progress >= 100) {
+    const SqlParam end[] = {
+        SqlParam::of(at),           SqlParam::of(id), SqlParam::of(update.attempt),
+        SqlParam::of(update.stage), SqlParam::of(at), SqlParam::of(at)};
+    auto ended = connection_->execute(
+        "UPDATE job_stages SET finished_at = ? WHERE job_id = ? AND attempt = ? AND stage = ? "
+        "AND started_at <= ? AND (finished_at IS NULL OR finished_at > ?)",
+        end);
+    if (!ended)
+      return ended.error();
+  }
+  return {};
+}
+
+Result<std::vector<StageTiming>> SqlJobStore::stage_timings_locked(std::string_view raw_id) {
+  auto id = normalized_id(raw_id);
+  if (!id)
+    return id.error();
   const SqlParam lookup[] = {SqlParam::of(*id)};
   auto exists = connection_->query("SELECT 1 FROM jobs WHERE id = ?", lookup);
-  if (!exists) {
+  if (!exists)
     return exists.error();
+  if (exists->empty())
+    return Error{ErrorCode::not_found, "no job " + *id};
+  auto rows = connection_->query(
+      "SELECT attempt, stage, started_at, finished_at FROM job_stages WHERE job_id = ? "
+      "ORDER BY attempt, started_at, stage",
+      lookup);
+  if (!rows)
+    return rows.error();
+  std::vector<StageTiming> timings;
+  timings.reserve(rows->size());
+  for (const auto& row : *rows) {
+    RowReader r(row);
+    StageTiming timing;
+    timing.attempt = r.integer(0);
+    timing.stage = r.text(1);
+    timing.started_at = r.real(2);
+    timing.finished_at = r.optional_real(3);
+    if (r.bad())
+      return Error{ErrorCode::internal, "job_stages row of " + *id + " holds unexpected types"};
+    timings.push_back(std::move(timing));
   }
-  return exists->empty() ? ApplyOutcome::unknown_job : ApplyOutcome::stale;
+  return timings;
 }
 
 Result<bool> SqlJobStore::set_status_locked(const StatusChange& change) {

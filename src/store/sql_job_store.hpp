@@ -33,6 +33,7 @@ class SqlJobStore final : public JobStore, public AuthStore {
   Result<std::vector<Job>> list_unfinished_jobs(std::string_view after_id,
                                                 std::int64_t limit) override;
   Result<ApplyOutcome> apply_record(const ProgressUpdate& update) override;
+  Result<std::vector<StageTiming>> stage_timings(std::string_view id) override;
   Result<bool> set_status(const StatusChange& change) override;
   Result<void> ping() override;
   Result<std::int64_t> schema_version() override;
@@ -60,6 +61,8 @@ class SqlJobStore final : public JobStore, public AuthStore {
   Result<Job> get_job_locked(std::string_view id);
   Result<JobPage> list_jobs_locked(const JobQuery& query);
   Result<ApplyOutcome> apply_record_locked(const ProgressUpdate& update);
+  Result<void> record_stage_locked(const std::string& id, const ProgressUpdate& update, double at);
+  Result<std::vector<StageTiming>> stage_timings_locked(std::string_view id);
   Result<bool> set_status_locked(const StatusChange& change);
 
   std::mutex mutex_;

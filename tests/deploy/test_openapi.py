@@ -209,6 +209,14 @@ def test_the_job_api(api: Api) -> None:
     check(path, "DELETE", api.call("DELETE", "/api/generation-jobs/x/cancel/"))
     check(path, "DELETE", api.call("DELETE", f"/api/generation-jobs/{done}/cancel/", token=None))
 
+    path = "/api/generation-jobs/{id}/stages/"
+    timings = api.call("GET", f"/api/generation-jobs/{done}/stages/")
+    assert [stage["stage"] for stage in json.loads(timings[2])["stages"]] == ["loading"], timings
+    check(path, "GET", timings)
+    check(path, "GET", api.call("GET", f"/api/generation-jobs/{UNKNOWN_JOB}/stages/"))
+    check(path, "GET", api.call("GET", "/api/generation-jobs/not-a-uuid/stages/"))
+    check(path, "GET", api.call("GET", f"/api/generation-jobs/{done}/stages/", token=None))
+
 
 def test_progress_and_streams(api: Api) -> None:
     job_id = api.job()

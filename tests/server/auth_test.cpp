@@ -204,6 +204,9 @@ TEST_P(AuthMatrixTest, EveryJobEndpointAnswersOnlyItsOwnerOrAnAdmin) {
         plain[i]);
     EXPECT_EQ(http_send(port, "GET", "/api/generation-jobs/" + a + "/" + c.query, c.headers).status,
               plain[i]);
+    EXPECT_EQ(http_send(port, "GET", "/api/generation-jobs/" + a + "/stages/" + c.query, c.headers)
+                  .status,
+              plain[i]);
     EXPECT_EQ(
         http_send(port, "POST", "/api/generation/stream-token/" + a + "/" + c.query, c.headers)
             .status,

@@ -204,6 +204,48 @@ TEST_P(JobsApiTest, JobCreatedByPostRunsEveryStageInOrderAndCompletes) {
   EXPECT_NE(text(body_of(late), "detail").find("completed"), std::string::npos);
 }
 
+TEST_P(JobsApiTest, StageTimingsListEveryStageOfAFinishedRunInOrderWithItsDuration) {
+  start_worker();
+  const auto id = create_id(R"({"type":"timetable","params":{"duration_s":2}})");
+  ASSERT_TRUE(eventually([&] { return text(job(id), "status") == "completed"; }, 30s))
+      << worker_log();
+  // The recorder folds the terminal record's stage boundaries in with the row's status.
+  auto response = get("/api/generation-jobs/" + id + "/stages/");
+  ASSERT_EQ(response.status, 200) << response.body;
+  auto body = body_of(response);
+  EXPECT_EQ(text(body, "job_id"), id);
+  EXPECT_EQ(text(body, "status"), "completed");
+  EXPECT_EQ(body.at("attempt").as_int64(), 1);
+  const auto& stages = body.at("stages").as_array();
+  std::vector<std::string> names;
+  double previous_end = 0;
+  for (const auto& value : stages) {
+    const auto& stage = value.as_object();
+    names.push_back(text(stage, "stage"));
+    EXPECT_EQ(stage.at("attempt").as_int64(), 1);
+    ASSERT_TRUE(stage.at("finished_at").is_number()) << response.body;
+    const double started = stage.at("started_at").to_number<double>();
+    const double finished = stage.at("finished_at").to_number<double>();
+    EXPECT_GE(started, previous_end);
+    EXPECT_GE(finished, started);
+    EXPECT_DOUBLE_EQ(stage.at("duration_seconds").to_number<double>(), finished - started);
+    previous_end = finished;
+  }
+  EXPECT_EQ(names, kStages);
+  const auto row = job(id);
+  EXPECT_GE(stages.front().at("started_at").to_number<double>(),
+            row.at("started_at").to_number<double>());
+  EXPECT_LE(previous_end, row.at("finished_at").to_number<double>());
+
+  // A queued job has no stages yet; ids are checked as on every job endpoint.
+  const auto queued = create_id(R"({"type":"timetable","params":{"duration_s":60}})");
+  auto none = body_of(get("/api/generation-jobs/" + queued + "/stages/"));
+  EXPECT_TRUE(none.at("stages").is_array());
+  EXPECT_EQ(get("/api/generation-jobs/not-a-uuid/stages/").status, 400);
+  EXPECT_EQ(get("/api/generation-jobs/" + make_uuid() + "/stages/").status, 404);
+  EXPECT_EQ(cancel(queued).status, 200);
+}
+
 TEST_P(JobsApiTest, WithAWorkerRunningAWatcherSeesEveryStageAndDone) {
   start_worker();
   const auto id = create_id(R"({"type":"timetable","params":{"duration_s":2}})");

@@ -415,6 +415,74 @@ TYPED_TEST(JobStoreTest, ARecordAppliesOnlyWhenItsSeqIsNewer) {
   EXPECT_EQ(job.finished_at, std::nullopt);
 }
 
+TYPED_TEST(JobStoreTest, StageBoundariesBecomeStageTimingsPerAttemptAndRedeliveryChangesNothing) {
+  this->create(1);
+  auto apply = [&](std::int64_t seq, std::int64_t attempt, const char* stage, double progress,
+                   JobStatus status = JobStatus::running) {
+    ProgressUpdate update = this->record(1, seq, status);
+    update.attempt = attempt;
+    update.stage = stage;
+    update.stage_progress = progress;
+    update.last_updated = 3000.0 + static_cast<double>(seq) * 10;
+    auto outcome = this->store_->apply_record(update);
+    EXPECT_TRUE(outcome.has_value()) << outcome.error().message;
+    return outcome ? *outcome : ApplyOutcome::stale;
+  };
+  EXPECT_EQ(this->store_->stage_timings(uuid(1)).value().size(), 0u);
+  EXPECT_EQ(apply(1, 1, "", 0, JobStatus::initializing), ApplyOutcome::applied);
+  apply(2, 1, "loading", 0);
+  apply(3, 1, "loading", 100);  // completed: ends at 3030
+  EXPECT_EQ(apply(3, 1, "loading", 100), ApplyOutcome::stale);
+  apply(4, 1, "clustering", 0);     // starts at 3040
+  apply(5, 1, "cpsat_solving", 0);  // the next start ends clustering without a completion
+  apply(6, 1, "cpsat_solving", 30, JobStatus::failed);  // a terminal record ends the stage
+  // The second attempt starts over; its stages are its own.
+  apply(7, 2, "loading", 0);
+  apply(8, 2, "loading", 100);
+  apply(9, 2, "clustering", 10);
+
+  auto timings = this->store_->stage_timings(uuid(1));
+  ASSERT_TRUE(timings.has_value()) << timings.error().message;
+  struct Row {
+    std::int64_t attempt;
+    std::string stage;
+    double started_at;
+    std::optional<double> finished_at;
+    bool operator==(const Row&) const = default;
+  };
+  std::vector<Row> rows;
+  for (const auto& t : *timings)
+    rows.push_back({t.attempt, t.stage, t.started_at, t.finished_at});
+  EXPECT_EQ(rows, (std::vector<Row>{{1, "loading", 3020, 3030},
+                                    {1, "clustering", 3040, 3050},
+                                    {1, "cpsat_solving", 3050, 3060},
+                                    {2, "loading", 3070, 3080},
+                                    {2, "clustering", 3090, std::nullopt}}));
+  // A run's final record folded first (by the worker), its boundaries late (by
+  // the recorder): the timings come out the same.
+  this->create(2);
+  auto late = [&](std::int64_t seq, const char* stage, double progress, JobStatus status) {
+    ProgressUpdate update = this->record(2, seq, status);
+    update.stage = stage;
+    update.stage_progress = progress;
+    update.last_updated = 5000.0 + static_cast<double>(seq);
+    return this->store_->apply_record(update).value();
+  };
+  EXPECT_EQ(late(5, "clustering", 100, JobStatus::completed), ApplyOutcome::applied);
+  EXPECT_EQ(late(1, "loading", 0, JobStatus::running), ApplyOutcome::stale);
+  late(2, "loading", 100, JobStatus::running);
+  late(3, "clustering", 0, JobStatus::running);
+  late(4, "clustering", 100, JobStatus::running);
+  late(5, "clustering", 100, JobStatus::completed);
+  rows.clear();
+  for (const auto& t : this->store_->stage_timings(uuid(2)).value())
+    rows.push_back({t.attempt, t.stage, t.started_at, t.finished_at});
+  EXPECT_EQ(rows, (std::vector<Row>{{1, "loading", 5001, 5002}, {1, "clustering", 5003, 5004}}));
+
+  EXPECT_EQ(this->store_->stage_timings(uuid(77)).error().code, ErrorCode::not_found);
+  EXPECT_EQ(this->store_->stage_timings("not-a-uuid").error().code, ErrorCode::invalid_argument);
+}
+
 TYPED_TEST(JobStoreTest, ARecordForAnUnknownJobIsReportedNotStored) {
   auto outcome = this->store_->apply_record(this->record(42, 1));
   ASSERT_TRUE(outcome.has_value()) << outcome.error().message;

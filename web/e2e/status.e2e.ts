@@ -5,6 +5,7 @@ import type { BrowserContext, Locator, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { DESKTOP, launchBrowser, PHONE, snap, type Browser } from './browser';
 import { credentials, launchServer, type ServerHandle } from './harness';
+import { startNginx, type NginxHandle, type ProxyMode } from './nginx';
 
 let server: ServerHandle;
 let browser: Browser;
@@ -60,8 +61,8 @@ async function newPage(): Promise<Page> {
   return page;
 }
 
-async function signIn(page: Page): Promise<void> {
-  await page.goto(`${server.baseUrl}/login`);
+async function signIn(page: Page, base = server.baseUrl): Promise<void> {
+  await page.goto(`${base}/login`);
   await page.fill('#username', credentials.username);
   await page.fill('#password', credentials.password);
   await page.click('button[type="submit"]');
@@ -69,8 +70,8 @@ async function signIn(page: Page): Promise<void> {
 }
 
 /** Fill in the Generate Timetable page and land on the new job's status page. */
-async function generate(page: Page, durationSeconds: number): Promise<string> {
-  await page.goto(`${server.baseUrl}/admin/timetables/generate/`);
+async function generate(page: Page, durationSeconds: number, base = server.baseUrl): Promise<string> {
+  await page.goto(`${base}/admin/timetables/generate/`);
   await page.fill('#duration', String(durationSeconds));
   await page.click('button[type="submit"]');
   await page.waitForURL(/\/admin\/timetables\/status\/[^/]+$/, { timeout: 10_000 });
@@ -211,6 +212,38 @@ describe('status page', () => {
     await snap(page, '06-job-list-phone');
   });
 
+  it('a finished job: its page stays, says when it ended and charts where the time went; the list filters it', async () => {
+    const page = await newPage();
+    await signIn(page);
+    const jobId = await generate(page, 6);
+    await page.getByText('Schedule Ready!').waitFor({ timeout: 30_000 });
+    // Watched to the end: on to the list, where the filters find it with its duration.
+    await page.waitForURL(/\/admin\/timetables\/$/, { timeout: 10_000 });
+    await page.getByRole('button', { name: 'Completed', exact: true }).click();
+    const row = page.locator(`[data-job-id="${jobId}"]`);
+    await row.locator('.job-row__duration').getByText(/took \d+s/).waitFor({ timeout: 10_000 });
+    await page.getByRole('button', { name: 'Failed', exact: true }).click();
+    await expect.poll(() => row.count(), { timeout: 10_000 }).toBe(0);
+
+    // Opened afterwards: the page stays, whatever time passes.
+    await page.clock.install();
+    await page.goto(`${server.baseUrl}/admin/timetables/status/${jobId}`);
+    await page.getByText('Schedule Ready!').waitFor({ timeout: 10_000 });
+    const timeline = page.getByTestId('timeline');
+    await timeline.waitFor({ timeout: 10_000 });
+    await expect
+      .poll(() => timeline.locator('li').evaluateAll((items) => items.map((li) => li.getAttribute('data-stage'))), {
+        timeout: 10_000,
+      })
+      .toEqual(['loading', 'clustering', 'cpsat_solving', 'ga_optimization', 'rl_refinement']);
+    await expect(page.getByTestId('finished-at').textContent()).resolves.toMatch(/^Finished .* · took \d+s · Back to jobs$/);
+    await page.clock.runFor(30_000);
+    expect(new URL(page.url()).pathname).toBe(`/admin/timetables/status/${jobId}`);
+    await snap(page, '15-status-finished-timeline');
+    await expectFitsPhone(page, [timeline]);
+    await snap(page, '16-status-finished-timeline-phone');
+  });
+
   it('cancel a running job after confirming', async () => {
     const page = await newPage();
     await signIn(page);
@@ -241,16 +274,26 @@ describe('status page', () => {
       await connection(page).getByText('Disconnected').waitFor({ timeout: 10_000 });
       // No stream, nothing new to chase: the bar comes to rest on the last value it was
       // given (the spring settles within about 20 frames) and stays there. Measured in
-      // page time, so a slow machine changes nothing. The 6 s fast-forwarded spend two
-      // or three of the five reconnect attempts (1, 2, 4, 8, 16 s apart); the others
-      // leave the restart some 25 s.
+      // page time, so a slow machine changes nothing.
       await page.clock.runFor(1_000);
       const frozenAt = await overallDrawn(page);
       await snap(page, '09-disconnected');
       await page.clock.runFor(5_000);
       expect(await overallDrawn(page)).toBe(frozenAt);
       await expect(connection(page).textContent()).resolves.toMatch(/^Disconnected/);
+      // The page never gives up; from the third failed attempt it says it is offline.
+      // Each fast-forward reaches the next attempt (at most 1, 2, 4, 8 s apart), whose
+      // refusal then takes a moment of real time to arrive.
+      const offline = page.getByTestId('offline-notice');
+      for (let i = 0; i < 10 && !(await offline.isVisible()); i += 1) {
+        await page.clock.runFor(8_000);
+        await offline.waitFor({ timeout: 2_000 }).catch(() => undefined);
+      }
+      await expect(connection(page).textContent()).resolves.toMatch(/^Disconnected.*Offline · retrying \(attempt \d+\)/);
+      await snap(page, '09-status-offline');
       await server.start();
+      // "Retry now" instead of the next scheduled attempt, which may be 16 s of page time away.
+      await offline.getByRole('button', { name: 'Retry now' }).click();
       await connection(page).getByText('Live Updates').waitFor({ timeout: 20_000 });
       await snap(page, '10-reconnected');
       await waitForProgressAbove(page, frozenAt + 1, 15_000);
@@ -258,10 +301,13 @@ describe('status page', () => {
     },
   );
 
-  it('the stream endpoint is blocked: the REST badge appears after 30 s of page time and the page still completes', async () => {
+  it('every stream endpoint is blocked: the REST badge appears after 30 s of page time and the page still completes', async () => {
     const page = await newPage();
     await signIn(page);
+    // Every live transport is blocked: SSE, the WebSocket and the REST record.
     await page.route('**/api/generation/stream/**', (route) => route.abort('connectionrefused'));
+    await page.route('**/api/generation/progress/**', (route) => route.abort('connectionrefused'));
+    await page.routeWebSocket('**/api/generation/ws/**', (ws) => ws.close({ code: 1011 }));
     // Stop the page's clock before the status page exists: from then on page time moves
     // only when the test moves it, so the page's 30 s idle timer starts at a known
     // instant. (The clock starts a minute behind so that pausing at the real time is
@@ -310,4 +356,51 @@ describe('status page', () => {
     await page.getByRole('link', { name: 'Back to jobs' }).click();
     await page.waitForURL(/\/admin\/timetables\/$/, { timeout: 5_000 });
   });
+});
+
+describe('behind nginx', () => {
+  let proxy: NginxHandle | null = null;
+  afterEach(async () => {
+    await proxy?.stop();
+    proxy = null;
+  });
+
+  const cases: { mode: ProxyMode; transport: string; text: string }[] = [
+    { mode: 'plain', transport: 'sse', text: 'via Server-Sent Events' },
+    { mode: 'buffering', transport: 'websocket', text: 'via WebSocket' },
+    { mode: 'no-websocket', transport: 'poll', text: 'via REST, every 2 s' },
+  ];
+  for (const { mode, transport, text } of cases) {
+    it(`${mode}: the page shows live progress and says it gets it ${text}`, async () => {
+      proxy = await startNginx(mode, server.baseUrl);
+      const page = await newPage();
+      // What the stream's responses looked like on the way (for the log): their
+      // headers arrive even when nginx holds the events back.
+      const streamAnswers: string[] = [];
+      page.on('response', (response) => {
+        if (response.url().includes('/api/generation/stream/')) {
+          const encoding = response.headers()['content-encoding'] ?? 'none';
+          streamAnswers.push(`${response.status()} content-encoding ${encoding}`);
+        }
+      });
+      await signIn(page, proxy.baseUrl);
+      await generate(page, 20, proxy.baseUrl);
+      const opened = Date.now();
+      const indicator = page.locator(`[data-testid="connection"][data-transport="${transport}"]`);
+      await indicator.waitFor({ timeout: 30_000 }).catch((error: unknown) => {
+        throw new Error(`${String(error)}\nnginx said:\n${proxy?.errors() ?? ''}`);
+      });
+      process.stderr.write(
+        `e2e: nginx ${mode}: live ${text} ${((Date.now() - opened) / 1000).toFixed(1)} s after the status page opened; ` +
+          `SSE answers seen: ${streamAnswers.join(', ') || 'none'}\n`,
+      );
+      await expect(indicator.textContent()).resolves.toBe(`Live Updates${text}`);
+      // Live: the bar moves on while the indicator still names the same transport.
+      const before = await overallValue(page);
+      await waitForProgressAbove(page, before + 5, 20_000);
+      expect(await indicator.count()).toBe(1);
+      await snap(page, `20-nginx-${mode}`);
+      await page.getByText('Schedule Ready!').waitFor({ timeout: 40_000 });
+    });
+  }
 });

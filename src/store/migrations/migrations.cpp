@@ -72,10 +72,24 @@ constexpr const char* kIndexUnfinishedJobs = R"sql(
 CREATE INDEX jobs_unfinished ON jobs (id) WHERE status IN ('queued', 'initializing', 'running');
 )sql";
 
+// When each stage of each attempt started and ended, folded from the stage
+// boundaries the recorder applies (JobStore::stage_timings).
+constexpr const char* kCreateJobStages = R"sql(
+CREATE TABLE job_stages (
+  job_id      TEXT NOT NULL REFERENCES jobs (id) ON DELETE CASCADE,
+  attempt     BIGINT NOT NULL,
+  stage       TEXT NOT NULL,
+  started_at  DOUBLE PRECISION NOT NULL,
+  finished_at DOUBLE PRECISION,
+  PRIMARY KEY (job_id, attempt, stage)
+);
+)sql";
+
 constexpr Migration kMigrations[] = {
     {1, "create jobs", kCreateJobs},
     {2, "create users, api_tokens, sessions, settings", kCreateAuth},
     {3, "index unfinished jobs", kIndexUnfinishedJobs},
+    {4, "create job_stages", kCreateJobStages},
 };
 
 }  // namespace

@@ -1,8 +1,13 @@
+import type { TransportKind } from '../lib/transports';
+import { POLL_INTERVAL_MS } from '../lib/transports';
+
 export type ConnectionState = 'connecting' | 'live' | 'disconnected' | 'closed';
 
 interface ConnectionIndicatorProps {
   state: ConnectionState;
-  /** Shown under "Disconnected", e.g. "Reconnecting (attempt 2 of 5)". */
+  /** While live: how the updates arrive. */
+  transport?: TransportKind | null;
+  /** Shown under "Disconnected", e.g. "Reconnecting (attempt 2)". */
   detail?: string | null;
 }
 
@@ -13,12 +18,27 @@ const TEXT: Record<ConnectionState, string> = {
   closed: 'Finished',
 };
 
-/** Tells the truth about the live stream: green "Live Updates", red "Disconnected". */
-export function ConnectionIndicator({ state, detail }: ConnectionIndicatorProps) {
+export const TRANSPORT_TEXT: Record<TransportKind, string> = {
+  sse: 'via Server-Sent Events',
+  websocket: 'via WebSocket',
+  poll: `via REST, every ${POLL_INTERVAL_MS / 1000} s`,
+};
+
+/**
+ * Tells the truth about the live stream: green "Live Updates" naming the transport,
+ * red "Disconnected". Not a live region: the page's announcer says each change once.
+ */
+export function ConnectionIndicator({ state, transport, detail }: ConnectionIndicatorProps) {
+  const live = state === 'live' && transport ? TRANSPORT_TEXT[transport] : null;
   return (
-    <div className={`connection connection--${state}`} role="status" aria-live="polite" data-testid="connection">
+    <div
+      className={`connection connection--${state}`}
+      data-testid="connection"
+      data-transport={live ? transport : undefined}
+    >
       <span className="connection__dot" aria-hidden="true" />
       <span className="connection__text">{TEXT[state]}</span>
+      {live ? <span className="connection__detail">{live}</span> : null}
       {detail && state === 'disconnected' ? <span className="connection__detail">{detail}</span> : null}
     </div>
   );

@@ -10,4 +10,6 @@ export type { UseSmoothedETAOptions } from './useSmoothedETA';
 export { getProgressColor } from './getProgressColor';
 export { stageDisplayName } from '../lib/stages';
 export type { ProgressRecord, JobStatus, DoneEvent, StagePlanEntry } from '../lib/types';
-export type { StreamGiveUp } from '../lib/progressStream';
+export type { StreamOffline, TransportKind } from '../lib/progressStream';
+export { jobEndpoints } from '../lib/transports';
+export type { StreamEndpoints } from '../lib/transports';

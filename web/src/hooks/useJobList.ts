@@ -1,5 +1,5 @@
 import { useEffect, useState } from 'react';
-import { api, type JobList } from '../lib/api';
+import { api, type JobList, type JobListQuery } from '../lib/api';
 
 export const JOB_LIST_POLL_MS = 3000;
 
@@ -9,14 +9,19 @@ export interface JobListState {
   loading: boolean;
 }
 
-/** GET /api/generation-jobs/ now and every 3 s while the tab is visible. */
-export function useJobList(pollMs = JOB_LIST_POLL_MS): JobListState {
+/**
+ * GET /api/generation-jobs/ (one page, one status or all) now and every 3 s while
+ * the tab is visible; a new status or page starts over.
+ */
+export function useJobList(pollMs = JOB_LIST_POLL_MS, query: JobListQuery = {}): JobListState {
   const [state, setState] = useState<JobListState>({ list: null, error: null, loading: true });
+  const { status = null, limit, offset = 0 } = query;
 
   useEffect(() => {
     let timer: ReturnType<typeof setTimeout> | null = null;
     let controller: AbortController | null = null;
     let stopped = false;
+    setState((s) => ({ ...s, loading: true }));
 
     const load = async () => {
       timer = null;
@@ -26,7 +31,9 @@ export function useJobList(pollMs = JOB_LIST_POLL_MS): JobListState {
       }
       controller = new AbortController();
       try {
-        const list = await api.listJobs(controller.signal);
+        const page: JobListQuery = { status, offset };
+        if (limit !== undefined) page.limit = limit;
+        const list = await api.listJobs(controller.signal, page);
         if (!stopped) setState({ list, error: null, loading: false });
       } catch (error) {
         if (stopped) return;
@@ -40,7 +47,7 @@ export function useJobList(pollMs = JOB_LIST_POLL_MS): JobListState {
       controller?.abort();
       if (timer !== null) clearTimeout(timer);
     };
-  }, [pollMs]);
+  }, [pollMs, status, limit, offset]);
 
   return state;
 }

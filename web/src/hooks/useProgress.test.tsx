@@ -2,15 +2,27 @@ import { useEffect, useState } from 'react';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { sharedStreams } from '../lib/streamRegistry';
 import { FakeEventSource, record } from '../test/fakeEventSource';
+import { FakeWebSocket } from '../test/fakeWebSocket';
 import { act, render, renderHook } from '../test/render';
 import { useProgress, type UseProgressOptions } from './useProgress';
 
 beforeEach(() => {
   sharedStreams.reset();
   FakeEventSource.reset();
+  FakeWebSocket.reset();
   vi.stubGlobal('EventSource', FakeEventSource);
+  vi.stubGlobal('WebSocket', FakeWebSocket);
+  // The health probe finds no server: a failing stream is an outage, not a blocked SSE.
+  vi.stubGlobal('fetch', () => Promise.reject(new TypeError('offline')));
   vi.useFakeTimers();
 });
+
+/** Let the stream's health probe answer, then move the clock. */
+async function advance(ms: number) {
+  await act(async () => {
+    await vi.advanceTimersByTimeAsync(ms);
+  });
+}
 afterEach(() => {
   sharedStreams.reset();
   vi.useRealTimers();
@@ -41,30 +53,30 @@ function useProgressWithTheOldBug(jobId: string) {
 }
 
 /** Connect, lose the connection, reconnect, and report what became of the live connection. */
-function dropAndReconnect(useHook: (jobId: string) => { isConnected: boolean }) {
+async function dropAndReconnect(useHook: (jobId: string) => { isConnected: boolean }) {
   const hook = renderHook(useHook, 'job-1');
   act(() => FakeEventSource.latest().emit('connected', { job_id: 'job-1' }));
   act(() => FakeEventSource.latest().fail());
-  act(() => vi.advanceTimersByTime(1000));
+  await advance(1000);
   const live = FakeEventSource.latest();
   act(() => live.emit('connected', { job_id: 'job-1' }));
-  act(() => vi.advanceTimersByTime(5 * 60_000));
+  await advance(5 * 60_000);
   const result = { liveClosed: live.closed, created: FakeEventSource.instances.length, isConnected: hook.current.isConnected };
   hook.unmount();
   return result;
 }
 
 describe('useProgress', () => {
-  it('regression: a successful reconnect never tears down the live connection (effect depends on [jobId] only)', () => {
+  it('regression: a successful reconnect never tears down the live connection (effect depends on [jobId] only)', async () => {
     const acquire = vi.spyOn(sharedStreams, 'acquire');
-    expect(dropAndReconnect((id) => useProgress(id))).toEqual({ liveClosed: false, created: 2, isConnected: true });
+    expect(await dropAndReconnect((id) => useProgress(id))).toEqual({ liveClosed: false, created: 2, isConnected: true });
     // The effect ran once: reconnect state changing (1 → 0 on connect) did not re-run it.
     expect(acquire).toHaveBeenCalledTimes(1);
   });
 
-  it('the regression test does catch the old [jobId, reconnectAttempt] dependency', () => {
+  it('the regression test does catch the old [jobId, reconnectAttempt] dependency', async () => {
     FakeEventSource.reset();
-    const buggy = dropAndReconnect(useProgressWithTheOldBug);
+    const buggy = await dropAndReconnect(useProgressWithTheOldBug);
     expect(buggy.liveClosed).toBe(true);
     expect(buggy.created).toBeGreaterThan(2);
   });
@@ -72,7 +84,7 @@ describe('useProgress', () => {
   it('re-renders and new callback functions do not reconnect', () => {
     const hook = renderHook((opts: UseProgressOptions) => useProgress('job-1', opts), { onComplete: () => {} });
     act(() => FakeEventSource.latest().emit('connected', { job_id: 'job-1' }));
-    for (let i = 0; i < 20; i += 1) hook.rerender({ onComplete: () => {}, onError: () => {} });
+    for (let i = 0; i < 20; i += 1) hook.rerender({ onComplete: () => {}, onOffline: () => {} });
     expect(FakeEventSource.instances).toHaveLength(1);
     expect(FakeEventSource.latest().closed).toBe(false);
     hook.unmount();
@@ -96,25 +108,44 @@ describe('useProgress', () => {
     hook.unmount();
   });
 
-  it('backs off 1, 2, 4, 8, 16 s and stops after 5 attempts, calling onError once', () => {
-    const onError = vi.fn();
-    const hook = renderHook(() => useProgress('job-1', { onError }), undefined);
-    for (const delay of [1000, 2000, 4000, 8000, 16000]) {
+  it('reconnects for ever, says offline from the 3rd failed attempt (onOffline once), and retry() tries at once', async () => {
+    const onOffline = vi.fn();
+    const hook = renderHook(() => useProgress('job-1', { onOffline }), undefined);
+    for (let i = 0; i < 8; i += 1) {
       act(() => FakeEventSource.latest().fail());
+      await advance(0);
+      expect(hook.current.offline).toBe(i + 1 >= 3);
       const before = FakeEventSource.instances.length;
-      act(() => vi.advanceTimersByTime(delay - 1));
-      expect(FakeEventSource.instances.length).toBe(before);
-      act(() => vi.advanceTimersByTime(1));
+      const wait = hook.current.nextRetryAt! - Date.now();
+      expect(wait).toBeLessThanOrEqual(30_000);
+      await advance(wait);
       expect(FakeEventSource.instances.length).toBe(before + 1);
+      act(() => FakeEventSource.latest().emit('progress', record({ seq: 10 + i }))); // answers, then fails again
     }
-    expect(hook.current.reconnectAttempt).toBe(5);
+    expect(hook.current.reconnectAttempt).toBe(8);
+    expect(onOffline).toHaveBeenCalledTimes(1);
+    expect(FakeWebSocket.instances).toHaveLength(0); // an outage: no stepping down
     act(() => FakeEventSource.latest().fail());
-    act(() => vi.advanceTimersByTime(10 * 60_000));
-    expect(FakeEventSource.instances).toHaveLength(6);
-    expect(onError).toHaveBeenCalledTimes(1);
-    expect(hook.current).toMatchObject({ isConnected: false, gaveUp: true });
+    await advance(0);
     act(() => hook.current.retry());
-    expect(FakeEventSource.instances).toHaveLength(7);
+    expect(FakeEventSource.open()).toHaveLength(1);
+    expect(FakeEventSource.latest().url).toBe('/api/generation/stream/job-1/?last_event_id=17');
+    act(() => FakeEventSource.latest().emit('connected', { job_id: 'job-1' }));
+    expect(hook.current).toMatchObject({ isConnected: true, transport: 'sse', offline: false, reconnectAttempt: 0 });
+    hook.unmount();
+  });
+
+  it('steps down to a WebSocket when SSE fails while the server answers, and says so', async () => {
+    vi.stubGlobal('fetch', async () => new Response('{"status":"healthy"}', { status: 200 }));
+    const hook = renderHook(() => useProgress('job-1'), undefined);
+    act(() => FakeEventSource.latest().fail());
+    await advance(1000);
+    act(() => FakeEventSource.latest().fail());
+    await advance(0);
+    expect(FakeWebSocket.latest().url).toBe('ws://localhost:3000/api/generation/ws/job-1/');
+    act(() => FakeWebSocket.latest().send('connected', { job_id: 'job-1' }));
+    act(() => FakeWebSocket.latest().send('progress', record({ seq: 4, overall_progress: 9 }), 4));
+    expect(hook.current).toMatchObject({ isConnected: true, transport: 'websocket', progress: { seq: 4 } });
     hook.unmount();
   });
 

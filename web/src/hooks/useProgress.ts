@@ -2,25 +2,35 @@ import { useEffect, useRef, useState } from 'react';
 import {
   INITIAL_STREAM_STATE,
   type EventSourceFactory,
+  type ProgressStreamOptions,
   type ProgressStreamState,
-  type StreamGiveUp,
+  type StreamOffline,
+  type WebSocketFactory,
 } from '../lib/progressStream';
 import { sharedStreams } from '../lib/streamRegistry';
+import { jobEndpoints, type FetchLike, type StreamEndpoints } from '../lib/transports';
 import type { DoneEvent, ProgressRecord } from '../lib/types';
 
 export interface UseProgressOptions {
   /** The stream said `done` (any terminal status: completed, failed or cancelled). */
   onComplete?: (done: DoneEvent, record: ProgressRecord | null) => void;
-  /** The connection was lost and 5 reconnect attempts (1, 2, 4, 8, 16 s apart) failed. */
-  onError?: (error: StreamGiveUp) => void;
-  /** Where the stream lives; default `/api/generation/stream/<jobId>/` on this origin. */
+  /** Three reconnect attempts in a row failed: the page is offline (it keeps retrying). Once per outage. */
+  onOffline?: (error: StreamOffline) => void;
+  /**
+   * Where the job's SSE, WebSocket, REST record and health endpoints live; default
+   * `jobEndpoints(jobId)` on this origin. Leave one out and that transport is not used.
+   */
+  endpoints?: (jobId: string) => StreamEndpoints;
+  /** An SSE URL alone (the SSE transport only), e.g. another origin's with `?token=`. */
   streamUrl?: (jobId: string) => string;
-  /** For tests or non-browser hosts. Only the first subscriber's factory is used. */
+  /** For tests or non-browser hosts. Only the first subscriber's factories are used. */
   createEventSource?: EventSourceFactory;
+  createWebSocket?: WebSocketFactory;
+  fetch?: FetchLike;
 }
 
 export interface UseProgressResult extends ProgressStreamState {
-  /** After giving up: try the live stream again with a fresh attempt budget. */
+  /** While reconnecting: try now instead of at the next scheduled attempt. */
   retry: () => void;
 }
 
@@ -30,7 +40,8 @@ export const defaultStreamUrl = (jobId: string): string =>
 const noop = () => {};
 
 /**
- * Live progress of one job over Server-Sent Events.
+ * Live progress of one job: Server-Sent Events, else a WebSocket, else REST
+ * polling (`transport` says which is live), reconnecting for ever.
  *
  * Components watching the same job share one EventSource (ref-counted). The
  * effect depends on `[jobId]` only: the reconnect counter lives in the shared
@@ -50,15 +61,20 @@ export function useProgress(jobId: string | null | undefined, options: UseProgre
       setState(INITIAL_STREAM_STATE);
       return undefined;
     }
-    const { streamUrl = defaultStreamUrl, createEventSource } = optionsRef.current;
-    const lease = sharedStreams.acquire(streamUrl(jobId), createEventSource ? { createEventSource } : {});
+    const { endpoints, streamUrl, createEventSource, createWebSocket, fetch } = optionsRef.current;
+    const where = endpoints ? endpoints(jobId) : streamUrl ? streamUrl(jobId) : jobEndpoints(jobId);
+    const streamOptions: ProgressStreamOptions = {};
+    if (createEventSource) streamOptions.createEventSource = createEventSource;
+    if (createWebSocket) streamOptions.createWebSocket = createWebSocket;
+    if (fetch) streamOptions.fetch = fetch;
+    const lease = sharedStreams.acquire(where, streamOptions);
     const { stream } = lease;
     retryRef.current = () => stream.retry();
     setState(stream.state);
     const unsubscribers = [
       stream.on('state', setState),
       stream.on('done', (done, record) => optionsRef.current.onComplete?.(done, record)),
-      stream.on('giveUp', (error) => optionsRef.current.onError?.(error)),
+      stream.on('offline', (error) => optionsRef.current.onOffline?.(error)),
     ];
     // A component that joins after the job ended still hears about it.
     const { done } = stream.state;

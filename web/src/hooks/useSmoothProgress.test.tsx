@@ -103,4 +103,43 @@ describe('useSmoothProgress', () => {
     hook.unmount();
     expect(frames.scheduled).toBe(0);
   });
+
+  it('follows a prefers-reduced-motion that changes while the bar moves: it lands on the target at once', () => {
+    let reduce = false;
+    const listeners = new Set<() => void>();
+    vi.stubGlobal('matchMedia', (query: string) => ({
+      get matches() {
+        return reduce && query.includes('reduce');
+      },
+      media: query,
+      addEventListener: (_type: string, listener: () => void) => listeners.add(listener),
+      removeEventListener: (_type: string, listener: () => void) => listeners.delete(listener),
+    }));
+    const frames = new FakeFrames();
+    const hook = renderHook((actual: number) => useSmoothProgress(actual, { frames }), 10);
+    hook.rerender(60);
+    act(() => frames.step());
+    expect(hook.current).toBeGreaterThan(10);
+    expect(hook.current).toBeLessThan(60);
+    reduce = true;
+    act(() => {
+      for (const listener of listeners) listener();
+    });
+    expect(hook.current).toBe(60);
+    expect(frames.scheduled).toBe(0);
+    hook.rerender(70);
+    expect(hook.current).toBe(70); // no animation from now on
+    hook.unmount();
+    expect(listeners.size).toBe(0);
+  });
+
+  it('reducedMotion: true forces values without animation, whatever the media query says', () => {
+    mockReducedMotion(false);
+    const frames = new FakeFrames();
+    const hook = renderHook((actual: number) => useSmoothProgress(actual, { frames, reducedMotion: true }), 0);
+    hook.rerender(45);
+    expect(hook.current).toBe(45);
+    expect(frames.scheduled).toBe(0);
+    hook.unmount();
+  });
 });

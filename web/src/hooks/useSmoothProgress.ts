@@ -4,6 +4,8 @@ import { browserFrames, ProgressAnimator, type FrameScheduler } from '../lib/smo
 export interface UseSmoothProgressOptions {
   /** Change it to let the bar start over from `actual` (e.g. the job's attempt number). */
   resetKey?: string | number;
+  /** Force reduced motion on (true) or off (false); default: the person's prefers-reduced-motion, followed live. */
+  reducedMotion?: boolean;
   /** Injected frames for tests; default requestAnimationFrame. */
   frames?: FrameScheduler;
 }
@@ -16,12 +18,22 @@ export function prefersReducedMotion(): boolean {
     : false;
 }
 
+/** Calls `listener` whenever prefers-reduced-motion changes; returns the unsubscribe. */
+function onMotionPreferenceChange(listener: () => void): () => void {
+  if (typeof window === 'undefined' || typeof window.matchMedia !== 'function') return () => undefined;
+  const query = window.matchMedia(REDUCED_MOTION_QUERY);
+  if (typeof query.addEventListener !== 'function') return () => undefined;
+  query.addEventListener('change', listener);
+  return () => query.removeEventListener('change', listener);
+}
+
 /**
  * The value to draw for a progress of `actual` percent: a damped spring
  * (velocity += (target − current) × 0.02, velocity ×= 0.85) that never goes
  * backwards and never passes `actual`, settling within 0.05; the last stretch to
  * 100 is a 600 ms ease-out-cubic. With prefers-reduced-motion it follows
- * `actual` without animation.
+ * `actual` without animation, and a preference that changes to "reduce" while
+ * the bar moves puts it on its target at once.
  */
 export function useSmoothProgress(actual: number, options: UseSmoothProgressOptions = {}): number {
   const [value, setValue] = useState(() => (Number.isFinite(actual) ? Math.min(100, Math.max(0, actual)) : 0));
@@ -29,6 +41,8 @@ export function useSmoothProgress(actual: number, options: UseSmoothProgressOpti
   const frames = options.frames ?? browserFrames;
   const framesRef = useRef(frames);
   framesRef.current = frames;
+  const forcedRef = useRef(options.reducedMotion);
+  forcedRef.current = options.reducedMotion;
 
   useEffect(() => {
     const animator = new ProgressAnimator({
@@ -37,11 +51,14 @@ export function useSmoothProgress(actual: number, options: UseSmoothProgressOpti
         request: (cb) => framesRef.current.request(cb),
         cancel: (handle) => framesRef.current.cancel(handle),
       },
-      reducedMotion: prefersReducedMotion,
+      reducedMotion: () => forcedRef.current ?? prefersReducedMotion(),
       onUpdate: setValue,
     });
     animatorRef.current = animator;
+    // Turning reduced motion on in the middle of an animation ends it at once.
+    const unsubscribe = onMotionPreferenceChange(() => animator.motionPreferenceChanged());
     return () => {
+      unsubscribe();
       animator.stop();
       animatorRef.current = null;
     };
@@ -60,6 +77,10 @@ export function useSmoothProgress(actual: number, options: UseSmoothProgressOpti
   useEffect(() => {
     animatorRef.current?.setTarget(actual);
   }, [actual]);
+
+  useEffect(() => {
+    animatorRef.current?.motionPreferenceChanged();
+  }, [options.reducedMotion]);
 
   return value;
 }

@@ -27,6 +27,30 @@ export interface Job {
   stages: StagePlanEntry[];
 }
 
+/** One page of the job list: a status to keep (none: all), how many, from where. */
+export interface JobListQuery {
+  status?: JobStatus | null;
+  limit?: number;
+  offset?: number;
+}
+
+/** When one stage of one attempt ran (GET /api/generation-jobs/<id>/stages/). */
+export interface StageTiming {
+  attempt: number;
+  stage: string;
+  started_at: number;
+  finished_at: number | null;
+  duration_seconds: number | null;
+}
+
+export interface StageTimings {
+  job_id: string;
+  status: JobStatus;
+  /** The newest attempt. */
+  attempt: number;
+  stages: StageTiming[];
+}
+
 /** GET /api/generation-jobs/ → `{"results": [Job, ...], "count": N}`, newest first. */
 export interface JobList {
   results: Job[];
@@ -64,6 +88,7 @@ export class ApiError extends Error {
 export const paths = {
   jobs: () => '/api/generation-jobs/',
   job: (id: string) => `/api/generation-jobs/${encodeURIComponent(id)}/`,
+  stages: (id: string) => `/api/generation-jobs/${encodeURIComponent(id)}/stages/`,
   generate: () => '/api/generation-jobs/generate/',
   cancel: (id: string) => `/api/generation-jobs/${encodeURIComponent(id)}/cancel/`,
   stream: (id: string) => `/api/generation/stream/${encodeURIComponent(id)}/`,
@@ -142,6 +167,24 @@ function parseJobList(value: unknown): JobList {
   return { results, count };
 }
 
+export function parseStageTimings(value: unknown): StageTimings {
+  if (!isObject(value) || typeof value.job_id !== 'string' || !isJobStatus(value.status) || !Array.isArray(value.stages)) {
+    throw new ApiError(200, 'Unexpected answer', 'the stage timings are not {"job_id", "status", "stages": [...]}');
+  }
+  const stages: StageTiming[] = [];
+  for (const item of value.stages) {
+    if (!isObject(item) || typeof item.stage !== 'string' || typeof item.started_at !== 'number') continue;
+    stages.push({
+      attempt: num(item.attempt, 1),
+      stage: item.stage,
+      started_at: item.started_at,
+      finished_at: numOrNull(item.finished_at),
+      duration_seconds: numOrNull(item.duration_seconds),
+    });
+  }
+  return { job_id: value.job_id, status: value.status, attempt: num(value.attempt, 1), stages };
+}
+
 function requireJob(value: unknown): Job {
   const job = parseJob(value);
   if (!job) throw new ApiError(200, 'Unexpected answer', 'the server did not answer with a job');
@@ -197,8 +240,17 @@ export class ApiClient {
     return data;
   }
 
-  async listJobs(signal?: AbortSignal): Promise<JobList> {
-    return parseJobList(await this.request('GET', paths.jobs(), undefined, signal));
+  async listJobs(signal?: AbortSignal, query: JobListQuery = {}): Promise<JobList> {
+    const params = new URLSearchParams();
+    if (query.status) params.set('status', query.status);
+    if (query.limit !== undefined) params.set('limit', String(query.limit));
+    if (query.offset) params.set('offset', String(query.offset));
+    const search = params.toString();
+    return parseJobList(await this.request('GET', paths.jobs() + (search ? `?${search}` : ''), undefined, signal));
+  }
+
+  async getStageTimings(id: string, signal?: AbortSignal): Promise<StageTimings> {
+    return parseStageTimings(await this.request('GET', paths.stages(id), undefined, signal));
   }
 
   async getJob(id: string, signal?: AbortSignal): Promise<Job> {

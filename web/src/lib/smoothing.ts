@@ -105,6 +105,17 @@ export class ProgressAnimator {
     this.schedule();
   }
 
+  /**
+   * The person's motion preference changed (prefers-reduced-motion): when motion
+   * is now reduced, a running animation ends at once on its target.
+   */
+  motionPreferenceChanged(): void {
+    if (!this.reducedMotion() || this.handle === null) return;
+    this.stop();
+    this.state = { value: this.target, velocity: 0 };
+    this.onUpdate(this.target);
+  }
+
   /** Jump to `value` (a new attempt of the job starts again from its own progress). */
   reset(value: number): void {
     this.stop();

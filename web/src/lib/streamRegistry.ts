@@ -2,6 +2,13 @@
 // last one leaves (ref-counted, in the manner of SWR's cache).
 
 import { ProgressStream, type ProgressStreamOptions } from './progressStream';
+import type { StreamEndpoints } from './transports';
+
+/** The key of a job's endpoints: the SSE URL (else the first one given). */
+export function endpointsKey(endpoints: string | StreamEndpoints): string {
+  if (typeof endpoints === 'string') return endpoints;
+  return endpoints.sse ?? endpoints.websocket ?? endpoints.poll ?? '';
+}
 
 interface Entry {
   stream: ProgressStream;
@@ -19,15 +26,17 @@ export class StreamRegistry {
   private readonly entries = new Map<string, Entry>();
 
   /**
-   * A lease on the stream for `url`, created and started on first use. The
+   * A lease on the stream for `endpoints` (a job's URLs, or one SSE URL), created
+   * and started on first use. The
    * options of the first subscriber win. Closing on the last release waits one
    * microtask, so an unmount followed at once by a mount (React StrictMode, a
    * route re-render) reuses the open connection instead of reconnecting.
    */
-  acquire(url: string, options: ProgressStreamOptions = {}): StreamLease {
+  acquire(endpoints: string | StreamEndpoints, options: ProgressStreamOptions = {}): StreamLease {
+    const url = endpointsKey(endpoints);
     let entry = this.entries.get(url);
     if (!entry) {
-      entry = { stream: new ProgressStream(url, options), refs: 0, closing: false };
+      entry = { stream: new ProgressStream(endpoints, options), refs: 0, closing: false };
       this.entries.set(url, entry);
       entry.stream.start();
     }

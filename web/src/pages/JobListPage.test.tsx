@@ -13,11 +13,20 @@ const job = (n: number, overrides: Record<string, unknown> = {}) => ({
 });
 
 let jobs: Record<string, unknown>[];
+/** The server's list: ?status=, ?limit=, ?offset= as `headway serve` reads them. */
 const fetchMock = vi.fn(async (url: string, _init?: RequestInit) => {
-  if (url === '/api/generation-jobs/') return new Response(JSON.stringify({ results: jobs, count: jobs.length }), { status: 200 });
+  const parsed = new URL(url, 'http://localhost');
+  if (parsed.pathname === '/api/generation-jobs/') {
+    const status = parsed.searchParams.get('status');
+    const limit = Number(parsed.searchParams.get('limit') ?? 50);
+    const offset = Number(parsed.searchParams.get('offset') ?? 0);
+    const matching = status ? jobs.filter((j) => j.status === status) : jobs;
+    return new Response(JSON.stringify({ results: matching.slice(offset, offset + limit), count: matching.length }), { status: 200 });
+  }
   return new Response(JSON.stringify({ error: 'Not found' }), { status: 404 });
 });
-const listFetches = () => fetchMock.mock.calls.filter(([url]) => url === '/api/generation-jobs/').length;
+const listFetches = () => fetchMock.mock.calls.filter(([url]) => url.startsWith('/api/generation-jobs/?')).length;
+const lastListUrl = () => fetchMock.mock.calls.filter(([url]) => url.startsWith('/api/generation-jobs/?')).at(-1)?.[0];
 
 beforeEach(() => {
   sharedStreams.reset();
@@ -52,6 +61,10 @@ function rowOf(container: HTMLElement, n: number) {
     bar: row.querySelector('[role="progressbar"]')?.getAttribute('aria-valuenow'),
     link: row.querySelector('a')?.getAttribute('href'),
   };
+}
+
+function text(container: HTMLElement) {
+  return container.textContent ?? '';
 }
 
 describe('JobListPage', () => {
@@ -125,5 +138,48 @@ describe('JobListPage', () => {
     expect(failing.container.querySelector('.empty h2')?.textContent).toBe('The job list could not be loaded');
     expect(failing.container.textContent).toContain('The job table is down.');
     failing.unmount();
+  });
+
+  it('filters by status and pages through the jobs, 20 at a time, each finished one with its duration', async () => {
+    jobs = Array.from({ length: 45 }, (_, i) =>
+      job(i % 10, {
+        id: `00000000-0000-4000-8000-0000000001${String(i).padStart(2, '0')}`,
+        status: i % 3 === 0 ? 'completed' : 'failed',
+        started_at: 100,
+        finished_at: 100 + 80 + i,
+      }),
+    );
+    const page = render(<JobListPage />);
+    await advance(0);
+    expect(lastListUrl()).toBe('/api/generation-jobs/?limit=20');
+    const range = () => page.container.querySelector('[data-testid="page-range"]')?.textContent;
+    expect(range()).toBe('1–20 of 45');
+    const button = (name: string) => [...page.container.querySelectorAll('button')].find((b) => b.textContent === name)!;
+    expect(button('← Newer').disabled).toBe(true);
+    act(() => button('Older →').click());
+    await advance(0);
+    expect(lastListUrl()).toBe('/api/generation-jobs/?limit=20&offset=20');
+    expect(range()).toBe('21–40 of 45');
+    act(() => button('Older →').click());
+    await advance(0);
+    expect(range()).toBe('41–45 of 45');
+    expect(button('Older →').disabled).toBe(true);
+    const durations = [...page.container.querySelectorAll('.job-row__duration')].map((d) => d.textContent);
+    expect(durations[0]).toBe(' · took 2m 0s'); // job 40: 80 + 40 s
+    // A filter starts again from the first page, and says which one is on.
+    act(() => button('Completed').click());
+    await advance(0);
+    expect(lastListUrl()).toBe('/api/generation-jobs/?status=completed&limit=20');
+    expect(button('Completed').getAttribute('aria-pressed')).toBe('true');
+    expect(button('All').getAttribute('aria-pressed')).toBe('false');
+    expect(page.container.querySelectorAll('.job-row')).toHaveLength(15);
+    expect(range()).toBeUndefined(); // one page: no pager
+    act(() => button('Cancelled').click());
+    await advance(0);
+    expect(text(page.container)).toContain('No cancelled jobs here');
+    act(() => button('Show all jobs').click());
+    await advance(0);
+    expect(range()).toBe('1–20 of 45');
+    page.unmount();
   });
 });

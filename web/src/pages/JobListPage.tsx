@@ -8,8 +8,17 @@ import { useProgress } from '../hooks/useProgress';
 import { describeError, type Job } from '../lib/api';
 import { routes } from '../lib/router';
 import { currentStepLabel } from '../lib/stages';
-import { formatRelative, shortId } from '../lib/time';
-import { isTerminal } from '../lib/types';
+import { statusLabel } from '../lib/stages';
+import { formatDuration, formatRelative, shortId } from '../lib/time';
+import { isTerminal, JOB_STATUSES, type JobStatus } from '../lib/types';
+
+export const JOB_PAGE_SIZE = 20;
+
+/** How long a finished job ran, e.g. "took 1m 20s"; null for a job that has not finished. */
+export function finishedDuration(job: Job): string | null {
+  if (!isTerminal(job.status) || job.finished_at === null || job.started_at === null) return null;
+  return `took ${formatDuration(job.finished_at - job.started_at)}`;
+}
 
 /** At most this many running jobs get a live stream each; the rest follow the 3 s poll. */
 const LIVE_ROWS = 3;
@@ -39,7 +48,10 @@ function JobRow({ job, live, now }: { job: Job; live: boolean; now: number }) {
         <Link href={href} className="job-row__title">
           {title} <span className="job-row__id">{shortId(job.id)}</span>
         </Link>
-        <span className="job-row__time">{formatRelative(job.created_at, now)}</span>
+        <span className="job-row__time">
+          {formatRelative(job.created_at, now)}
+          {finishedDuration(job) ? <span className="job-row__duration"> · {finishedDuration(job)}</span> : null}
+        </span>
       </div>
       <div className="job-row__progress">
         <ProgressBar value={percent} size="small" label={`Progress of job ${shortId(job.id)}`} />
@@ -56,7 +68,15 @@ function JobRow({ job, live, now }: { job: Job; live: boolean; now: number }) {
 }
 
 export function JobListPage() {
-  const { list, error, loading } = useJobList();
+  const [filter, setFilter] = useState<JobStatus | null>(null);
+  const [offset, setOffset] = useState(0);
+  const { list, error, loading } = useJobList(undefined, { status: filter, limit: JOB_PAGE_SIZE, offset });
+  const choose = (status: JobStatus | null) => {
+    setFilter(status);
+    setOffset(0);
+  };
+  const first = offset + 1;
+  const last = offset + (list?.results.length ?? 0);
   const now = useNow(15_000);
   let liveBudget = LIVE_ROWS;
   return (
@@ -70,6 +90,19 @@ export function JobListPage() {
           Generate Timetable
         </Link>
       </div>
+      <div className="filters" role="group" aria-label="Show jobs by status">
+        {[null, ...JOB_STATUSES].map((status) => (
+          <button
+            key={status ?? 'all'}
+            type="button"
+            className="button button--small"
+            aria-pressed={filter === status}
+            onClick={() => choose(status)}
+          >
+            {status === null ? 'All' : statusLabel(status)}
+          </button>
+        ))}
+      </div>
       {error && list ? (
         <p className="notice notice--warn" role="status">
           Could not refresh the list: {describeError(error)}
@@ -82,7 +115,15 @@ export function JobListPage() {
           <p className="muted">{describeError(error)}</p>
         </div>
       ) : null}
-      {list && list.results.length === 0 ? (
+      {list && list.results.length === 0 && (filter !== null || offset > 0) ? (
+        <div className="card empty">
+          <h2>No {filter ? statusLabel(filter).toLowerCase() : ''} jobs here</h2>
+          <button type="button" className="button" onClick={() => choose(null)}>
+            Show all jobs
+          </button>
+        </div>
+      ) : null}
+      {list && list.results.length === 0 && filter === null && offset === 0 ? (
         <div className="card empty">
           <h2>No jobs yet</h2>
           <p className="muted">Generate a timetable and follow it here while it runs.</p>
@@ -100,10 +141,23 @@ export function JobListPage() {
           })}
         </ul>
       ) : null}
-      {list && list.count > list.results.length ? (
-        <p className="muted small">
-          Showing the newest {list.results.length} of {list.count} jobs.
-        </p>
+      {list && list.count > JOB_PAGE_SIZE ? (
+        <nav className="pager" aria-label="Pages of jobs">
+          <button type="button" className="button" disabled={offset === 0} onClick={() => setOffset(Math.max(0, offset - JOB_PAGE_SIZE))}>
+            ← Newer
+          </button>
+          <span className="muted small" data-testid="page-range">
+            {list.results.length > 0 ? `${first}–${last} of ${list.count}` : `none of ${list.count}`}
+          </span>
+          <button
+            type="button"
+            className="button"
+            disabled={offset + JOB_PAGE_SIZE >= list.count}
+            onClick={() => setOffset(offset + JOB_PAGE_SIZE)}
+          >
+            Older →
+          </button>
+        </nav>
       ) : null}
     </Layout>
   );

@@ -1,6 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { sharedStreams } from '../lib/streamRegistry';
 import { FakeEventSource, record } from '../test/fakeEventSource';
+import { FakeWebSocket } from '../test/fakeWebSocket';
 import { act, render } from '../test/render';
 import { COMPLETED_REDIRECT_MS, StatusPage } from './StatusPage';
 
@@ -12,8 +13,12 @@ const row = (overrides: Record<string, unknown> = {}) => ({
 });
 
 let jobAnswer: Record<string, unknown>;
+let stagesAnswer: Record<string, unknown> | null = null;
 const fetchMock = vi.fn(async (url: string, _init?: RequestInit) => {
+  // No answer to the stream's health probe: a failing stream is an outage (no stepping down).
+  if (url === '/api/generation/health/') throw new TypeError('offline');
   if (url === `/api/generation-jobs/${JOB_ID}/`) return new Response(JSON.stringify(jobAnswer), { status: 200 });
+  if (url === `/api/generation-jobs/${JOB_ID}/stages/` && stagesAnswer) return new Response(JSON.stringify(stagesAnswer), { status: 200 });
   if (url === `/api/generation-jobs/${JOB_ID}/cancel/`) return new Response(JSON.stringify(jobAnswer), { status: 202 });
   return new Response(JSON.stringify({ error: 'Not found' }), { status: 404 });
 });
@@ -24,6 +29,7 @@ beforeEach(() => {
   FakeEventSource.reset();
   fetchMock.mockClear();
   jobAnswer = row();
+  stagesAnswer = null;
   vi.stubGlobal('EventSource', FakeEventSource);
   vi.stubGlobal('fetch', fetchMock);
   vi.stubGlobal('matchMedia', () => ({ matches: true })); // reduced motion: bars show values at once
@@ -71,6 +77,93 @@ describe('StatusPage', () => {
     page.unmount();
   });
 
+  it('after three failed reconnects says it is offline and retrying, and "Retry now" connects at once', async () => {
+    const page = render(<StatusPage jobId={JOB_ID} />);
+    await settle();
+    act(() => FakeEventSource.latest().emit('connected', { job_id: JOB_ID }));
+    act(() => FakeEventSource.latest().emit('progress', record({ job_id: JOB_ID, seq: 12 })));
+    for (let attempt = 1; attempt <= 2; attempt += 1) {
+      act(() => FakeEventSource.latest().fail());
+      await settle();
+      expect(text(page.container)).toContain(`Reconnecting (attempt ${attempt})`);
+      expect(page.container.querySelector('[data-testid="offline-notice"]')).toBeNull();
+      await advance(1000 * 2 ** (attempt - 1)); // the attempt's ceiling, below the 5 s connect timeout
+    }
+    act(() => FakeEventSource.latest().fail());
+    await settle();
+    expect(text(page.container)).toContain('Offline · retrying (attempt 3)');
+    const notice = page.container.querySelector('[data-testid="offline-notice"]');
+    expect(notice?.textContent).toMatch(/offline.*keeps trying to reconnect/);
+    const before = FakeEventSource.instances.length;
+    const button = [...notice!.querySelectorAll('button')].find((b) => b.textContent === 'Retry now')!;
+    act(() => button.click());
+    expect(FakeEventSource.instances).toHaveLength(before + 1);
+    expect(FakeEventSource.latest().url).toBe(`/api/generation/stream/${JOB_ID}/?last_event_id=12`);
+    act(() => FakeEventSource.latest().emit('connected', { job_id: JOB_ID }));
+    expect(text(page.container)).toContain('Live Updates');
+    expect(page.container.querySelector('[data-testid="offline-notice"]')).toBeNull();
+    page.unmount();
+  });
+
+  it('names the live transport: SSE, and a WebSocket when SSE stays silent while the server answers', async () => {
+    vi.stubGlobal('WebSocket', FakeWebSocket);
+    const healthy = vi.fn(async (url: string, init?: RequestInit) =>
+      url === '/api/generation/health/' ? new Response('{}', { status: 200 }) : fetchMock(url, init),
+    );
+    vi.stubGlobal('fetch', healthy);
+    const page = render(<StatusPage jobId={JOB_ID} />);
+    await settle();
+    const indicator = () => page.container.querySelector('[data-testid="connection"]');
+    expect(indicator()?.textContent).toBe('Connecting…');
+    await advance(5_000); // no `connected`: buffered on the way
+    const ws = FakeWebSocket.latest();
+    act(() => ws.send('connected', { job_id: JOB_ID }));
+    act(() => ws.send('progress', record({ job_id: JOB_ID, seq: 5, overall_progress: 44 }), 5));
+    expect(indicator()?.textContent).toBe('Live Updatesvia WebSocket');
+    expect(indicator()?.getAttribute('data-transport')).toBe('websocket');
+    expect(page.container.querySelector('[aria-label="Overall progress"]')?.getAttribute('aria-valuenow')).toBe('44');
+    page.unmount();
+  });
+
+  it('announces each change once in a polite live region: step and transport, a lost connection, the end', async () => {
+    const page = render(<StatusPage jobId={JOB_ID} />);
+    await settle();
+    const announcer = () => page.container.querySelector('[data-testid="announcer"]');
+    expect(announcer()?.getAttribute('aria-live')).toBe('polite');
+    expect(page.container.querySelectorAll('[aria-live]')).toHaveLength(1);
+    const es = FakeEventSource.latest();
+    act(() => es.emit('connected', { job_id: JOB_ID }));
+    act(() => es.emit('progress', record({ job_id: JOB_ID, seq: 9, stage: 'cpsat_solving', overall_progress: 35 })));
+    expect(announcer()?.textContent).toBe('Building schedule. Live updates, server-sent events.');
+    act(() => es.emit('progress', record({ job_id: JOB_ID, seq: 10, stage: 'cpsat_solving', overall_progress: 36 })));
+    expect(announcer()?.textContent).toBe('Building schedule. Live updates, server-sent events.'); // no percentages
+    act(() => es.fail());
+    await settle();
+    expect(announcer()?.textContent).toBe('Connection lost. Reconnecting.');
+    await advance(1000);
+    act(() => FakeEventSource.latest().emit('connected', { job_id: JOB_ID }));
+    act(() => FakeEventSource.latest().emit('done', { status: 'cancelled' }));
+    await settle();
+    expect(announcer()?.textContent).toBe('The run was cancelled.');
+    page.unmount();
+  });
+
+  it('the cancel question is keyboard-driven: focus moves into it, Escape closes it and focus returns', async () => {
+    const page = render(<StatusPage jobId={JOB_ID} />);
+    await settle();
+    act(() => FakeEventSource.latest().emit('connected', { job_id: JOB_ID }));
+    const cancelButton = [...page.container.querySelectorAll('button')].find((b) => b.textContent === 'Cancel job')!;
+    act(() => cancelButton.click());
+    expect(document.activeElement?.textContent).toBe('Keep running');
+    const dialog = page.container.querySelector('[role="alertdialog"]')!;
+    act(() => {
+      dialog.dispatchEvent(new KeyboardEvent('keydown', { key: 'Escape', bubbles: true }));
+    });
+    expect(page.container.querySelector('[role="alertdialog"]')).toBeNull();
+    expect(document.activeElement?.textContent).toBe('Cancel job');
+    page.unmount();
+  });
+
   it('falls back to REST after 30 s without a progress event, polling every 5 s with a badge', async () => {
     const page = render(<StatusPage jobId={JOB_ID} />);
     await settle();
@@ -83,7 +176,7 @@ describe('StatusPage', () => {
     await advance(1_000);
     expect(jobFetches()).toBe(2);
     // The stream is still connected, only quiet: the badge must not claim it is down.
-    expect(page.container.querySelector('[data-testid="connection"]')?.textContent).toBe('Live Updates');
+    expect(page.container.querySelector('[data-testid="connection"]')?.textContent).toBe('Live Updatesvia Server-Sent Events');
     expect(page.container.querySelector('[data-testid="rest-badge"]')?.textContent).toBe(
       'Job status (REST): Running · 5% — no update for 30 s; checking by REST every 5 s',
     );
@@ -130,6 +223,39 @@ describe('StatusPage', () => {
     expect(window.location.pathname).toBe(`/admin/timetables/status/${JOB_ID}`);
     await advance(10);
     expect(window.location.pathname).toBe('/admin/timetables/');
+    page.unmount();
+  });
+
+  it('the page of a job that had already finished stays, says when it ended, and charts where the time went', async () => {
+    const now = Date.now() / 1000;
+    jobAnswer = row({ status: 'completed', overall_progress: 100, stage: 'rl_refinement', started_at: now - 200, finished_at: now - 120 });
+    stagesAnswer = {
+      job_id: JOB_ID,
+      status: 'completed',
+      attempt: 1,
+      stages: [
+        { attempt: 1, stage: 'loading', started_at: now - 200, finished_at: now - 196, duration_seconds: 4 },
+        { attempt: 1, stage: 'clustering', started_at: now - 196, finished_at: now - 180, duration_seconds: 16 },
+        { attempt: 1, stage: 'cpsat_solving', started_at: now - 180, finished_at: now - 120, duration_seconds: 60 },
+      ],
+    };
+    const page = render(<StatusPage jobId={JOB_ID} />);
+    await settle();
+    const es = FakeEventSource.latest();
+    act(() => es.emit('connected', { job_id: JOB_ID }));
+    act(() => es.emit('progress', record({ job_id: JOB_ID, seq: 50, status: 'completed', overall_progress: 100 })));
+    act(() => es.emit('done', { status: 'completed' }));
+    await settle();
+    await settle();
+    expect(text(page.container)).toContain('Schedule Ready!');
+    expect(page.container.querySelector('[data-testid="finished-at"]')?.textContent).toBe(
+      'Finished 2 min ago · took 1m 20s · Back to jobs',
+    );
+    const rows = [...page.container.querySelectorAll('[data-testid="timeline"] li')].map((li) => li.textContent);
+    expect(rows).toEqual(['Loading data4.0s · 5%', 'Organizing16s · 20%', 'Building schedule1m 0s · 75%']);
+    expect(text(page.container)).toContain('Where the time went · 1m 20s in all');
+    await advance(COMPLETED_REDIRECT_MS * 10);
+    expect(window.location.pathname).toBe(`/admin/timetables/status/${JOB_ID}`);
     page.unmount();
   });
 

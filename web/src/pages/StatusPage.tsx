@@ -8,12 +8,15 @@ import { useProgress } from '../hooks/useProgress';
 import { useRestFallback } from '../hooks/useRestFallback';
 import { useSmoothedETA } from '../hooks/useSmoothedETA';
 import { useSmoothProgress } from '../hooks/useSmoothProgress';
+import { useStageTimings } from '../hooks/useStageTimings';
+import { StageTimeline } from '../components/StageTimeline';
 import { api, ApiError, describeError, type Job } from '../lib/api';
+import { announcement } from '../lib/announce';
 import { getProgressColor } from '../lib/colors';
 import { REST_FALLBACK_IDLE_MS, REST_POLL_INTERVAL_MS } from '../lib/restFallback';
 import { navigate, routes } from '../lib/router';
 import { currentStepLabel, pipelineSteps, stageDisplayName, statusLabel } from '../lib/stages';
-import { formatRelative, shortId } from '../lib/time';
+import { formatDuration, formatRelative, shortId } from '../lib/time';
 import { isTerminal, type JobStatus, type StagePlanEntry, type TerminalStatus } from '../lib/types';
 
 export const COMPLETED_REDIRECT_MS = 2000;
@@ -114,6 +117,14 @@ export function StatusPage({ jobId }: { jobId: string }) {
 
   const finalStatus: TerminalStatus | null =
     outcome ?? terminalOf(live?.status) ?? terminalOf(rest.job?.status) ?? initialTerminal;
+  // Only someone who watched the job run is taken on to the list when it completes;
+  // opening the page of a job that had already finished, they came to read it.
+  const watchedRunning = useRef(false);
+  if ((initial.job && !isTerminal(initial.job.status)) || (live && !isTerminal(live.status))) {
+    watchedRunning.current = true;
+  }
+  const redirectWhenCompleted = watchedRunning.current;
+  const timeline = useStageTimings(jobId, finalStatus !== null && !missing);
 
   // The freshest source wins: the REST answer while the stream is silent, else the stream.
   let view: View = initial.job ? viewFromJob(initial.job) : EMPTY_VIEW;
@@ -143,10 +154,15 @@ export function StatusPage({ jobId }: { jobId: string }) {
   const eta = useSmoothedETA(finalStatus ? 0 : view.eta);
 
   useEffect(() => {
-    if (finalStatus !== 'completed') return undefined;
+    if (finalStatus !== 'completed' || !redirectWhenCompleted) return undefined;
     const timer = setTimeout(() => navigate(routes.jobs()), COMPLETED_REDIRECT_MS);
     return () => clearTimeout(timer);
-  }, [finalStatus]);
+  }, [finalStatus, redirectWhenCompleted]);
+  const finishedJob = initial.job && isTerminal(initial.job.status) ? initial.job : null;
+  const tookSeconds =
+    finishedJob?.finished_at != null && finishedJob.started_at != null
+      ? finishedJob.finished_at - finishedJob.started_at
+      : null;
 
   const percentText = `${Math.floor(overall)}%`;
   const stepLabel = currentStepLabel(view.status, view.stage);
@@ -159,8 +175,13 @@ export function StatusPage({ jobId }: { jobId: string }) {
   }, [finalStatus, percentText, stepLabel]);
 
   const confirmRef = useRef<HTMLButtonElement>(null);
+  const cancelButtonRef = useRef<HTMLButtonElement>(null);
+  const wasConfirming = useRef(false);
   useEffect(() => {
+    // Focus moves into the question, and back to "Cancel job" when it is answered "keep running".
     if (cancel.step === 'confirming') confirmRef.current?.focus();
+    else if (wasConfirming.current && cancel.step === 'idle') cancelButtonRef.current?.focus();
+    wasConfirming.current = cancel.step === 'confirming';
   }, [cancel.step]);
 
   const sendCancel = async () => {
@@ -198,12 +219,13 @@ export function StatusPage({ jobId }: { jobId: string }) {
   let connection: ConnectionState;
   if (finalStatus) connection = 'closed';
   else if (stream.isConnected) connection = 'live';
-  else if (stream.reconnectAttempt === 0 && !stream.gaveUp && !stream.error) connection = 'connecting';
+  else if (stream.reconnectAttempt === 0 && !stream.error) connection = 'connecting';
   else connection = 'disconnected';
-  const connectionDetail = stream.gaveUp
-    ? 'Live updates paused'
-    : stream.reconnectAttempt > 0
-      ? `Reconnecting (attempt ${stream.reconnectAttempt} of 5)`
+  const connectionDetail =
+    stream.reconnectAttempt > 0
+      ? stream.offline
+        ? `Offline · retrying (attempt ${stream.reconnectAttempt})`
+        : `Reconnecting (attempt ${stream.reconnectAttempt})`
       : null;
 
   const steps = pipelineSteps(view.stages, view.stage, view.status);
@@ -216,6 +238,9 @@ export function StatusPage({ jobId }: { jobId: string }) {
       <Link href={routes.jobs()} className="back-link">
         ← All jobs
       </Link>
+      <p className="visually-hidden" role="status" aria-live="polite" aria-atomic="true" data-testid="announcer">
+        {announcement({ finalStatus, stepLabel, connection, transport: stream.transport, offline: stream.offline })}
+      </p>
       <div className="page-head page-head--status">
         <div>
           <h1>Timetable generation</h1>
@@ -225,11 +250,11 @@ export function StatusPage({ jobId }: { jobId: string }) {
             {view.attempt > 1 ? <> · attempt {view.attempt}</> : null}
           </p>
         </div>
-        <ConnectionIndicator state={connection} detail={connectionDetail} />
+        <ConnectionIndicator state={connection} transport={stream.transport} detail={connectionDetail} />
       </div>
 
       {finalStatus === 'completed' ? (
-        <section className="card outcome outcome--completed" role="status" aria-live="polite">
+        <section className="card outcome outcome--completed">
           <span className="outcome__icon" aria-hidden="true">
             <svg viewBox="0 0 24 24" width="28" height="28">
               <path d="M5 12.5l4.5 4.5L19 7.5" fill="none" stroke="currentColor" strokeWidth="2.5" strokeLinecap="round" strokeLinejoin="round" />
@@ -237,9 +262,17 @@ export function StatusPage({ jobId }: { jobId: string }) {
           </span>
           <div>
             <h2>Schedule Ready!</h2>
-            <p className="muted">
-              Taking you to the job list… <Link href={routes.jobs()}>Go now</Link>
-            </p>
+            {redirectWhenCompleted ? (
+              <p className="muted">
+                Taking you to the job list… <Link href={routes.jobs()}>Go now</Link>
+              </p>
+            ) : (
+              <p className="muted" data-testid="finished-at">
+                {finishedJob?.finished_at != null ? <>Finished {formatRelative(finishedJob.finished_at, Date.now())}</> : 'Finished'}
+                {tookSeconds !== null ? <> · took {formatDuration(tookSeconds)}</> : null} ·{' '}
+                <Link href={routes.jobs()}>Back to jobs</Link>
+              </p>
+            )}
           </div>
         </section>
       ) : null}
@@ -260,7 +293,7 @@ export function StatusPage({ jobId }: { jobId: string }) {
         </section>
       ) : null}
       {finalStatus === 'cancelled' ? (
-        <section className="card outcome outcome--cancelled" role="status">
+        <section className="card outcome outcome--cancelled">
           <div>
             <h2>Generation cancelled</h2>
             <p>
@@ -330,11 +363,11 @@ export function StatusPage({ jobId }: { jobId: string }) {
             <span className="rest-badge__note"> — {restBadgeNote(stream.isConnected)}</span>
           </p>
         ) : null}
-        {stream.gaveUp && !finalStatus ? (
-          <p className="notice notice--warn">
-            The live connection could not be restored.{' '}
-            <button type="button" className="linklike" onClick={stream.retry}>
-              Try live updates again
+        {stream.offline && !stream.isConnected && !finalStatus ? (
+          <p className="notice notice--warn" data-testid="offline-notice">
+            You seem to be offline: live updates stopped, and the page keeps trying to reconnect on its own.{' '}
+            <button type="button" className="button button--small" onClick={stream.retry}>
+              Retry now
             </button>
           </p>
         ) : null}
@@ -342,7 +375,12 @@ export function StatusPage({ jobId }: { jobId: string }) {
         {running ? (
           <div className="cancel-area">
             {cancel.step === 'idle' || cancel.step === 'error' ? (
-              <button type="button" className="button button--danger-quiet" onClick={() => setCancel({ step: 'confirming' })}>
+              <button
+                ref={cancelButtonRef}
+                type="button"
+                className="button button--danger-quiet"
+                onClick={() => setCancel({ step: 'confirming' })}
+              >
                 Cancel job
               </button>
             ) : null}
@@ -352,7 +390,15 @@ export function StatusPage({ jobId }: { jobId: string }) {
               </p>
             ) : null}
             {cancel.step === 'confirming' ? (
-              <div className="confirm" role="alertdialog" aria-labelledby="confirm-title" aria-describedby="confirm-text">
+              <div
+                className="confirm"
+                role="alertdialog"
+                aria-labelledby="confirm-title"
+                aria-describedby="confirm-text"
+                onKeyDown={(event) => {
+                  if (event.key === 'Escape') setCancel({ step: 'idle' });
+                }}
+              >
                 <p id="confirm-title" className="confirm__title">
                   Cancel this timetable generation?
                 </p>
@@ -374,6 +420,7 @@ export function StatusPage({ jobId }: { jobId: string }) {
           </div>
         ) : null}
       </section>
+      {timeline ? <StageTimeline timeline={timeline} /> : null}
     </Layout>
   );
 }
