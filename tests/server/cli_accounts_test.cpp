@@ -49,16 +49,9 @@ class CliAccountsTest : public ::testing::TestWithParam<std::string> {
 
   // `headway ARGS... --db URL` with `input` on standard input.
   CommandResult headway(std::vector<std::string> args, const std::string& input = "") {
-    args.insert(args.begin(), bin());
+    args.insert(args.begin(), headway_bin());
     args.insert(args.end(), {"--db", db_});
     return run_command(args, input);
-  }
-
-  static std::string bin() {
-    const char* bin = std::getenv("HEADWAY_BIN");
-    if (bin == nullptr)
-      throw std::runtime_error("HEADWAY_BIN is not set");
-    return bin;
   }
 
   struct Token {
@@ -190,16 +183,16 @@ TEST_P(CliAccountsTest, TokensArePrintedAloneListedWithTheirStateAndRevoked) {
 
 TEST_P(CliAccountsTest, TheDatabaseComesFromDbOrDatabaseUrl) {
   // From the environment alone...
-  auto added =
-      run_command({bin(), "user", "add", "carol"}, "carol-password\n", {{"DATABASE_URL", db_}});
+  auto added = run_command({headway_bin(), "user", "add", "carol"}, "carol-password\n",
+                           {{"DATABASE_URL", db_}});
   ASSERT_EQ(added.status, 0) << added.err;
-  auto listed = run_command({bin(), "token", "list", "carol"}, "", {{"DATABASE_URL", db_}});
+  auto listed = run_command({headway_bin(), "token", "list", "carol"}, "", {{"DATABASE_URL", db_}});
   EXPECT_EQ(listed.status, 0) << listed.err;
   // ...which --db overrides.
   TempDir elsewhere;
   const std::string other = "sqlite://" + (elsewhere.path() / "other.db").string();
-  auto overridden = run_command({bin(), "user", "add", "dave", "--db", other}, "dave-password\n",
-                                {{"DATABASE_URL", db_}});
+  auto overridden = run_command({headway_bin(), "user", "add", "dave", "--db", other},
+                                "dave-password\n", {{"DATABASE_URL", db_}});
   ASSERT_EQ(overridden.status, 0) << overridden.err;
   EXPECT_TRUE(open_store(db_)->auth().get_user("carol"));
   EXPECT_FALSE(open_store(db_)->auth().get_user("dave"));

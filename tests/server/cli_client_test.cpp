@@ -14,20 +14,13 @@ namespace {
 
 namespace json = boost::json;
 
-std::string bin() {
-  const char* bin = std::getenv("HEADWAY_BIN");
-  if (bin == nullptr)
-    throw std::runtime_error("HEADWAY_BIN is not set");
-  return bin;
-}
-
 class CliClientTest : public ::testing::Test {
  protected:
   CliClientTest() : serve_(redis_) {}
 
   // `headway ARGS...` against the test's server with its admin token.
   CommandResult client(std::vector<std::string> args, const std::string& token = "") {
-    args.insert(args.begin(), bin());
+    args.insert(args.begin(), headway_bin());
     args.insert(args.end(), {"--server", "http://127.0.0.1:" + std::to_string(serve_.port()),
                              "--token", token.empty() ? serve_.token() : token});
     return run_command(args);
@@ -44,8 +37,8 @@ class CliClientTest : public ::testing::Test {
 };
 
 TEST(CliConventionsTest, VersionFlagPrintsTheVersionLikeTheVersionCommand) {
-  auto flag = run_command({bin(), "--version"});
-  auto command = run_command({bin(), "version"});
+  auto flag = run_command({headway_bin(), "--version"});
+  auto command = run_command({headway_bin(), "version"});
   EXPECT_EQ(flag.status, 0);
   EXPECT_EQ(flag.out, std::string("headway ") + headway::version() + "\n");
   EXPECT_EQ(flag.out, command.out);
@@ -57,7 +50,7 @@ TEST(CliConventionsTest, HelpOfEveryClientCommandDocumentsTheExitStatuses) {
                                         {"jobs", "--help"},
                                         {"watch", "--help"},
                                         {"token", "list", "--help"}}) {
-    args.insert(args.begin(), bin());
+    args.insert(args.begin(), headway_bin());
     auto help = run_command(args);
     EXPECT_EQ(help.status, 0) << args[1];
     EXPECT_NE(help.out.find("Exit status: 0 success"), std::string::npos) << args[1] << help.out;
@@ -66,16 +59,16 @@ TEST(CliConventionsTest, HelpOfEveryClientCommandDocumentsTheExitStatuses) {
 }
 
 TEST(CliConventionsTest, AMalformedCommandLineExitsTwo) {
-  EXPECT_EQ(run_command({bin(), "jobs", "--no-such-flag"}).status, 2);
-  EXPECT_EQ(run_command({bin(), "jobs", "--limit", "0"}).status, 2);
-  EXPECT_EQ(run_command({bin(), "watch", "not-a-uuid"}).status, 2);
-  EXPECT_EQ(run_command({bin(), "jobs", "--server", "ftp://example"}).status, 2);
+  EXPECT_EQ(run_command({headway_bin(), "jobs", "--no-such-flag"}).status, 2);
+  EXPECT_EQ(run_command({headway_bin(), "jobs", "--limit", "0"}).status, 2);
+  EXPECT_EQ(run_command({headway_bin(), "watch", "not-a-uuid"}).status, 2);
+  EXPECT_EQ(run_command({headway_bin(), "jobs", "--server", "ftp://example"}).status, 2);
 }
 
 TEST(CliConventionsTest, AServerThatIsNotThereExitsThree) {
   const auto port = std::to_string(free_loopback_port());
   for (const char* command : {"jobs", "submit"}) {
-    std::vector<std::string> args{bin(), command, "--server", "http://127.0.0.1:" + port};
+    std::vector<std::string> args{headway_bin(), command, "--server", "http://127.0.0.1:" + port};
     if (std::string(command) == "submit")
       args.push_back("external");
     auto result = run_command(args);
@@ -155,7 +148,8 @@ TEST_F(CliClientTest, WatchOfAnUnknownJobExitsOne) {
 }
 
 TEST_F(CliClientTest, TokenListJsonDescribesEveryToken) {
-  auto listed = run_command({bin(), "token", "list", "tester", "--json", "--db", serve_.db_url()});
+  auto listed =
+      run_command({headway_bin(), "token", "list", "tester", "--json", "--db", serve_.db_url()});
   ASSERT_EQ(listed.status, 0) << listed.err;
   auto tokens = json::parse(listed.out).as_array();
   ASSERT_EQ(tokens.size(), 1u) << listed.out;

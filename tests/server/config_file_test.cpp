@@ -18,13 +18,6 @@ namespace {
 
 namespace json = boost::json;
 
-std::string bin() {
-  const char* bin = std::getenv("HEADWAY_BIN");
-  if (bin == nullptr)
-    throw std::runtime_error("HEADWAY_BIN is not set");
-  return bin;
-}
-
 std::string read_text(const std::filesystem::path& path) {
   std::ifstream in(path);
   std::stringstream text;
@@ -53,7 +46,7 @@ class ConfigFileTest : public ::testing::Test {
   }
   CommandResult headway(const std::vector<std::string>& args,
                         const std::vector<std::pair<std::string, std::string>>& env = {}) {
-    std::vector<std::string> argv{bin()};
+    std::vector<std::string> argv{headway_bin()};
     argv.insert(argv.end(), args.begin(), args.end());
     return run_command(argv, "", env);
   }
@@ -189,11 +182,11 @@ TEST_F(ConfigFileTest, EarlierNamesStillWorkWithANoteOnStandardError) {
 
   // The account commands read HEADWAY_DB, and DATABASE_URL with a note.
   const auto db = "sqlite://" + (dir_.path() / "accounts.db").string();
-  auto added =
-      run_command({bin(), "user", "add", "carol"}, "carol-password\n", {{"DATABASE_URL", db}});
+  auto added = run_command({headway_bin(), "user", "add", "carol"}, "carol-password\n",
+                           {{"DATABASE_URL", db}});
   EXPECT_EQ(added.status, 0) << added.err;
   EXPECT_NE(added.err.find("DATABASE_URL is deprecated"), std::string::npos) << added.err;
-  auto listed = run_command({bin(), "token", "list", "carol"}, "", {{"HEADWAY_DB", db}});
+  auto listed = run_command({headway_bin(), "token", "list", "carol"}, "", {{"HEADWAY_DB", db}});
   EXPECT_EQ(listed.status, 0) << listed.err;
   EXPECT_EQ(listed.err.find("deprecated"), std::string::npos) << listed.err;
 }
@@ -273,8 +266,8 @@ TEST_F(ConfigFileTest, ServerAndWorkerConfiguredByTheFileAloneRunAJob) {
                                 "\n[worker]\n"
                                 "name = \"config-test-worker\"\n"
                                 "grace = \"1s\"\n");
-  auto serve =
-      ChildProcess::spawn({bin(), "serve", "--config", file.string()}, dir_.path() / "serve.log");
+  auto serve = ChildProcess::spawn({headway_bin(), "serve", "--config", file.string()},
+                                   dir_.path() / "serve.log");
   ASSERT_TRUE(eventually([&] {
     try {
       return http_get(port, "/api/generation/health/").status == 200;
@@ -282,8 +275,8 @@ TEST_F(ConfigFileTest, ServerAndWorkerConfiguredByTheFileAloneRunAJob) {
       return false;
     }
   })) << read_text(dir_.path() / "serve.log");
-  auto worker =
-      ChildProcess::spawn({bin(), "worker", "--config", file.string()}, dir_.path() / "worker.log");
+  auto worker = ChildProcess::spawn({headway_bin(), "worker", "--config", file.string()},
+                                    dir_.path() / "worker.log");
 
   auto created = http_send(port, "POST", "/api/generation-jobs/generate/", {},
                            R"({"type":"timetable","params":{"duration_s":0.3,"clusters":4}})");

@@ -113,11 +113,15 @@ ServeProcess::~ServeProcess() {
   }
 }
 
-void ServeProcess::start() {
+std::string headway_bin() {
   const char* bin = std::getenv("HEADWAY_BIN");
   if (bin == nullptr)
     throw std::runtime_error("HEADWAY_BIN is not set");
-  std::vector<std::string> argv{bin,
+  return bin;
+}
+
+void ServeProcess::start() {
+  std::vector<std::string> argv{headway_bin(),
                                 "serve",
                                 "--listen",
                                 "127.0.0.1:" + std::to_string(port_),

@@ -29,6 +29,9 @@ struct ServeOptions {
   std::string recorder_consumer = "test";  // servers sharing a table each need their own
 };
 
+// The `headway` binary under test: $HEADWAY_BIN; throws when it is not set.
+std::string headway_bin();
+
 // `headway serve` ($HEADWAY_BIN) on a free port with a private SQLite job
 // table, against `redis`. Waits until it answers; throws if it never does.
 // Unless told otherwise it first adds an admin so the server agrees to
