@@ -142,7 +142,7 @@ ${site}
   } catch (error) {
     const log = errors();
     await stop();
-    throw new Error(`nginx (${mode}) did not start: ${String(error)}\n${log}`);
+    throw new Error(`nginx (${mode}) did not start: ${String(error)}\n${log}`, { cause: error });
   }
   return { baseUrl, mode, errors, stop };
 }

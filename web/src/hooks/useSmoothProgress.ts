@@ -63,6 +63,7 @@ export function useSmoothProgress(actual: number, options: UseSmoothProgressOpti
       animatorRef.current = null;
     };
     // The animator lives as long as the component; `value` only seeds it.
+    // eslint-disable-next-line react-hooks/exhaustive-deps
   }, []);
 
   const firstReset = useRef(true);
@@ -72,6 +73,8 @@ export function useSmoothProgress(actual: number, options: UseSmoothProgressOpti
       return;
     }
     animatorRef.current?.reset(actual);
+    // A reset jumps to the value of its moment; a new `actual` alone is a target (below).
+    // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [options.resetKey]);
 
   useEffect(() => {

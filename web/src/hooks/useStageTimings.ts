@@ -6,11 +6,15 @@ import { buildTimeline, timelineComplete, type Timeline } from '../lib/timeline'
 export const STAGE_TIMINGS_RETRY_MS = 1000;
 const STAGE_TIMINGS_TRIES = 5;
 
+type FetchTimings = (id: string, signal: AbortSignal) => Promise<StageTimings>;
+// One function for every render, so the effect below does not re-run on each.
+const fetchFromApi: FetchTimings = (id, signal) => api.getStageTimings(id, signal);
+
 /** The timeline of a finished job (null until known, or when it ran no stage). */
 export function useStageTimings(
   jobId: string,
   finished: boolean,
-  fetchTimings: (id: string, signal: AbortSignal) => Promise<StageTimings> = (id, signal) => api.getStageTimings(id, signal),
+  fetchTimings: FetchTimings = fetchFromApi,
 ): Timeline | null {
   const [timeline, setTimeline] = useState<Timeline | null>(null);
   useEffect(() => {
@@ -35,6 +39,6 @@ export function useStageTimings(
       controller.abort();
       if (timer !== null) clearTimeout(timer);
     };
-  }, [jobId, finished]);
+  }, [jobId, finished, fetchTimings]);
   return timeline;
 }
