@@ -4,5 +4,6 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 preset=${1:-dev}
 jobs=${HEADWAY_JOBS:-$(nproc)}
-cmake --preset "$preset" >/dev/null
+# HEADWAY_WERROR=ON (set by scripts/test.sh) turns every warning into an error.
+cmake --preset "$preset" -DHEADWAY_WERROR="${HEADWAY_WERROR:-OFF}" >/dev/null
 cmake --build --preset "$preset" -j "$jobs"

@@ -4,7 +4,7 @@
 set -euo pipefail
 
 packages=(
-  build-essential cmake pkg-config clang-format git ca-certificates curl python3
+  build-essential cmake pkg-config clang-format clang-tidy git ca-certificates curl python3
   clang libclang-rt-14-dev
   libboost1.81-dev libboost-json1.81-dev libboost-url1.81-dev
   libhiredis-dev libsqlite3-dev libpq-dev libssl-dev

@@ -14,9 +14,11 @@ jobs=${HEADWAY_JOBS:-$(nproc)}
 status=0
 echo "=== web: build and unit tests"
 (cd web && npm ci --no-audit --no-fund --loglevel=error && npm run build && npm test) || status=1
+echo "=== lint: clang-format, ESLint, clang-tidy (docs/development.md)"
+scripts/lint.sh || status=1
 for preset in dev $sanitizers; do
-  echo "=== $preset: build"
-  scripts/build.sh "$preset"
+  echo "=== $preset: build (warnings are errors)"
+  HEADWAY_WERROR=ON scripts/build.sh "$preset"
   echo "=== $preset: test"
   # Every test program starts its own servers on free ports, so programs run
   # side by side; most of their time is spent waiting on those servers.

@@ -94,7 +94,7 @@ double number_or(const json::object& o, const char* key, double fallback) {
 
 std::string string_or(const json::object& o, const char* key, std::string fallback = {}) {
   const auto* v = o.if_contains(key);
-  return v && v->is_string() ? std::string(v->as_string()) : fallback;
+  return v && v->is_string() ? std::string(v->as_string()) : std::move(fallback);
 }
 
 // Draws one record: a bar redrawn in place at a terminal, else one line per

@@ -132,7 +132,7 @@ Handler static_handler(Services& services, const StaticFiles& files) {
 
 }  // namespace
 
-StaticFiles::StaticFiles(fs::path root) {
+StaticFiles::StaticFiles(const fs::path& root) {
   std::error_code ec;
   if (!root.empty())
     root_ = fs::canonical(root, ec);
@@ -222,12 +222,12 @@ StaticFiles::Answer StaticFiles::read(std::string_view raw_path) const {
 
 fs::path default_web_root() {
   std::error_code ec;
-  const fs::path local = fs::current_path(ec) / "web" / "dist";
+  fs::path local = fs::current_path(ec) / "web" / "dist";
   if (!ec && fs::is_regular_file(local / "index.html", ec))
     return local;
   const auto exe = fs::read_symlink("/proc/self/exe", ec);
   if (!ec) {
-    const fs::path installed = exe.parent_path().parent_path() / "share" / "headway" / "web";
+    fs::path installed = exe.parent_path().parent_path() / "share" / "headway" / "web";
     if (fs::is_regular_file(installed / "index.html", ec))
       return installed;
   }

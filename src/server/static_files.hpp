@@ -21,7 +21,7 @@ namespace headway::server {
 class StaticFiles {
  public:
   // An empty root serves nothing (every answer is `no_ui`).
-  explicit StaticFiles(std::filesystem::path root);
+  explicit StaticFiles(const std::filesystem::path& root);
 
   enum class Outcome {
     file,      // `body` holds the file
