@@ -1,19 +1,24 @@
+#include "redis/redis_sink.hpp"
+
 #include <stdexcept>
 
 #include "redis/connection.hpp"
 #include "redis/keys.hpp"
 #include "redis/record_script.hpp"
-#include "tracker/record_sink.hpp"
 
-namespace headway::detail {
+namespace headway::redis {
 namespace {
+
+using detail::RecordSink;
+using detail::WriteOutcome;
+using detail::WriteRequest;
 
 // Writes records with the write_record.lua script (one round trip, atomic).
 // Connects lazily, so a Redis that is down costs the caller nothing until the
 // flusher's next attempt.
 class RedisSink final : public RecordSink {
  public:
-  RedisSink(redis::Endpoint endpoint, redis::Connection::Timeouts timeouts, std::int64_t ttl,
+  RedisSink(Endpoint endpoint, Connection::Timeouts timeouts, std::int64_t ttl,
             std::size_t events_max_len)
       : endpoint_(std::move(endpoint)),
         timeouts_(timeouts),
@@ -22,13 +27,13 @@ class RedisSink final : public RecordSink {
 
   WriteOutcome write(const WriteRequest& request) override {
     WriteOutcome outcome;
-    const redis::RecordScriptCall call{request.job_id, request.record_json,  request.seq,
-                                       request.status, request.append_event, ttl_,
-                                       events_max_len_};
+    const RecordScriptCall call{request.job_id, request.record_json,  request.seq,
+                                request.status, request.append_event, ttl_,
+                                events_max_len_};
     for (int attempt = 0; attempt < 2; ++attempt) {
       if (!ensure_connected(outcome.error))
         return outcome;
-      auto run = redis::run_write_script(*connection_, call, script_sha_);
+      auto run = run_write_script(*connection_, call, script_sha_);
       // The script cache was flushed (SCRIPT FLUSH, a restart without
       // persistence of scripts): load it again and retry once.
       if (run.script_missing()) {
@@ -53,7 +58,7 @@ class RedisSink final : public RecordSink {
     std::string error;
     if (!ensure_connected(error))
       return std::nullopt;
-    auto result = connection_->command({"EXISTS", redis::keys::cancel(job_id)});
+    auto result = connection_->command({"EXISTS", keys::cancel(job_id)});
     if (!result.ok() || result.reply->type != REDIS_REPLY_INTEGER)
       return std::nullopt;
     return result.reply->integer == 1;
@@ -64,13 +69,13 @@ class RedisSink final : public RecordSink {
     if (connection_ && connection_->broken())
       connection_.reset();
     if (!connection_) {
-      connection_ = redis::Connection::open(endpoint_, timeouts_, error);
+      connection_ = Connection::open(endpoint_, timeouts_, error);
       if (!connection_)
         return false;
       script_sha_.clear();
     }
     if (script_sha_.empty()) {
-      auto sha = redis::load_record_script(*connection_, error);
+      auto sha = load_record_script(*connection_, error);
       if (!sha) {
         connection_.reset();
         return false;
@@ -80,11 +85,11 @@ class RedisSink final : public RecordSink {
     return true;
   }
 
-  redis::Endpoint endpoint_;
-  redis::Connection::Timeouts timeouts_;
+  Endpoint endpoint_;
+  Connection::Timeouts timeouts_;
   std::int64_t ttl_;
   std::size_t events_max_len_;
-  std::unique_ptr<redis::Connection> connection_;
+  std::unique_ptr<Connection> connection_;
   std::string script_sha_;
 };
 
@@ -93,12 +98,12 @@ class RedisSink final : public RecordSink {
 std::unique_ptr<RecordSink> make_redis_sink(const RedisConfig& config, std::int64_t ttl_seconds,
                                             std::size_t events_max_len) {
   std::string error;
-  auto endpoint = redis::parse_redis_url(config.url, error);
+  auto endpoint = parse_redis_url(config.url, error);
   if (!endpoint)
     throw std::invalid_argument("Redis URL: " + error);
   return std::make_unique<RedisSink>(
-      *endpoint, redis::Connection::Timeouts{config.connect_timeout, config.command_timeout},
-      ttl_seconds, events_max_len);
+      *endpoint, Connection::Timeouts{config.connect_timeout, config.command_timeout}, ttl_seconds,
+      events_max_len);
 }
 
-}  // namespace headway::detail
+}  // namespace headway::redis

@@ -3,6 +3,7 @@
 #include <stdexcept>
 
 #include "core/uuid.hpp"
+#include "redis/redis_sink.hpp"
 #include "tracker/tracker_impl.hpp"
 
 namespace headway {
@@ -19,7 +20,7 @@ void require_uuid(const std::string& job_id) {
 
 Tracker::Tracker(RedisConfig redis, std::string job_id, StagePlan plan, TrackerOptions options) {
   require_uuid(job_id);
-  auto sink = detail::make_redis_sink(redis, options.ttl.count(), options.events_max_len);
+  auto sink = redis::make_redis_sink(redis, options.ttl.count(), options.events_max_len);
   impl_ = std::make_unique<detail::TrackerImpl>(std::move(sink), std::move(job_id), std::move(plan),
                                                 std::move(options));
 }

@@ -7,9 +7,9 @@
 #include <thread>
 
 #include "core/progress_record.hpp"
+#include "core/record_sink.hpp"
 #include "headway/eta.hpp"
 #include "headway/tracker.hpp"
-#include "tracker/record_sink.hpp"
 
 namespace headway::detail {
 

@@ -5,7 +5,7 @@
 #include <string>
 #include <vector>
 
-#include "tracker/record_sink.hpp"
+#include "core/record_sink.hpp"
 
 namespace headway::test {
 
