@@ -102,10 +102,4 @@ class TrackerImpl {
   std::thread flusher_;
 };
 
-// Builds a Tracker around any sink (unit tests use a recording fake).
-struct TrackerAccess {
-  static std::unique_ptr<Tracker> make(std::unique_ptr<RecordSink> sink, std::string job_id,
-                                       StagePlan plan, TrackerOptions options);
-};
-
 }  // namespace headway::detail
