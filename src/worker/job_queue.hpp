@@ -35,7 +35,7 @@ const char* to_string(CancelOutcome outcome);
 // `queued` record (seq 1, attempt 1, the type's stage plan) with the Tracker's
 // write script so watchers see the job at once, and adds it to jobs:queue
 // (except `external` jobs, which their own program runs). Returns the row.
-// Errors: bad_request naming the field, conflict for a taken id, unavailable
+// Errors: invalid_input naming the field, conflict for a taken id, unavailable
 // when Redis or the table cannot be reached (a row already inserted is then
 // marked failed, so nothing stays queued forever without a queue entry).
 // Blocks on Redis and database I/O.
