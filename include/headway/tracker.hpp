@@ -97,7 +97,7 @@ namespace detail {
 class TrackerImpl;
 }  // namespace detail
 
-// Reports one job's progress to Redis (DESIGN.md sections 1-2).
+// Reports one job's progress to Redis (docs/protocol.md sections 1-3).
 //
 // Update calls record the new state under a short lock and return without
 // waiting for Redis; a background flusher thread writes the newest state at

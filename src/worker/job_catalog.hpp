@@ -25,7 +25,7 @@ struct ValidatedJob {
   bool queued = true;
 };
 
-// The job types a deployment offers (DESIGN 4a): `timetable`, `command` (for
+// The job types a deployment offers (docs/worker.md, "Job types"): `timetable`, `command` (for
 // the commands the configuration allows) and `external`. The server validates
 // requests with it; the worker validates again before running, with its own
 // configuration. Immutable after construction; safe to share between threads.

@@ -15,7 +15,7 @@ headway_add_test(server_inprocess_test LABEL integration
 target_include_directories(server_inprocess_test PRIVATE
   $<TARGET_PROPERTY:headway_redis,INTERFACE_INCLUDE_DIRECTORIES>)
 
-# Authentication and ownership (issue 6) on SQLite and PostgreSQL.
+# Authentication and ownership (docs/auth.md) on SQLite and PostgreSQL.
 headway_add_test(server_auth_test LABEL integration
   SOURCES server/auth_test.cpp server/server_fixture.cpp
   LIBS headway_store headway_auth Boost::json)
