@@ -1,4 +1,4 @@
-// The progress record JSON (DESIGN.md section 1), as the server and the
+// The progress record JSON (docs/protocol.md section 1), as the server and the
 // Tracker read it from Redis: whatever a writer stored, parsing never fails
 // loudly, the quick key check agrees with the full parse, and a parsed record
 // survives serialize -> parse unchanged.

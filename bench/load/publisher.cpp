@@ -3,17 +3,16 @@
 #include "clock.hpp"
 #include "core/progress_record.hpp"
 #include "headway/stage_plan.hpp"
-#include "redis/keys.hpp"
+#include "redis/record_script.hpp"
 #include "redis/redis_url.hpp"
-#include "redis/scripts.hpp"
 
 namespace headway::load {
 namespace {
 
 // What the Tracker stores: records expire after two hours; the events stream
 // is capped near 100,000 entries.
-constexpr std::string_view kTtlSeconds = "7200";
-constexpr std::string_view kEventsMaxLen = "100000";
+constexpr std::int64_t kTtlSeconds = 7200;
+constexpr std::size_t kEventsMaxLen = 100000;
 
 std::string record_json(const std::string& job_id, std::int64_t seq, JobStatus status, bool stamp) {
   static const StagePlan plan = StagePlan::reference();
@@ -50,41 +49,31 @@ std::unique_ptr<Publisher> Publisher::open(const std::string& redis_url, std::st
   auto connection = redis::Connection::open(*endpoint, {}, error);
   if (!connection)
     return nullptr;
-  auto loaded = connection->command({"SCRIPT", "LOAD", redis::scripts::kWriteRecord});
-  if (!loaded.ok() || loaded.reply->type != REDIS_REPLY_STRING) {
-    error =
-        "SCRIPT LOAD failed: " + (loaded.ok() ? std::string(loaded.error_reply()) : loaded.error);
+  auto sha = redis::load_record_script(*connection, error);
+  if (!sha)
     return nullptr;
-  }
   std::unique_ptr<Publisher> publisher(new Publisher(std::move(connection)));
-  publisher->script_sha_.assign(loaded.reply->str, loaded.reply->len);
+  publisher->script_sha_ = std::move(*sha);
   return publisher;
 }
 
 std::string Publisher::send(const std::string& job_id, std::int64_t seq, JobStatus status,
                             bool stamp, bool queued) {
-  const std::string record_key = redis::keys::record(job_id);
-  const std::string cancel_key = redis::keys::cancel(job_id);
-  const std::string seq_text = std::to_string(seq);
-  const std::string status_text(to_string(status));
   // Terminal records also go to the events stream, as the Tracker sends them.
   const bool append_event = is_terminal(status);
   const std::string json = record_json(job_id, seq, status, stamp);
-  auto result = connection_->command(
-      {"EVALSHA", script_sha_, "3", record_key, redis::keys::kEventsStream, cancel_key, json,
-       seq_text, kTtlSeconds, append_event ? "1" : "0", kEventsMaxLen, job_id, status_text});
-  if (!result.ok())
-    return "Redis write failed: " + result.error;
-  if (result.is_error_reply())
-    return "Redis refused the write: " + std::string(result.error_reply());
+  auto run = redis::run_write_script(
+      *connection_,
+      {job_id, json, seq, to_string(status), append_event, kTtlSeconds, kEventsMaxLen},
+      script_sha_);
+  // Inside MULTI Redis answers QUEUED; the script's replies come with EXEC.
   if (queued)
-    return {};
-  const redisReply* reply = result.reply.get();
-  if (reply->type != REDIS_REPLY_ARRAY || reply->elements != 3)
-    return "unexpected reply from the write script";
-  if (reply->element[0]->integer != 1)
-    return "the write script refused seq " + seq_text + " (stored " +
-           std::to_string(reply->element[1]->integer) + ")";
+    return run.result.ok() && !run.result.is_error_reply() ? std::string() : run.error();
+  if (!run.reply)
+    return run.error();
+  if (!run.reply->written)
+    return "the write script refused seq " + std::to_string(seq) + " (stored " +
+           std::to_string(run.reply->seq) + ")";
   return {};
 }
 
@@ -109,8 +98,8 @@ std::string Publisher::complete_all(const std::vector<std::string>& job_ids, std
   if (exec.reply->type != REDIS_REPLY_ARRAY || exec.reply->elements != job_ids.size())
     return "EXEC did not run every write";
   for (std::size_t i = 0; i < exec.reply->elements; ++i) {
-    const redisReply* reply = exec.reply->element[i];
-    if (reply->type != REDIS_REPLY_ARRAY || reply->elements != 3 || reply->element[0]->integer != 1)
+    const auto reply = redis::parse_write_reply(exec.reply->element[i]);
+    if (!reply || !reply->written)
       return "a terminal write inside EXEC was refused";
   }
   return {};

@@ -12,7 +12,7 @@
 
 namespace headway::load {
 
-// The figures a scenario must reach (issue 3's benchmark targets); unset ones
+// The figures a scenario must reach (docs/benchmarks.md, "Stream server"); unset ones
 // are not checked.
 struct Targets {
   bool every_event = false;

@@ -92,12 +92,12 @@ struct TrackerStats {
       0;  // writes that overwrote a value that was no record of the job
 };
 
+class MemorySink;
 namespace detail {
 class TrackerImpl;
-struct TrackerAccess;
 }  // namespace detail
 
-// Reports one job's progress to Redis (DESIGN.md sections 1-2).
+// Reports one job's progress to Redis (docs/protocol.md sections 1-3).
 //
 // Update calls record the new state under a short lock and return without
 // waiting for Redis; a background flusher thread writes the newest state at
@@ -118,6 +118,11 @@ class Tracker {
   // unknown ETA estimator name or a cancel_poll_interval outside (0, 1 s];
   // does not wait for Redis.
   Tracker(RedisConfig redis, std::string job_id, StagePlan plan = StagePlan::reference(),
+          TrackerOptions options = {});
+  // Writes to `sink` instead of Redis (memory_sink.hpp), for unit tests of
+  // code that uses a Tracker. Throws as the constructor above, except that
+  // there is no URL.
+  Tracker(MemorySink& sink, std::string job_id, StagePlan plan = StagePlan::reference(),
           TrackerOptions options = {});
   // Flushes what was not yet written (waiting at most terminal_timeout).
   ~Tracker();
@@ -146,8 +151,6 @@ class Tracker {
   TrackerStats stats() const;
 
  private:
-  friend struct detail::TrackerAccess;
-  explicit Tracker(std::unique_ptr<detail::TrackerImpl> impl);
   std::unique_ptr<detail::TrackerImpl> impl_;
 };
 

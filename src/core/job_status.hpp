@@ -5,7 +5,7 @@
 
 namespace headway {
 
-// The lifecycle of a job (DESIGN.md section 1, `status`).
+// The lifecycle of a job (docs/protocol.md section 1, `status`).
 enum class JobStatus { queued, initializing, running, completed, failed, cancelled };
 
 // The wire name ("queued", ...).

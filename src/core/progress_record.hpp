@@ -15,7 +15,7 @@ namespace headway {
 // JSON reader can hold exactly (JavaScript, and Redis's Lua, count in doubles).
 inline constexpr std::int64_t kMaxSeq = (std::int64_t{1} << 53) - 1;
 
-// The progress record of DESIGN.md section 1, as written to Redis and sent to clients.
+// The progress record of docs/protocol.md section 1, as written to Redis and sent to clients.
 struct ProgressRecord {
   std::string job_id;
   std::string stage;

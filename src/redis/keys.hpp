@@ -3,7 +3,7 @@
 #include <string>
 #include <string_view>
 
-// The Redis names of DESIGN.md section 2, in one place.
+// The Redis names of docs/protocol.md section 2, in one place.
 namespace headway::redis::keys {
 
 inline constexpr std::string_view kRecordPrefix = "progress:job:";

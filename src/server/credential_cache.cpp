@@ -9,7 +9,7 @@ std::optional<CredentialCache::Entry> CredentialCache::find(const std::string& k
   auto it = entries_.find(key);
   if (it == entries_.end())
     return std::nullopt;
-  if (it->second.expires <= Clock::now()) {
+  if (it->second.expires <= clock_->now()) {
     entries_.erase(it);
     return std::nullopt;
   }
@@ -17,7 +17,7 @@ std::optional<CredentialCache::Entry> CredentialCache::find(const std::string& k
 }
 
 void CredentialCache::put(const std::string& key, Entry entry) {
-  const auto now = Clock::now();
+  const double now = clock_->now();
   std::lock_guard lock(mutex_);
   if (entries_.size() >= capacity_) {
     // Full: drop what expired; if nothing did (a flood of distinct bad
@@ -26,7 +26,7 @@ void CredentialCache::put(const std::string& key, Entry entry) {
     if (entries_.size() >= capacity_)
       entries_.clear();
   }
-  entries_[key] = Stored{std::move(entry), now + ttl_};
+  entries_[key] = Stored{std::move(entry), now + ttl_seconds_};
 }
 
 void CredentialCache::erase(const std::string& key) {

@@ -2,11 +2,13 @@
 
 #include <chrono>
 #include <cstddef>
+#include <memory>
 #include <mutex>
 #include <optional>
 #include <string>
 #include <unordered_map>
 
+#include "core/monotonic_clock.hpp"
 #include "server/caller.hpp"
 
 namespace headway::server {
@@ -26,21 +28,25 @@ class CredentialCache {
     std::string csrf_token;        // sessions only
   };
 
-  explicit CredentialCache(std::chrono::milliseconds ttl, std::size_t capacity = 100000)
-      : ttl_(ttl), capacity_(capacity) {}
+  // `clock` measures the ttl (tests pass a manual one).
+  explicit CredentialCache(std::chrono::milliseconds ttl, std::size_t capacity = 100000,
+                           std::shared_ptr<Clock> clock = monotonic_clock())
+      : ttl_seconds_(std::chrono::duration<double>(ttl).count()),
+        capacity_(capacity),
+        clock_(std::move(clock)) {}
 
   std::optional<Entry> find(const std::string& key);
   void put(const std::string& key, Entry entry);
   void erase(const std::string& key);
 
  private:
-  using Clock = std::chrono::steady_clock;
   struct Stored {
     Entry entry;
-    Clock::time_point expires;
+    double expires;  // on clock_
   };
-  std::chrono::milliseconds ttl_;
+  double ttl_seconds_;
   std::size_t capacity_;
+  std::shared_ptr<Clock> clock_;
   std::mutex mutex_;
   std::unordered_map<std::string, Stored> entries_;
 };

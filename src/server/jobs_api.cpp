@@ -15,27 +15,34 @@ namespace {
 
 namespace json = boost::json;
 
-http::status status_of(worker::JobError::Code code) {
+// The one place a job error becomes HTTP: its status, and the `error` code
+// of the body (docs/openapi.json).
+struct HttpError {
+  http::status status;
+  std::string_view code;
+};
+HttpError http_error_of(worker::JobError::Code code) {
   using Code = worker::JobError::Code;
   switch (code) {
-    case Code::bad_request:
-      return http::status::bad_request;
+    case Code::invalid_input:
+      return {http::status::bad_request, "bad_request"};
     case Code::not_found:
-      return http::status::not_found;
+      return {http::status::not_found, "not_found"};
     case Code::conflict:
-      return http::status::conflict;
+      return {http::status::conflict, "conflict"};
     case Code::unavailable:
-      return http::status::service_unavailable;
+      return {http::status::service_unavailable, "unavailable"};
     case Code::internal:
-      return http::status::internal_server_error;
+      return {http::status::internal_server_error, "internal"};
   }
-  return http::status::internal_server_error;
+  return {http::status::internal_server_error, "internal"};
 }
 
 // {"error": code, "detail": message, "field": the bad request field when known}.
 Response job_error_response(const Request& request, const worker::JobError& error) {
+  const HttpError http_error = http_error_of(error.code);
   std::string body = "{\"error\":";
-  append_json_string(body, worker::to_string(error.code));
+  append_json_string(body, http_error.code);
   body += ",\"detail\":";
   append_json_string(body, error.message);
   if (!error.field.empty()) {
@@ -43,11 +50,11 @@ Response job_error_response(const Request& request, const worker::JobError& erro
     append_json_string(body, error.field);
   }
   body += '}';
-  return json_response(request, status_of(error.code), std::move(body));
+  return json_response(request, http_error.status, std::move(body));
 }
 
 Response bad_field(const Request& request, std::string field, std::string message) {
-  return job_error_response(request, worker::bad_request(std::move(field), std::move(message)));
+  return job_error_response(request, worker::invalid_input(std::move(field), std::move(message)));
 }
 
 Response store_error_response(const Request& request, const store::Error& error,

@@ -9,7 +9,7 @@
 
 namespace headway::server {
 
-// Adds the job API of issue 4 (DESIGN section 3) to `router`:
+// Adds the job API (docs/server.md, "Endpoints") to `router`:
 //   POST   /api/generation-jobs/generate/     {"type","params"} -> 201 job
 //   GET    /api/generation-jobs/              ?status=&limit=&offset= -> {"results","count"}
 //   GET    /api/generation-jobs/{id}/         -> job
@@ -18,7 +18,7 @@ namespace headway::server {
 // never on an I/O thread. `queue` must outlive the router.
 void add_job_routes(Router& router, Services& services, worker::JobQueue& queue);
 
-// One row of the job table as the API shows it: the fields of DESIGN 4b,
+// One row of the job table as the API shows it: the fields of docs/store.md ("Schema"),
 // with `params` as a JSON object and times as Unix seconds (null when unset).
 std::string job_json(const store::Job& job);
 

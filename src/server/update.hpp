@@ -41,8 +41,8 @@ Update make_update(std::int64_t seq, JobStatus status, std::string json);
 std::optional<Update> parse_update(std::string_view json, std::string_view job_id,
                                    RecordVerdict& verdict);
 
-// A record synthesized from a job-table row (DESIGN section 4: the fallback
-// while Redis is down or the key is missing): status, stage and progress from
+// A record synthesized from a job-table row (docs/server.md, "Inside": the
+// fallback while Redis is down or the key is missing): status, stage and progress from
 // the row, seq = the row's last_seq, an empty stage plan.
 Update synthesize_update(const store::Job& job);
 

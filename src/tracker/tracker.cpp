@@ -3,6 +3,8 @@
 #include <stdexcept>
 
 #include "core/uuid.hpp"
+#include "redis/redis_sink.hpp"
+#include "tracker/memory_sink_access.hpp"
 #include "tracker/tracker_impl.hpp"
 
 namespace headway {
@@ -19,12 +21,18 @@ void require_uuid(const std::string& job_id) {
 
 Tracker::Tracker(RedisConfig redis, std::string job_id, StagePlan plan, TrackerOptions options) {
   require_uuid(job_id);
-  auto sink = detail::make_redis_sink(redis, options.ttl.count(), options.events_max_len);
+  auto sink = redis::make_redis_sink(redis, options.ttl.count(), options.events_max_len);
   impl_ = std::make_unique<detail::TrackerImpl>(std::move(sink), std::move(job_id), std::move(plan),
                                                 std::move(options));
 }
 
-Tracker::Tracker(std::unique_ptr<detail::TrackerImpl> impl) : impl_(std::move(impl)) {}
+Tracker::Tracker(MemorySink& sink, std::string job_id, StagePlan plan, TrackerOptions options) {
+  require_uuid(job_id);
+  impl_ =
+      std::make_unique<detail::TrackerImpl>(detail::MemorySinkAccess::record_sink(sink),
+                                            std::move(job_id), std::move(plan), std::move(options));
+}
+
 Tracker::~Tracker() = default;
 
 Result Tracker::start_stage(std::string_view name) {
@@ -61,14 +69,4 @@ TrackerStats Tracker::stats() const {
   return impl_->stats();
 }
 
-namespace detail {
-
-std::unique_ptr<Tracker> TrackerAccess::make(std::unique_ptr<RecordSink> sink, std::string job_id,
-                                             StagePlan plan, TrackerOptions options) {
-  require_uuid(job_id);
-  return std::unique_ptr<Tracker>(new Tracker(std::make_unique<TrackerImpl>(
-      std::move(sink), std::move(job_id), std::move(plan), std::move(options))));
-}
-
-}  // namespace detail
 }  // namespace headway

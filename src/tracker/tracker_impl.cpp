@@ -10,7 +10,8 @@ namespace {
 
 constexpr auto kFirstRetryDelay = std::chrono::milliseconds(50);
 constexpr auto kMaxRetryDelay = std::chrono::milliseconds(1000);
-// DESIGN.md 4c: a cancel request is seen within 1 s even while the job is silent.
+// A cancel request is seen within 1 s even while the job is silent
+// (docs/protocol.md section 2, progress:cancel:<id>).
 constexpr auto kMaxCancelPollInterval = std::chrono::milliseconds(1000);
 
 std::string status_error(std::string_view operation, JobStatus status) {

@@ -7,9 +7,9 @@
 #include <thread>
 
 #include "core/progress_record.hpp"
+#include "core/record_sink.hpp"
 #include "headway/eta.hpp"
 #include "headway/tracker.hpp"
-#include "tracker/record_sink.hpp"
 
 namespace headway::detail {
 
@@ -100,12 +100,6 @@ class TrackerImpl {
   std::atomic<std::uint64_t> failed_writes_{0};
   std::atomic<std::uint64_t> replaced_invalid_{0};
   std::thread flusher_;
-};
-
-// Builds a Tracker around any sink (unit tests use a recording fake).
-struct TrackerAccess {
-  static std::unique_ptr<Tracker> make(std::unique_ptr<RecordSink> sink, std::string job_id,
-                                       StagePlan plan, TrackerOptions options);
 };
 
 }  // namespace headway::detail

@@ -23,7 +23,7 @@ bool in_range(double value, double min, double max) {
 }
 
 JobError config_error(const std::string& where, const std::string& message) {
-  return bad_request(where, where + ": " + message);
+  return invalid_input(where, where + ": " + message);
 }
 
 JobResult<StagePlan> plan_from_config(const json::value& value, const std::string& where) {

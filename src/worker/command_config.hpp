@@ -34,7 +34,7 @@ struct WorkerConfig {
 };
 
 // Parses the JSON configuration (see docs/worker.md). `source` names the file
-// in error messages. Errors come back as bad_request naming the bad key.
+// in error messages. Errors come back as invalid_input naming the bad key.
 JobResult<WorkerConfig> parse_worker_config(std::string_view json_text, std::string_view source);
 
 // Reads and parses a configuration file; every command's program must exist

@@ -10,24 +10,24 @@ namespace {
 
 JobResult<ValidatedJob> validate_command(const WorkerConfig& config, const json::value& params) {
   if (!params.is_object())
-    return bad_request("params", "params: must be a JSON object");
+    return invalid_input("params", "params: must be a JSON object");
   const auto& object = params.get_object();
   for (const auto& [key, value] : object) {
     if (key != "command" && key != "args") {
-      return bad_request(
+      return invalid_input(
           "params." + std::string(key),
           "params." + std::string(key) + ": unknown parameter; accepted: command, args");
     }
   }
   const json::value* name = object.if_contains("command");
   if (name == nullptr || !name->is_string())
-    return bad_request("params.command", "params.command: is required and must be a string");
+    return invalid_input("params.command", "params.command: is required and must be a string");
   const auto spec = config.commands.find(std::string_view(name->get_string()));
   if (spec == config.commands.end()) {
     std::string known;
     for (const auto& [command, unused] : config.commands)
       known += (known.empty() ? "" : ", ") + command;
-    return bad_request(
+    return invalid_input(
         "params.command",
         "params.command: '" + std::string(name->get_string()) + "' is not an allowed command" +
             (known.empty() ? " (no commands are configured)" : "; allowed: " + known));
@@ -63,13 +63,14 @@ JobResult<ValidatedJob> JobCatalog::validate(std::string_view type,
   if (type == "external") {
     // Free-form: the external program interprets its own parameters.
     if (!params.is_object())
-      return bad_request("params", "params: must be a JSON object");
+      return invalid_input("params", "params: must be a JSON object");
     return ValidatedJob{"external", params.get_object(), std::nullopt, false};
   }
   std::string known;
   for (const auto& name : type_names())
     known += (known.empty() ? "" : ", ") + name;
-  return bad_request("type", "type: unknown job type '" + std::string(type) + "'; known: " + known);
+  return invalid_input("type",
+                       "type: unknown job type '" + std::string(type) + "'; known: " + known);
 }
 
 JobResult<ValidatedJob> JobCatalog::validate_json(std::string_view type,
@@ -79,7 +80,7 @@ JobResult<ValidatedJob> JobCatalog::validate_json(std::string_view type,
   boost::system::error_code error;
   json::value params = json::parse(params_json, error);
   if (error)
-    return bad_request("params", "params: not valid JSON: " + error.message());
+    return invalid_input("params", "params: not valid JSON: " + error.message());
   return validate(type, params);
 }
 

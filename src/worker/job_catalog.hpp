@@ -25,7 +25,7 @@ struct ValidatedJob {
   bool queued = true;
 };
 
-// The job types a deployment offers (DESIGN 4a): `timetable`, `command` (for
+// The job types a deployment offers (docs/worker.md, "Job types"): `timetable`, `command` (for
 // the commands the configuration allows) and `external`. The server validates
 // requests with it; the worker validates again before running, with its own
 // configuration. Immutable after construction; safe to share between threads.
@@ -34,7 +34,7 @@ class JobCatalog {
   // Without commands, `command` jobs are rejected as unconfigured.
   explicit JobCatalog(WorkerConfig config = {}) : config_(std::move(config)) {}
 
-  // Checks the type and its parameters; bad_request errors name the field
+  // Checks the type and its parameters; invalid_input errors name the field
   // ("type", "params", "params.clusters", "params.args.target").
   JobResult<ValidatedJob> validate(std::string_view type, const boost::json::value& params) const;
   // The same, for params given as JSON text (empty text means {}).

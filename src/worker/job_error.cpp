@@ -6,8 +6,8 @@ namespace headway::worker {
 
 const char* to_string(JobError::Code code) {
   switch (code) {
-    case JobError::Code::bad_request:
-      return "bad_request";
+    case JobError::Code::invalid_input:
+      return "invalid_input";
     case JobError::Code::not_found:
       return "not_found";
     case JobError::Code::conflict:

@@ -6,18 +6,19 @@
 
 namespace headway::worker {
 
-// Why creating, cancelling or running a job did not happen, in terms the HTTP
-// layer maps to a status code without looking at the message.
+// Why creating, cancelling or running a job did not happen, as a kind the
+// caller can act on without reading the message. Protocol-free: the server
+// turns each kind into an HTTP status in one place (src/server/jobs_api.cpp).
 struct JobError {
   enum class Code {
-    bad_request,  // unknown type, bad params, malformed id          -> 400
-    not_found,    // no such job                                     -> 404
-    conflict,     // the job already finished, or the id is taken    -> 409
-    unavailable,  // Redis or the job table cannot be reached        -> 503
-    internal,     // anything else                                   -> 500
+    invalid_input,  // unknown type, bad params, malformed id
+    not_found,      // no such job
+    conflict,       // the job already finished, or the id is taken
+    unavailable,    // Redis or the job table cannot be reached
+    internal,       // anything else
   };
   Code code = Code::internal;
-  // The offending request field for bad_request ("type", "params.clusters"); else empty.
+  // The offending input field for invalid_input ("type", "params.clusters"); else empty.
   std::string field;
   std::string message;
 };
@@ -34,8 +35,8 @@ using JobResult = boost::system::result<T, JobError>;
 [[noreturn]] void throw_exception_from_error(const JobError& error,
                                              const boost::source_location& location);
 
-inline JobError bad_request(std::string field, std::string message) {
-  return {JobError::Code::bad_request, std::move(field), std::move(message)};
+inline JobError invalid_input(std::string field, std::string message) {
+  return {JobError::Code::invalid_input, std::move(field), std::move(message)};
 }
 
 }  // namespace headway::worker

@@ -46,9 +46,9 @@ JobResult<store::Job> enqueue_job(redis::Connection& redis, store::JobStore& sto
   if (!validated)
     return validated.error();
   if (job.owner.empty())
-    return bad_request("owner", "owner: must not be empty");
+    return invalid_input("owner", "owner: must not be empty");
   if (!job.id.empty() && !is_uuid(job.id))
-    return bad_request("id", "id: must be a UUID");
+    return invalid_input("id", "id: must be a UUID");
 
   store::Job row;
   row.id = job.id.empty() ? make_uuid() : job.id;
@@ -83,7 +83,7 @@ JobResult<store::Job> enqueue_job(redis::Connection& redis, store::JobStore& sto
 JobResult<CancelOutcome> cancel_job(redis::Connection& redis, store::JobStore& store,
                                     std::string_view job_id, const RecordOptions& options) {
   if (!is_uuid(job_id))
-    return bad_request("id", "id: must be a UUID");
+    return invalid_input("id", "id: must be a UUID");
   auto row = store.get_job(job_id);
   if (!row)
     return store_error("find the job", row.error());

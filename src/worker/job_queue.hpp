@@ -30,12 +30,12 @@ enum class CancelOutcome {
 };
 const char* to_string(CancelOutcome outcome);
 
-// The server's side of job creation (DESIGN 3, issue 4): validates the type
+// The server's side of job creation (docs/worker.md): validates the type
 // and params with `catalog`, inserts the row (status queued), writes the
 // `queued` record (seq 1, attempt 1, the type's stage plan) with the Tracker's
 // write script so watchers see the job at once, and adds it to jobs:queue
 // (except `external` jobs, which their own program runs). Returns the row.
-// Errors: bad_request naming the field, conflict for a taken id, unavailable
+// Errors: invalid_input naming the field, conflict for a taken id, unavailable
 // when Redis or the table cannot be reached (a row already inserted is then
 // marked failed, so nothing stays queued forever without a queue entry).
 // Blocks on Redis and database I/O.
@@ -43,7 +43,7 @@ JobResult<store::Job> enqueue_job(redis::Connection& redis, store::JobStore& sto
                                   const JobCatalog& catalog, const NewJob& job,
                                   const RecordOptions& options = {});
 
-// Requests cancellation (DESIGN 4c): sets progress:cancel:<id>; a queued job
+// Requests cancellation (docs/worker.md, "cancel"): sets progress:cancel:<id>; a queued job
 // is marked cancelled in the table and gets a `cancelled` record (so open
 // streams end); a running one is stopped by its Tracker. A job that already
 // completed or failed is a conflict. Does not check ownership: the caller

@@ -35,18 +35,18 @@ JobResult<json::value> check_value(const ParamSpec& spec, const json::value& val
   switch (spec.type) {
     case Type::boolean:
       if (!value.is_bool())
-        return bad_request(field, field + ": must be true or false");
+        return invalid_input(field, field + ": must be true or false");
       return value;
     case Type::string: {
       if (!value.is_string())
-        return bad_request(field, field + ": must be a string");
+        return invalid_input(field, field + ": must be a string");
       const auto& text = value.get_string();
       if (text.size() > spec.max_length) {
-        return bad_request(
+        return invalid_input(
             field, field + ": must be at most " + std::to_string(spec.max_length) + " bytes long");
       }
       if (text.find('\0') != json::string::npos)
-        return bad_request(field, field + ": must not contain NUL characters");
+        return invalid_input(field, field + ": must not contain NUL characters");
       if (!spec.one_of.empty()) {
         bool known = false;
         std::string allowed;
@@ -55,7 +55,7 @@ JobResult<json::value> check_value(const ParamSpec& spec, const json::value& val
           allowed += (allowed.empty() ? "" : ", ") + option;
         }
         if (!known)
-          return bad_request(field, field + ": must be one of " + allowed);
+          return invalid_input(field, field + ": must be one of " + allowed);
       }
       return value;
     }
@@ -63,23 +63,23 @@ JobResult<json::value> check_value(const ParamSpec& spec, const json::value& val
     case Type::number: {
       const auto number = as_number(value);
       if (!number || !std::isfinite(*number)) {
-        return bad_request(field, field + (spec.type == Type::integer ? ": must be an integer"
-                                                                      : ": must be a number"));
+        return invalid_input(field, field + (spec.type == Type::integer ? ": must be an integer"
+                                                                        : ": must be a number"));
       }
       // Boost.JSON reads every integer that fits as int64; 2.0 is a double.
       if (spec.type == Type::integer && !value.is_int64())
-        return bad_request(field, field + ": must be an integer");
+        return invalid_input(field, field + ": must be an integer");
       if ((spec.min && *number < *spec.min) || (spec.max && *number > *spec.max)) {
         std::string range = spec.min && spec.max ? "between " + format_bound(*spec.min) + " and " +
                                                        format_bound(*spec.max)
                             : spec.min ? "at least " + format_bound(*spec.min)
                                        : "at most " + format_bound(*spec.max);
-        return bad_request(field, field + ": must be " + range);
+        return invalid_input(field, field + ": must be " + range);
       }
       return value;
     }
   }
-  return bad_request(field, field + ": unsupported parameter type");
+  return invalid_input(field, field + ": unsupported parameter type");
 }
 
 std::optional<ParamSpec::Type> parse_type(std::string_view name) {
@@ -92,7 +92,7 @@ std::optional<ParamSpec::Type> parse_type(std::string_view name) {
 }
 
 JobError config_error(std::string_view where, std::string message) {
-  return bad_request(std::string(where), std::string(where) + ": " + std::move(message));
+  return invalid_input(std::string(where), std::string(where) + ": " + std::move(message));
 }
 
 JobResult<ParamSpec> spec_from_config(std::string_view name, const json::value& entry,
@@ -169,7 +169,7 @@ JobResult<json::object> ParamSchema::validate(const json::value& params,
                                               std::string_view prefix) const {
   const std::string where = prefix.empty() ? "params" : std::string(prefix);
   if (!params.is_object())
-    return bad_request(where, where + ": must be a JSON object");
+    return invalid_input(where, where + ": must be a JSON object");
   const auto& given = params.get_object();
   for (const auto& [key, value] : given) {
     bool known = false;
@@ -180,7 +180,7 @@ JobResult<json::object> ParamSchema::validate(const json::value& params,
       for (const auto& spec : specs_)
         accepted += (accepted.empty() ? "" : ", ") + spec.name;
       const std::string field = field_name(prefix, key);
-      return bad_request(
+      return invalid_input(
           field, field + ": unknown parameter" +
                      (accepted.empty() ? "; this job type takes none" : "; accepted: " + accepted));
     }
@@ -191,7 +191,7 @@ JobResult<json::object> ParamSchema::validate(const json::value& params,
     const json::value* value = given.if_contains(spec.name);
     if (value == nullptr || value->is_null()) {
       if (spec.required)
-        return bad_request(field, field + ": is required");
+        return invalid_input(field, field + ": is required");
       if (spec.default_value)
         normalized[spec.name] = *spec.default_value;
       continue;

@@ -5,8 +5,8 @@
 
 #include "redis/keys.hpp"
 
-// The Redis names the job queue adds to DESIGN section 2 (documented in
-// docs/worker.md). jobs:queue itself is redis::keys::kJobsQueue.
+// The Redis names the job queue adds to those of docs/protocol.md section 2
+// (documented in docs/worker.md). jobs:queue itself is redis::keys::kJobsQueue.
 namespace headway::worker::keys {
 
 // The consumer group every `headway worker` reads jobs:queue through.

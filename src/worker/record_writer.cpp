@@ -4,8 +4,7 @@
 #include <boost/json.hpp>
 
 #include "redis/keys.hpp"
-#include "redis/scripts.hpp"
-#include "redis/write_reply.hpp"
+#include "redis/record_script.hpp"
 
 namespace headway::worker {
 namespace json = boost::json;
@@ -21,17 +20,14 @@ JobError redis_error(std::string_view what, const redis::CommandResult& result) 
 JobResult<RecordWrite> write_record_if_newer(redis::Connection& redis, const ProgressRecord& record,
                                              const RecordOptions& options) {
   const std::string json_text = to_json(record);
-  const std::string seq = std::to_string(record.seq);
   // EVAL rather than EVALSHA: these writes are rare, and Redis caches the
   // compiled script by its hash anyway.
-  auto result = redis.command(
-      {"EVAL", redis::scripts::kWriteRecord, "3", redis::keys::record(record.job_id),
-       redis::keys::kEventsStream, redis::keys::cancel(record.job_id), json_text, seq,
-       std::to_string(options.ttl.count()), "1", std::to_string(options.events_max_len),
-       record.job_id, std::string(to_string(record.status))});
-  if (!result.ok() || result.is_error_reply())
-    return redis_error("write the progress record", result);
-  auto reply = redis::parse_write_reply(result.reply.get());
+  auto run = redis::run_write_script(
+      redis, {record.job_id, json_text, record.seq, to_string(record.status),
+              /*append_event=*/true, options.ttl.count(), options.events_max_len});
+  if (!run.result.ok() || run.result.is_error_reply())
+    return redis_error("write the progress record", run.result);
+  auto& reply = run.reply;
   if (!reply)
     return JobError{JobError::Code::internal, {}, "unexpected reply from the write script"};
   if (reply->written && !reply->replaced_invalid.empty()) {

@@ -7,7 +7,7 @@ JobError store_error(std::string_view what, const store::Error& error) {
   JobError::Code code = JobError::Code::internal;
   switch (error.code) {
     case ErrorCode::invalid_argument:
-      code = JobError::Code::bad_request;
+      code = JobError::Code::invalid_input;
       break;
     case ErrorCode::not_found:
       code = JobError::Code::not_found;

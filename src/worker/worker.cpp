@@ -69,7 +69,7 @@ bool Worker::wait_for_stop(std::chrono::milliseconds timeout) {
 JobResult<void> Worker::run() {
   std::string error;
   if (!redis::parse_redis_url(options_.redis_url, error))
-    return bad_request("redis", "Redis URL: " + error);
+    return invalid_input("redis", "Redis URL: " + error);
   spdlog::info("worker {}: concurrency {}, reclaim after {} ms idle, max attempts {}", consumer_,
                options_.concurrency, options_.reclaim_idle.count(), options_.max_attempts);
   std::thread heartbeat([this] { heartbeat_loop(); });

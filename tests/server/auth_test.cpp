@@ -1,4 +1,4 @@
-// Authentication and ownership (issue 6, docs/auth.md) against the real
+// Authentication and ownership (docs/auth.md) against the real
 // `headway serve`, a real redis-server and a real job table: SQLite and
 // PostgreSQL (one private cluster for this program).
 #include <gtest/gtest.h>

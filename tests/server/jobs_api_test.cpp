@@ -1,4 +1,4 @@
-// The job API (issue 4) end to end: the real `headway serve` and real
+// The job API (docs/server.md, docs/worker.md) end to end: the real `headway serve` and real
 // `headway worker` processes against a real redis-server and a job table on
 // SQLite and on PostgreSQL.
 // Every wait is bounded (the SSE client's read timeout, `eventually`); none

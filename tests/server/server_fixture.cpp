@@ -15,8 +15,7 @@
 
 #include "auth/accounts.hpp"
 #include "auth/password.hpp"
-#include "redis/keys.hpp"
-#include "redis/scripts.hpp"
+#include "redis/record_script.hpp"
 
 namespace headway::test {
 namespace {
@@ -309,34 +308,11 @@ bool SseClient::closed(std::chrono::milliseconds timeout) {
 
 namespace {
 
-// The arguments of write_record.lua for one record, owning their text.
-struct WriteRecordCall {
-  WriteRecordCall(const ProgressRecord& record, bool boundary)
-      : json(to_json(record)),
-        seq(std::to_string(record.seq)),
-        status(to_string(record.status)),
-        record_key(redis::keys::record(record.job_id)),
-        cancel_key(redis::keys::cancel(record.job_id)),
-        job_id(record.job_id),
-        boundary(boundary) {}
-  std::vector<std::string_view> args() const {
-    return {"EVAL",
-            redis::scripts::kWriteRecord,
-            "3",
-            record_key,
-            redis::keys::kEventsStream,
-            cancel_key,
-            json,
-            seq,
-            "600",
-            boundary ? "1" : "0",
-            "100000",
-            job_id,
-            status};
-  }
-  std::string json, seq, status, record_key, cancel_key, job_id;
-  bool boundary;
-};
+// The write_record.lua call for one record (the record's text owned by the caller).
+redis::RecordScriptCall script_call(const ProgressRecord& record, const std::string& json,
+                                    bool boundary) {
+  return {record.job_id, json, record.seq, to_string(record.status), boundary, 600, 100000};
+}
 
 }  // namespace
 
@@ -347,17 +323,15 @@ redis::Connection& RecordWriter::connection() {
 }
 
 bool RecordWriter::write(const ProgressRecord& record, bool boundary) {
-  const WriteRecordCall call(record, boundary);
-  auto result = connection().command(call.args());
-  if (!result.ok()) {  // a connection from before a Redis restart: once more on a new one
+  const std::string json = to_json(record);
+  auto run = redis::run_write_script(connection(), script_call(record, json, boundary));
+  if (!run.result.ok()) {  // a connection from before a Redis restart: once more on a new one
     connection_ = redis_.connect();
-    result = connection_->command(call.args());
+    run = redis::run_write_script(*connection_, script_call(record, json, boundary));
   }
-  if (!result.ok())
-    throw std::runtime_error(result.error);
-  if (result.is_error_reply())
-    throw std::runtime_error(std::string(result.error_reply()));
-  return result.reply->type == REDIS_REPLY_ARRAY && result.reply->element[0]->integer == 1;
+  if (!run.result.ok() || run.result.is_error_reply())
+    throw std::runtime_error(run.error());
+  return run.reply && run.reply->written;
 }
 
 void RecordWriter::write_together(const std::vector<ProgressRecord>& records, bool boundary) {
@@ -369,8 +343,10 @@ void RecordWriter::write_together(const std::vector<ProgressRecord>& records, bo
       throw std::runtime_error(std::string(result.error_reply()));
   };
   expect_ok(redis.command({"MULTI"}));
-  for (const auto& record : records)
-    expect_ok(redis.command(WriteRecordCall(record, boundary).args()));
+  for (const auto& record : records) {
+    const std::string json = to_json(record);
+    expect_ok(redis::run_write_script(redis, script_call(record, json, boundary)).result);
+  }
   expect_ok(redis.command({"EXEC"}));
 }
 

@@ -1,5 +1,5 @@
 // `headway serve` over real loopback HTTP against a real redis-server: stream
-// semantics (DESIGN.md section 4), the snapshot, bad input and metrics.
+// semantics (docs/protocol.md section 4, docs/server.md), the snapshot, bad input and metrics.
 #include <gtest/gtest.h>
 
 #include <boost/asio.hpp>

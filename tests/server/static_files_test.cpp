@@ -1,5 +1,5 @@
-// The built web UI as `headway serve --web-root DIR` serves it (issue 5,
-// "Build and serving"), over real loopback HTTP, from a temp dir of files.
+// The built web UI as `headway serve --web-root DIR` serves it (docs/server.md,
+// "Endpoints"; web/README.md), over real loopback HTTP, from a temp dir of files.
 #include <gtest/gtest.h>
 
 #include <filesystem>

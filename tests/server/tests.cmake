@@ -15,7 +15,7 @@ headway_add_test(server_inprocess_test LABEL integration
 target_include_directories(server_inprocess_test PRIVATE
   $<TARGET_PROPERTY:headway_redis,INTERFACE_INCLUDE_DIRECTORIES>)
 
-# Authentication and ownership (issue 6) on SQLite and PostgreSQL.
+# Authentication and ownership (docs/auth.md) on SQLite and PostgreSQL.
 headway_add_test(server_auth_test LABEL integration
   SOURCES server/auth_test.cpp server/server_fixture.cpp
   LIBS headway_store headway_auth Boost::json)
@@ -68,3 +68,10 @@ headway_add_test(config_file_test LABEL integration
 target_include_directories(config_file_test PRIVATE
   $<TARGET_PROPERTY:headway_redis,INTERFACE_INCLUDE_DIRECTORIES>)
 add_dependencies(config_file_test headway_cli)
+
+# The server's concurrency core in-process with no sockets: the route table,
+# stream mailboxes, the fan-out, frame rendering, the login limiter and the
+# credential cache.
+headway_add_test(server_core_test LABEL unit
+  SOURCES server/concurrency_core_test.cpp
+  LIBS headway_server headway_store Boost::json)

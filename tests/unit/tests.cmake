@@ -16,3 +16,8 @@ headway_add_test(auth_test LABEL unit
 headway_add_test(event_stream_test LABEL unit
   SOURCES unit/event_stream_test.cpp
   LIBS headway_stream_client)
+
+# The in-memory sink through the public headers alone, as a program testing
+# its own use of a Tracker sees it.
+headway_add_test(memory_sink_test LABEL unit
+  SOURCES unit/memory_sink_test.cpp)

@@ -1,13 +1,13 @@
-// The Tracker's state machine and flusher against an in-memory sink and a
-// manual clock. The Redis side is covered by tests/integration.
+// The Tracker's state machine and flusher against the public in-memory sink
+// and a manual clock. The Redis side is covered by tests/integration.
 #include <gtest/gtest.h>
 
 #include <algorithm>
 #include <boost/json.hpp>
 
-#include "support/fake_sink.hpp"
+#include "headway/memory_sink.hpp"
+#include "headway/tracker.hpp"
 #include "support/manual_clock.hpp"
-#include "tracker/tracker_impl.hpp"
 
 namespace headway {
 namespace {
@@ -30,21 +30,18 @@ TrackerOptions with_terminal_timeout(std::chrono::milliseconds timeout) {
 
 struct TrackerHarness {
   explicit TrackerHarness(TrackerOptions options = {}) {
-    auto owned_sink = std::make_unique<test::FakeSink>();
-    sink = owned_sink.get();
     options.clock = clock;
-    tracker = detail::TrackerAccess::make(std::move(owned_sink), kJobId, StagePlan::reference(),
-                                          std::move(options));
+    tracker = std::make_unique<Tracker>(sink, kJobId, StagePlan::reference(), std::move(options));
   }
   boost::json::object last_record() {
-    auto writes = sink->writes();
+    auto writes = sink.records();
     EXPECT_FALSE(writes.empty());
     return writes.empty() ? boost::json::object{}
                           : boost::json::parse(writes.back().json).as_object();
   }
 
   std::shared_ptr<test::ManualClock> clock = std::make_shared<test::ManualClock>();
-  test::FakeSink* sink = nullptr;
+  MemorySink sink;
   std::unique_ptr<Tracker> tracker;
 };
 
@@ -57,7 +54,7 @@ TEST(TrackerLogicTest, TheFirstRecordIsInitializingWithTheStagePlan) {
   EXPECT_EQ(record.at("attempt").as_int64(), 1);
   EXPECT_EQ(record.at("stages").as_array().size(), 5u);
   EXPECT_TRUE(record.at("eta_seconds").is_null());
-  EXPECT_TRUE(h.sink->writes().front().append_event);
+  EXPECT_TRUE(h.sink.records().front().boundary);
 }
 
 TEST(TrackerLogicTest, MapsStageProgressIntoTheStageRangeOfThePlan) {
@@ -114,10 +111,10 @@ TEST(TrackerLogicTest, ReportsAnUnknownStageAndLeavesTheRecordAlone) {
   EXPECT_EQ(h.last_record().at("stage").as_string(), "clustering");
 }
 
-std::size_t event_count(const test::FakeSink& sink) {
-  const auto writes = sink.writes();
-  return static_cast<std::size_t>(std::count_if(
-      writes.begin(), writes.end(), [](const auto& write) { return write.append_event; }));
+std::size_t event_count(const MemorySink& sink) {
+  const auto writes = sink.records();
+  return static_cast<std::size_t>(std::count_if(writes.begin(), writes.end(),
+                                                [](const auto& write) { return write.boundary; }));
 }
 
 TEST(TrackerLogicTest, ReportsGoingBackAStageAndLeavesTheRecordAlone) {
@@ -126,7 +123,7 @@ TEST(TrackerLogicTest, ReportsGoingBackAStageAndLeavesTheRecordAlone) {
   ASSERT_TRUE(h.tracker->update_stage_progress(74, 216));
   ASSERT_TRUE(h.tracker->flush(10s));
   const auto before = h.last_record();
-  const auto events_before = event_count(*h.sink);
+  const auto events_before = event_count(h.sink);
   auto result = h.tracker->start_stage("loading");
   ASSERT_FALSE(result);
   EXPECT_NE(result.error().find("cannot go back"), std::string::npos);
@@ -138,7 +135,7 @@ TEST(TrackerLogicTest, ReportsGoingBackAStageAndLeavesTheRecordAlone) {
   EXPECT_DOUBLE_EQ(after.at("stage_progress").to_number<double>(), 34.26);
   EXPECT_DOUBLE_EQ(after.at("overall_progress").to_number<double>(), 35.56);
   EXPECT_EQ(after.at("metadata").at("completed_items").as_int64(), 74);
-  EXPECT_EQ(event_count(*h.sink), events_before);
+  EXPECT_EQ(event_count(h.sink), events_before);
 }
 
 TEST(TrackerLogicTest, ARepeatedCompleteStageIsReportedAndWritesNothing) {
@@ -146,20 +143,20 @@ TEST(TrackerLogicTest, ARepeatedCompleteStageIsReportedAndWritesNothing) {
   ASSERT_TRUE(h.tracker->start_stage("clustering"));
   ASSERT_TRUE(h.tracker->complete_stage());
   ASSERT_TRUE(h.tracker->flush(10s));
-  const auto writes_before = h.sink->writes().size();
+  const auto writes_before = h.sink.records().size();
   const auto updates_before = h.tracker->stats().updates;
   auto result = h.tracker->complete_stage();
   ASSERT_FALSE(result);
   EXPECT_NE(result.error().find("stage 'clustering' is already complete"), std::string::npos)
       << result.error();
   ASSERT_TRUE(h.tracker->flush(10s));
-  EXPECT_EQ(h.sink->writes().size(), writes_before);
+  EXPECT_EQ(h.sink.records().size(), writes_before);
   EXPECT_EQ(h.tracker->stats().updates, updates_before);
   // The next stage can be completed as usual.
   ASSERT_TRUE(h.tracker->start_stage("cpsat_solving"));
   ASSERT_TRUE(h.tracker->complete_stage());
   ASSERT_TRUE(h.tracker->flush(10s));
-  EXPECT_EQ(h.sink->writes().size(), writes_before + 2);
+  EXPECT_EQ(h.sink.records().size(), writes_before + 2);
   EXPECT_DOUBLE_EQ(h.last_record().at("overall_progress").to_number<double>(), 75);
 }
 
@@ -175,7 +172,7 @@ TEST(TrackerLogicTest, NothingChangesAfterATerminalState) {
   TrackerHarness h;
   ASSERT_TRUE(h.tracker->start_stage("loading"));
   ASSERT_TRUE(h.tracker->mark_completed());
-  const auto writes_before = h.sink->writes().size();
+  const auto writes_before = h.sink.records().size();
   auto result = h.tracker->update_stage_progress(1, 2);
   ASSERT_FALSE(result);
   EXPECT_NE(result.error().find("already completed"), std::string::npos);
@@ -183,7 +180,7 @@ TEST(TrackerLogicTest, NothingChangesAfterATerminalState) {
   EXPECT_FALSE(h.tracker->mark_failed("late"));
   EXPECT_FALSE(h.tracker->mark_cancelled());
   ASSERT_TRUE(h.tracker->flush(10s));
-  EXPECT_EQ(h.sink->writes().size(), writes_before);
+  EXPECT_EQ(h.sink.records().size(), writes_before);
   auto record = h.last_record();
   EXPECT_EQ(record.at("status").as_string(), "completed");
   EXPECT_DOUBLE_EQ(record.at("overall_progress").to_number<double>(), 100);
@@ -242,10 +239,10 @@ TEST(TrackerLogicTest, CoalescedUpdatesNeverLoseABoundaryOrTheTerminalRecord) {
   ASSERT_TRUE(h.tracker->mark_completed());
   std::vector<std::string> events;
   std::int64_t last_seq = 0;
-  for (const auto& write : h.sink->writes()) {
+  for (const auto& write : h.sink.records()) {
     EXPECT_GT(write.seq, last_seq);
     last_seq = write.seq;
-    if (!write.append_event)
+    if (!write.boundary)
       continue;
     auto record = boost::json::parse(write.json).as_object();
     events.push_back(std::string(record.at("status").as_string()) + ":" +
@@ -262,36 +259,34 @@ TEST(TrackerLogicTest, CoalescedUpdatesNeverLoseABoundaryOrTheTerminalRecord) {
 }
 
 TEST(TrackerLogicTest, ContinuesFromTheSeqAnotherWriterStored) {
-  auto sink = std::make_unique<test::FakeSink>();
-  sink->set_stored_seq(41);  // e.g. the server's queued record and an earlier attempt
-  auto* raw = sink.get();
+  MemorySink sink;
+  sink.set_stored_seq(41);  // e.g. the server's queued record and an earlier attempt
   TrackerOptions options;
   options.attempt = 2;
-  auto tracker = detail::TrackerAccess::make(std::move(sink), kJobId, StagePlan::reference(),
-                                             std::move(options));
-  ASSERT_TRUE(tracker->flush(10s));
-  auto record = boost::json::parse(raw->writes().back().json).as_object();
+  Tracker tracker(sink, kJobId, StagePlan::reference(), std::move(options));
+  ASSERT_TRUE(tracker.flush(10s));
+  auto record = boost::json::parse(sink.records().back().json).as_object();
   EXPECT_EQ(record.at("seq").as_int64(), 42);
   EXPECT_EQ(record.at("attempt").as_int64(), 2);
 }
 
 TEST(TrackerLogicTest, ATerminalWriteThatIsNeverAcknowledgedReturnsAnErrorAfterTheTimeout) {
   TrackerHarness h(with_terminal_timeout(200ms));
-  h.sink->set_failing(true);
+  h.sink.set_reachable(false);
   ASSERT_TRUE(h.tracker->start_stage("loading"));
   auto result = h.tracker->mark_completed();
   ASSERT_FALSE(result);
   EXPECT_NE(result.error().find("did not acknowledge"), std::string::npos);
-  EXPECT_NE(result.error().find("fake sink is failing"), std::string::npos);
+  EXPECT_NE(result.error().find("memory sink is unreachable"), std::string::npos);
   EXPECT_GT(h.tracker->stats().failed_writes, 0u);
 }
 
 TEST(TrackerLogicTest, TheTerminalRecordLandsOnceTheSinkRecovers) {
   TrackerHarness h(with_terminal_timeout(100ms));
-  h.sink->set_failing(true);
+  h.sink.set_reachable(false);
   ASSERT_TRUE(h.tracker->start_stage("loading"));
   EXPECT_FALSE(h.tracker->mark_completed());
-  h.sink->set_failing(false);
+  h.sink.set_reachable(true);
   ASSERT_TRUE(h.tracker->flush(30s));
   EXPECT_EQ(h.last_record().at("status").as_string(), "completed");
 }
@@ -303,7 +298,7 @@ TEST(TrackerLogicTest, SeesACancelRequestWhileTheJobIsSilent) {
   ASSERT_TRUE(h.tracker->start_stage("loading"));
   ASSERT_TRUE(h.tracker->flush(10s));
   EXPECT_FALSE(h.tracker->cancel_requested());
-  h.sink->set_cancel(true);
+  h.sink.request_cancel();
   const auto deadline = std::chrono::steady_clock::now() + 30s;
   while (!h.tracker->cancel_requested() && std::chrono::steady_clock::now() < deadline) {
     std::this_thread::sleep_for(5ms);
@@ -343,7 +338,7 @@ TEST(TrackerLogicTest, AMillionRapidUpdatesProduceABoundedNumberOfWrites) {
   ASSERT_TRUE(h.tracker->flush(10s));
   // At most 10 coalesced writes a second over the loop, plus the two
   // boundaries, the final flush and one write already due at the start.
-  const auto writes = h.sink->writes().size();
+  const auto writes = h.sink.records().size();
   EXPECT_LE(writes, static_cast<std::size_t>(elapsed * 10) + 4) << "in " << elapsed << " s";
   auto record = h.last_record();
   EXPECT_DOUBLE_EQ(record.at("overall_progress").to_number<double>(), 75);
@@ -354,8 +349,9 @@ TEST(TrackerLogicTest, RejectsACancelPollIntervalThatCouldMissTheOneSecondPromis
   auto make = [](std::chrono::milliseconds interval) {
     TrackerOptions options;
     options.cancel_poll_interval = interval;
-    return detail::TrackerAccess::make(std::make_unique<test::FakeSink>(), kJobId,
-                                       StagePlan::reference(), std::move(options));
+    // The sink may go before the Tracker: the Tracker shares its state.
+    MemorySink sink;
+    return std::make_unique<Tracker>(sink, kJobId, StagePlan::reference(), std::move(options));
   };
   try {
     make(1001ms);
@@ -373,8 +369,8 @@ TEST(TrackerLogicTest, RejectsAnUnknownEtaEstimatorAtConstruction) {
   TrackerOptions options;
   options.eta_estimator = "crystal_ball";
   try {
-    detail::TrackerAccess::make(std::make_unique<test::FakeSink>(), kJobId, StagePlan::reference(),
-                                std::move(options));
+    MemorySink sink;
+    Tracker tracker(sink, kJobId, StagePlan::reference(), std::move(options));
     ADD_FAILURE() << "an unknown estimator was accepted";
   } catch (const std::invalid_argument& error) {
     EXPECT_NE(std::string(error.what()).find("crystal_ball"), std::string::npos) << error.what();
@@ -382,9 +378,8 @@ TEST(TrackerLogicTest, RejectsAnUnknownEtaEstimatorAtConstruction) {
 }
 
 TEST(TrackerLogicTest, RejectsAJobIdThatIsNotAUuid) {
-  EXPECT_THROW(detail::TrackerAccess::make(std::make_unique<test::FakeSink>(), "job 1",
-                                           StagePlan::reference(), {}),
-               std::invalid_argument);
+  MemorySink sink;
+  EXPECT_THROW(Tracker(sink, "job 1"), std::invalid_argument);
 }
 
 }  // namespace

@@ -57,14 +57,14 @@ TEST_P(JobQueueTest, BadRequestsAreRejectedNamingTheFieldAndLeaveNothingBehind) 
   auto unknown = worker::enqueue_job(*connection_, *store_, catalog_,
                                      {.owner = "alice", .type = "teleport", .params_json = "{}"});
   ASSERT_FALSE(unknown);
-  EXPECT_EQ(unknown.error().code, JobError::Code::bad_request);
+  EXPECT_EQ(unknown.error().code, JobError::Code::invalid_input);
   EXPECT_EQ(unknown.error().field, "type");
 
   auto bad = worker::enqueue_job(
       *connection_, *store_, catalog_,
       {.owner = "alice", .type = "timetable", .params_json = R"({"clusters": -3})"});
   ASSERT_FALSE(bad);
-  EXPECT_EQ(bad.error().code, JobError::Code::bad_request);
+  EXPECT_EQ(bad.error().code, JobError::Code::invalid_input);
   EXPECT_EQ(bad.error().field, "params.clusters");
   EXPECT_NE(bad.error().message.find("params.clusters"), std::string::npos);
 
@@ -152,7 +152,7 @@ TEST_P(JobQueueTest, CancellingAFinishedJobIsAConflictAndUnknownJobsAreNotFound)
   EXPECT_EQ(missing.error().code, JobError::Code::not_found);
   auto malformed = cancel("not-a-uuid");
   ASSERT_FALSE(malformed);
-  EXPECT_EQ(malformed.error().code, JobError::Code::bad_request);
+  EXPECT_EQ(malformed.error().code, JobError::Code::invalid_input);
 }
 
 TEST_P(JobQueueTest, WhenRedisIsDownEnqueueIsUnavailableAndTheRowIsNotLeftQueued) {

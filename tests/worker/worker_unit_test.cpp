@@ -48,7 +48,7 @@ TEST(JobCatalogTest, TimetableParamsGetTheirDefaults) {
 TEST(JobCatalogTest, AnUnknownTypeIsRejectedNamingTheTypeField) {
   auto job = JobCatalog().validate_json("teleport", "{}");
   ASSERT_FALSE(job);
-  EXPECT_EQ(job.error().code, JobError::Code::bad_request);
+  EXPECT_EQ(job.error().code, JobError::Code::invalid_input);
   EXPECT_EQ(job.error().field, "type");
   EXPECT_NE(job.error().message.find("timetable"), std::string::npos) << job.error().message;
 }
@@ -67,7 +67,7 @@ TEST(JobCatalogTest, BadTimetableParamsAreRejectedNamingTheField) {
   for (const auto& [params, field] : cases) {
     auto job = JobCatalog().validate_json("timetable", std::string_view(params));
     ASSERT_FALSE(job) << params;
-    EXPECT_EQ(job.error().code, JobError::Code::bad_request) << params;
+    EXPECT_EQ(job.error().code, JobError::Code::invalid_input) << params;
     EXPECT_EQ(job.error().field, field) << params;
     EXPECT_NE(job.error().message.find(field), std::string::npos) << job.error().message;
   }

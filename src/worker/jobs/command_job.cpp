@@ -132,7 +132,7 @@ JobResult<std::vector<std::string>> command_argv(const CommandSpec& spec,
     std::string text = argument_text(*value);
     if (param.flag.empty() && text.starts_with("-")) {
       const std::string field = "params.args." + param.name;
-      return bad_request(field, field + ": must not start with '-'");
+      return invalid_input(field, field + ": must not start with '-'");
     }
     if (!param.flag.empty())
       argv.push_back(param.flag);

@@ -5,7 +5,7 @@
 
 namespace headway::worker {
 
-// The reference workload (DESIGN 4a), simulated: loading, clustering,
+// The reference workload (docs/worker.md, "Job types"), simulated: loading, clustering,
 // cpsat_solving over `clusters` clusters (one update per cluster solved),
 // ga_optimization and rl_refinement, taking about `duration_s` in total with
 // per-step times drawn from a seeded lognormal distribution, so progress is

@@ -6,8 +6,6 @@
 #include <string>
 #include <string_view>
 
-#include "headway/redis_config.hpp"
-
 namespace headway::detail {
 
 struct WriteRequest {
@@ -29,8 +27,10 @@ struct WriteOutcome {
   std::string replaced_invalid;
 };
 
-// Where a Tracker's records go: Redis in production, a recording fake in unit
-// tests of the Tracker's logic. Called only from the Tracker's flusher thread.
+// Where a Tracker's records go: Redis in production (src/redis/redis_sink.hpp),
+// memory in tests. The Tracker (src/tracker) uses it and the sinks implement
+// it, so neither depends on the other. Called only from the Tracker's flusher
+// thread.
 class RecordSink {
  public:
   virtual ~RecordSink() = default;
@@ -40,9 +40,5 @@ class RecordSink {
   // Whether progress:cancel:<id> exists; nullopt when the sink is unreachable.
   virtual std::optional<bool> cancel_requested(std::string_view job_id) = 0;
 };
-
-// Throws std::invalid_argument when the URL cannot be parsed.
-std::unique_ptr<RecordSink> make_redis_sink(const RedisConfig& config, std::int64_t ttl_seconds,
-                                            std::size_t events_max_len);
 
 }  // namespace headway::detail
