@@ -20,6 +20,12 @@ struct EtaRange {
   double high = 0;
 };
 
+// How long one stage of an earlier run took, in seconds.
+struct StageDuration {
+  std::string stage;
+  double seconds = 0;
+};
+
 // What earlier runs of the same job took, as a prior for a new run: for each
 // whole percent k (1-99), the mean over the runs of log(seconds elapsed when a
 // run first reached k) and of log(seconds it then still took), and the
@@ -34,6 +40,14 @@ struct EtaHistory {
   // From each earlier run's reports, (elapsed seconds, overall percent) in
   // order; a run that never reaches 100 % is skipped.
   static EtaHistory from_runs(const std::vector<std::vector<std::pair<double, double>>>& runs);
+
+  // From each earlier run's stage durations, in the order the stages ran, and
+  // the plan the runs followed: each stage covers its slice of the plan, its
+  // progress growing evenly with time. A run that names a stage the plan does
+  // not have, has a negative or non-finite duration, or never reaches the end
+  // of the plan is skipped.
+  static EtaHistory from_stage_durations(const StagePlan& plan,
+                                         const std::vector<std::vector<StageDuration>>& runs);
 };
 
 // Predicts the seconds remaining in a job from the progress reports seen so far.

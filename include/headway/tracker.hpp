@@ -11,6 +11,7 @@
 #include <variant>
 
 #include "headway/clock.hpp"
+#include "headway/eta.hpp"
 #include "headway/redis_config.hpp"
 #include "headway/stage_plan.hpp"
 
@@ -75,6 +76,11 @@ struct TrackerOptions {
   std::shared_ptr<Clock> clock;
   // Empty: the default estimator (see eta.hpp for names).
   std::string eta_estimator;
+  // What earlier runs of the same job took (EtaHistory::from_stage_durations
+  // or from_runs), given to the estimator before the first report: a prior
+  // for the stages still to come, trusted while this run keeps looking like
+  // those (docs/eta.md). Empty, or no runs: the estimate is the run's own.
+  std::optional<EtaHistory> eta_history;
   // Called on the flusher thread with each record Redis acknowledged.
   std::function<void(std::string_view record_json)> on_write;
   // Called on the flusher thread with a warning worth logging: the value

@@ -2,6 +2,7 @@
 #include <cmath>
 
 #include "headway/eta.hpp"
+#include "headway/stage_plan.hpp"
 
 namespace headway {
 
@@ -59,6 +60,35 @@ EtaHistory EtaHistory::from_runs(const std::vector<std::vector<std::pair<double,
     duration_sum += std::log(duration);
   out.log_elapsed[100] = duration_sum / static_cast<double>(out.runs);
   return out;
+}
+
+EtaHistory EtaHistory::from_stage_durations(const StagePlan& plan,
+                                            const std::vector<std::vector<StageDuration>>& runs) {
+  std::vector<std::vector<std::pair<double, double>>> reports;
+  for (const auto& run : runs) {
+    std::vector<std::pair<double, double>> points;
+    double elapsed = 0;
+    bool usable = true;
+    for (const auto& stage : run) {
+      const auto index = plan.index_of(stage.stage);
+      if (!index || !std::isfinite(stage.seconds) || stage.seconds < 0) {
+        usable = false;
+        break;
+      }
+      const double start = plan[*index].start;
+      const double end = plan[*index].end;
+      points.emplace_back(elapsed, start);
+      // One report per whole percent inside the stage, at the time an even
+      // pace through the stage reaches it.
+      for (double k = std::floor(start) + 1; k < end; ++k)
+        points.emplace_back(elapsed + stage.seconds * (k - start) / (end - start), k);
+      elapsed += stage.seconds;
+      points.emplace_back(elapsed, end);
+    }
+    if (usable)
+      reports.push_back(std::move(points));
+  }
+  return from_runs(reports);
 }
 
 }  // namespace headway

@@ -70,6 +70,15 @@ struct StageTiming {
   std::optional<double> finished_at;
 };
 
+// A completed job with the stage timings of the attempt that completed it,
+// as recent_completed_runs answers it.
+struct CompletedRun {
+  std::string id;
+  std::string params;  // JSON text, as stored
+  double finished_at = 0;
+  std::vector<StageTiming> stages;  // of the completing attempt, by start time
+};
+
 enum class ApplyOutcome {
   applied,      // the row now reflects the record
   stale,        // seq was not newer than last_seq: a duplicate or out-of-order record
@@ -147,6 +156,15 @@ class JobStore {
   // Every stage timing of the job, by attempt and then start time. Empty for a
   // job that never started a stage; not_found if there is no such job.
   virtual Result<std::vector<StageTiming>> stage_timings(std::string_view id) = 0;
+
+  // The `limit` (1..kMaxListLimit) most recently finished completed jobs of
+  // `type`, newest first (finished_at, then id, descending), each with the
+  // stage timings of its completing attempt (its last); a run without stage
+  // timings comes with none. What the worker builds a new run's ETA prior
+  // from (docs/eta.md); served by an index on (type, finished_at) of
+  // completed jobs. invalid_argument for an empty type or a limit out of range.
+  virtual Result<std::vector<CompletedRun>> recent_completed_runs(std::string_view type,
+                                                                  std::int64_t limit) = 0;
 
   // Applies `change` if the row's status allows it; returns whether a row
   // changed. A terminal status sets finished_at to the store clock's now.

@@ -185,6 +185,12 @@ Result<std::vector<StageTiming>> SqlJobStore::stage_timings(std::string_view id)
   return guarded([&] { return stage_timings_locked(id); });
 }
 
+Result<std::vector<CompletedRun>> SqlJobStore::recent_completed_runs(std::string_view type,
+                                                                     std::int64_t limit) {
+  std::lock_guard lock(mutex_);
+  return guarded([&] { return recent_completed_runs_locked(type, limit); });
+}
+
 Result<bool> SqlJobStore::set_status(const StatusChange& change) {
   std::lock_guard lock(mutex_);
   return guarded([&] { return set_status_locked(change); });
@@ -500,6 +506,53 @@ Result<std::vector<StageTiming>> SqlJobStore::stage_timings_locked(std::string_v
     timings.push_back(std::move(timing));
   }
   return timings;
+}
+
+Result<std::vector<CompletedRun>> SqlJobStore::recent_completed_runs_locked(std::string_view type,
+                                                                            std::int64_t limit) {
+  if (type.empty())
+    return invalid_argument("job type must not be empty");
+  if (limit < 1 || limit > kMaxListLimit)
+    return invalid_argument("limit must be between 1 and " + std::to_string(kMaxListLimit));
+  const SqlParam params[] = {SqlParam::of(type), SqlParam::of(limit)};
+  // The runs first (the jobs_completed_by_type index), then their stages: a
+  // LEFT JOIN keeps a run that has none.
+  auto rows = connection_->query(
+      "SELECT runs.id, runs.params, runs.finished_at, runs.attempts, s.stage, s.started_at, "
+      "s.finished_at "
+      "FROM (SELECT id, params, attempts, finished_at FROM jobs "
+      "WHERE type = ? AND status = 'completed' AND finished_at IS NOT NULL "
+      "ORDER BY finished_at DESC, id DESC LIMIT ?) runs "
+      "LEFT JOIN job_stages s ON s.job_id = runs.id AND s.attempt = runs.attempts "
+      "ORDER BY runs.finished_at DESC, runs.id DESC, s.started_at, s.stage",
+      params);
+  if (!rows)
+    return rows.error();
+  std::vector<CompletedRun> runs;
+  for (const auto& row : *rows) {
+    if (row.size() != 7)
+      return Error{ErrorCode::internal, "completed runs row has an unexpected number of columns"};
+    RowReader r(row);
+    const std::string id = r.text(0);
+    if (runs.empty() || runs.back().id != id) {
+      CompletedRun& run = runs.emplace_back();
+      run.id = id;
+      run.params = r.text(1);
+      run.finished_at = r.real(2);
+    }
+    if (!std::holds_alternative<std::monostate>(row[4])) {
+      StageTiming timing;
+      timing.attempt = r.integer(3);
+      timing.stage = r.text(4);
+      timing.started_at = r.real(5);
+      timing.finished_at = r.optional_real(6);
+      runs.back().stages.push_back(std::move(timing));
+    }
+    if (r.bad())
+      return Error{ErrorCode::internal,
+                   "completed run " + id + " holds values of unexpected types"};
+  }
+  return runs;
 }
 
 Result<bool> SqlJobStore::set_status_locked(const StatusChange& change) {

@@ -34,6 +34,8 @@ class SqlJobStore final : public JobStore, public AuthStore {
                                                 std::int64_t limit) override;
   Result<ApplyOutcome> apply_record(const ProgressUpdate& update) override;
   Result<std::vector<StageTiming>> stage_timings(std::string_view id) override;
+  Result<std::vector<CompletedRun>> recent_completed_runs(std::string_view type,
+                                                          std::int64_t limit) override;
   Result<bool> set_status(const StatusChange& change) override;
   Result<void> ping() override;
   Result<std::int64_t> schema_version() override;
@@ -63,6 +65,8 @@ class SqlJobStore final : public JobStore, public AuthStore {
   Result<ApplyOutcome> apply_record_locked(const ProgressUpdate& update);
   Result<void> record_stage_locked(const std::string& id, const ProgressUpdate& update, double at);
   Result<std::vector<StageTiming>> stage_timings_locked(std::string_view id);
+  Result<std::vector<CompletedRun>> recent_completed_runs_locked(std::string_view type,
+                                                                 std::int64_t limit);
   Result<bool> set_status_locked(const StatusChange& change);
 
   std::mutex mutex_;

@@ -59,6 +59,8 @@ TrackerImpl::TrackerImpl(std::unique_ptr<RecordSink> sink, std::string job_id, S
   if (!eta_) {
     throw std::invalid_argument("unknown ETA estimator '" + options_.eta_estimator + "'");
   }
+  if (options_.eta_history && options_.eta_history->runs > 0)
+    eta_->set_history(*options_.eta_history);
   if (options_.cancel_poll_interval <= std::chrono::milliseconds::zero() ||
       options_.cancel_poll_interval > kMaxCancelPollInterval) {
     throw std::invalid_argument("cancel_poll_interval must be more than 0 and at most " +

@@ -5,6 +5,7 @@
 #include "core/progress_record.hpp"
 #include "headway/tracker.hpp"
 #include "redis/keys.hpp"
+#include "worker/eta_prior.hpp"
 #include "worker/jobs/command_job.hpp"
 #include "worker/jobs/timetable_job.hpp"
 #include "worker/lease.hpp"
@@ -16,14 +17,29 @@ namespace headway::worker {
 
 namespace {
 
-// The records a Tracker wrote, as the flusher thread reports them.
+// The records a Tracker wrote, as the flusher thread reports them: the first,
+// the last, and the stage boundaries (each stage's first record and its
+// first at 100 %), which say when each stage started and ended.
 class WrittenRecords {
  public:
   void add(std::string_view json) {
+    auto record = parse_progress_record(json);
     std::lock_guard lock(mutex_);
     if (first_.empty())
       first_ = json;
     last_ = json;
+    if (!record || record->stage.empty())
+      return;
+    const bool complete = record->stage_progress >= 100;
+    if (record->stage != boundary_stage_ || complete != boundary_complete_) {
+      boundaries_.emplace_back(json);
+      boundary_stage_ = record->stage;
+      boundary_complete_ = complete;
+    }
+  }
+  std::vector<std::string> boundaries() const {
+    std::lock_guard lock(mutex_);
+    return boundaries_;
   }
   std::string first() const {
     std::lock_guard lock(mutex_);
@@ -38,6 +54,9 @@ class WrittenRecords {
   mutable std::mutex mutex_;
   std::string first_;
   std::string last_;
+  std::vector<std::string> boundaries_;
+  std::string boundary_stage_;
+  bool boundary_complete_ = false;
 };
 
 class EntryRun {
@@ -255,6 +274,9 @@ class EntryRun {
     tracker_options.on_write = [&records](std::string_view json) { records.add(json); };
     tracker_options.on_warning = [](std::string_view message) { spdlog::warn("{}", message); };
     const StagePlan plan = validated && validated->plan ? *validated->plan : StagePlan::reference();
+    if (validated)
+      tracker_options.eta_history =
+          eta_prior(env_.store, env_.catalog, row, validated->params, plan);
     std::optional<Tracker> tracker;
     try {
       tracker.emplace(RedisConfig::from_url(env_.options.redis_url), row.id, plan,
@@ -292,6 +314,12 @@ class EntryRun {
       return;
     }
     apply_to_table(records.last());
+    // The stage timings the next runs' ETA prior reads. The server's recorder
+    // folds the same boundaries from progress:events, but the prior must not
+    // depend on a server running; folded after the last record they are
+    // stale and change only the timings, which folding keeps order-free.
+    for (const auto& boundary : records.boundaries())
+      apply_to_table(boundary);
     finish_entry_logged();
   }
 

@@ -483,6 +483,81 @@ TYPED_TEST(JobStoreTest, StageBoundariesBecomeStageTimingsPerAttemptAndRedeliver
   EXPECT_EQ(this->store_->stage_timings("not-a-uuid").error().code, ErrorCode::invalid_argument);
 }
 
+TYPED_TEST(JobStoreTest, RecentCompletedRunsOfATypeComeNewestFirstWithTheirLastAttemptsStages) {
+  // Runs one attempt of job n through `stages` (10 s each from `start`),
+  // ending in `status`.
+  auto run = [&](int n, std::int64_t attempt, std::int64_t first_seq, double start,
+                 std::vector<std::string> stages, JobStatus status) {
+    std::int64_t seq = first_seq;
+    double at = start;
+    auto apply = [&](const std::string& stage, double progress, JobStatus record_status) {
+      ProgressUpdate update = this->record(n, seq++, record_status);
+      update.attempt = attempt;
+      update.stage = stage;
+      update.stage_progress = progress;
+      update.started_at = start;
+      update.last_updated = at;
+      ASSERT_TRUE(this->store_->apply_record(update).has_value());
+    };
+    for (const auto& stage : stages) {
+      apply(stage, 0, JobStatus::running);
+      at += 10;
+      apply(stage, 100, JobStatus::running);
+    }
+    apply(stages.back(), 100, status);
+  };
+  this->create(1);
+  run(1, 1, 1, 1000, {"loading", "solving"}, JobStatus::completed);
+  this->create(2);  // failed once, then completed: only the second attempt's stages count
+  run(2, 1, 1, 2000, {"loading"}, JobStatus::failed);
+  run(2, 2, 10, 3000, {"loading", "solving"}, JobStatus::completed);
+  this->create(3);  // failed: not a completed run
+  run(3, 1, 1, 4000, {"loading", "solving"}, JobStatus::failed);
+  Job other = this->make_job(4);  // completed, but of another type
+  other.type = "command";
+  ASSERT_TRUE(this->store_->create_job(other).has_value());
+  run(4, 1, 1, 5000, {"loading"}, JobStatus::completed);
+  this->create(5);  // completed by a record that named no stage: no timings
+  ProgressUpdate bare = this->record(5, 1, JobStatus::completed);
+  bare.stage = "";
+  bare.last_updated = 6000;
+  ASSERT_TRUE(this->store_->apply_record(bare).has_value());
+  this->create(6);  // still running
+  run(6, 1, 1, 7000, {"loading"}, JobStatus::running);
+
+  auto runs = this->store_->recent_completed_runs("timetable", 10);
+  ASSERT_TRUE(runs.has_value()) << runs.error().message;
+  ASSERT_EQ(runs->size(), 3u);
+  EXPECT_EQ((*runs)[0].id, uuid(5));
+  EXPECT_EQ((*runs)[0].finished_at, 6000);
+  EXPECT_TRUE((*runs)[0].stages.empty());
+  EXPECT_EQ((*runs)[1].id, uuid(2));
+  EXPECT_EQ((*runs)[1].params, R"({"clusters":216})");
+  ASSERT_EQ((*runs)[1].stages.size(), 2u);
+  EXPECT_EQ((*runs)[1].stages[0].attempt, 2);
+  EXPECT_EQ((*runs)[1].stages[0].stage, "loading");
+  EXPECT_EQ((*runs)[1].stages[0].started_at, 3000);
+  EXPECT_EQ((*runs)[1].stages[0].finished_at, 3010);
+  EXPECT_EQ((*runs)[1].stages[1].stage, "solving");
+  EXPECT_EQ((*runs)[1].stages[1].started_at, 3010);
+  EXPECT_EQ((*runs)[1].stages[1].finished_at, 3020);
+  EXPECT_EQ((*runs)[2].id, uuid(1));
+  EXPECT_EQ((*runs)[2].stages.size(), 2u);
+
+  auto newest = this->store_->recent_completed_runs("timetable", 2);
+  ASSERT_TRUE(newest.has_value()) << newest.error().message;
+  ASSERT_EQ(newest->size(), 2u);
+  EXPECT_EQ((*newest)[1].id, uuid(2));
+  EXPECT_EQ((*newest)[1].stages.size(), 2u);  // the limit counts runs, not stages
+  EXPECT_EQ(this->store_->recent_completed_runs("command", 10).value().size(), 1u);
+  EXPECT_TRUE(this->store_->recent_completed_runs("nothing-yet", 10).value().empty());
+  EXPECT_EQ(this->store_->recent_completed_runs("", 10).error().code, ErrorCode::invalid_argument);
+  EXPECT_EQ(this->store_->recent_completed_runs("timetable", 0).error().code,
+            ErrorCode::invalid_argument);
+  EXPECT_EQ(this->store_->recent_completed_runs("timetable", kMaxListLimit + 1).error().code,
+            ErrorCode::invalid_argument);
+}
+
 TYPED_TEST(JobStoreTest, ARecordForAnUnknownJobIsReportedNotStored) {
   auto outcome = this->store_->apply_record(this->record(42, 1));
   ASSERT_TRUE(outcome.has_value()) << outcome.error().message;

@@ -9,6 +9,7 @@
 
 #include "core/eta_hedge.hpp"
 #include "core/eta_staged.hpp"
+#include "headway/stage_plan.hpp"
 
 namespace headway {
 namespace {
@@ -306,6 +307,45 @@ TEST(HedgeEtaTest, HistoryOfADifferentJobLosesItsWeightAndCostsLittle) {
   // factor of 4 for 15 %.
   feed_until(hedge, job, 35);
   EXPECT_LT(hedge.weights()[4], 0.01);
+}
+
+TEST(HedgeEtaTest, StageDurationsBecomeAHistoryOfThePlansPercents) {
+  const StagePlan plan = StagePlan::from_weights({{"load", 20}, {"solve", 50}, {"export", 30}});
+  // Two runs, the second twice as long; each stage's progress grows evenly.
+  const std::vector<std::vector<StageDuration>> runs = {
+      {{"load", 80}, {"solve", 50}, {"export", 90}},
+      {{"load", 160}, {"solve", 100}, {"export", 180}}};
+  const EtaHistory history = EtaHistory::from_stage_durations(plan, runs);
+  ASSERT_EQ(history.runs, 2);
+  // The mean log of the times each percent was reached: 20 % at 80 s and 160 s.
+  EXPECT_NEAR(history.log_elapsed[20], (std::log(80.0) + std::log(160.0)) / 2, 1e-9);
+  EXPECT_NEAR(history.log_elapsed[10], (std::log(40.0) + std::log(80.0)) / 2, 1e-9);
+  EXPECT_NEAR(history.log_elapsed[45], (std::log(105.0) + std::log(210.0)) / 2, 1e-9);
+  EXPECT_NEAR(history.log_elapsed[100], (std::log(220.0) + std::log(440.0)) / 2, 1e-9);
+  EXPECT_NEAR(history.log_remaining[70], (std::log(90.0) + std::log(180.0)) / 2, 1e-9);
+  // The same as the reports an even pace through each stage would have made.
+  std::vector<std::vector<std::pair<double, double>>> reports(1);
+  for (int k = 0; k <= 100; ++k) {
+    const double t = k <= 20 ? 4.0 * k : k <= 70 ? 80 + 1.0 * (k - 20) : 130 + 3.0 * (k - 70);
+    reports[0].emplace_back(t, k);
+  }
+  const EtaHistory one = EtaHistory::from_stage_durations(plan, {runs[0]});
+  const EtaHistory expected = EtaHistory::from_runs(reports);
+  for (int k = 1; k <= 100; ++k)
+    EXPECT_NEAR(one.log_elapsed[k], expected.log_elapsed[k], 1e-9) << k;
+}
+
+TEST(HedgeEtaTest, StageDurationsOfAnotherPlanOrAnUnfinishedRunAreSkipped) {
+  const StagePlan plan = StagePlan::from_weights({{"load", 20}, {"solve", 80}});
+  const EtaHistory history = EtaHistory::from_stage_durations(
+      plan, {{{"load", 10}, {"solve", 40}},
+             {{"load", 10}, {"unpack", 5}, {"solve", 40}},  // a stage the plan lacks
+             {{"load", 10}},                                // never reached the end
+             {{"load", -1}, {"solve", 40}},                 // no duration
+             {{"load", 10}, {"solve", std::nan("")}}});
+  EXPECT_EQ(history.runs, 1);
+  EXPECT_NEAR(history.log_elapsed[100], std::log(50.0), 1e-9);
+  EXPECT_EQ(EtaHistory::from_stage_durations(plan, {}).runs, 0);
 }
 
 TEST(HedgeEtaTest, SettingsAreSetByNameAndRejectUnknownNames) {

@@ -217,6 +217,37 @@ TEST(TrackerLogicTest, RecordsCarryTheEstimatorsRangeAndNullWithoutOne) {
   EXPECT_DOUBLE_EQ(record.at("eta_high_seconds").to_number<double>(), 0);
 }
 
+TEST(TrackerLogicTest, AnEtaHistoryInTheOptionsIsThePriorOfTheRunsEstimate) {
+  // Every run of this job spends 40 s loading (5 % of the plan) and 60 s on
+  // the other 95 %: a live estimate made while loading cannot know that the
+  // later stages go twenty times faster; earlier runs do.
+  const std::vector<StageDuration> run = {{"loading", 40},
+                                          {"clustering", 10},
+                                          {"cpsat_solving", 30},
+                                          {"ga_optimization", 10},
+                                          {"rl_refinement", 10}};
+  auto eta_after_half_of_loading = [](std::optional<EtaHistory> history) {
+    TrackerOptions options;
+    options.eta_history = std::move(history);
+    TrackerHarness h(options);
+    EXPECT_TRUE(h.tracker->start_stage("loading"));
+    for (int step = 1; step <= 10; ++step) {
+      h.clock->advance(2.0);
+      EXPECT_TRUE(h.tracker->update_stage_progress(step, 20));
+    }
+    EXPECT_TRUE(h.tracker->flush(10s));
+    return h.last_record().at("eta_seconds").to_number<double>();
+  };
+  const double truth = 80;  // 20 s of 100 have passed
+  const double without = eta_after_half_of_loading(std::nullopt);
+  const double with = eta_after_half_of_loading(
+      EtaHistory::from_stage_durations(StagePlan::reference(), {run, run, run}));
+  EXPECT_LT(std::abs(with - truth), 0.5 * std::abs(without - truth))
+      << "without " << without << ", with " << with;
+  // No runs is no prior: the same estimate as without one.
+  EXPECT_DOUBLE_EQ(eta_after_half_of_loading(EtaHistory{}), without);
+}
+
 TEST(TrackerLogicTest, FailedRecordCarriesTheErrorInMetadata) {
   TrackerHarness h;
   ASSERT_TRUE(h.tracker->start_stage("clustering"));

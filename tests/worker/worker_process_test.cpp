@@ -234,6 +234,64 @@ TEST_P(WorkerProcessTest, TwoWorkersOnOneQueueRunEachJobExactlyOnce) {
   }
 }
 
+// Mean relative error of the ETAs a run published in its first 30 %, each
+// against the time the run then still took (to its terminal record).
+double early_eta_error(const std::vector<json::object>& records) {
+  const double end = records.back().at("last_updated").to_number<double>();
+  double total = 0;
+  int counted = 0;
+  for (const auto& stored : records) {
+    if (stored.at("status") != "running" || !stored.at("eta_seconds").is_number() ||
+        stored.at("overall_progress").to_number<double>() > 30)
+      continue;
+    const double truth = end - stored.at("last_updated").to_number<double>();
+    total += std::abs(stored.at("eta_seconds").to_number<double>() - truth) / truth;
+    ++counted;
+  }
+  EXPECT_GT(counted, 0);
+  return counted > 0 ? total / counted : 0;
+}
+
+TEST_P(WorkerProcessTest, AfterThreeCompletedRunsTheFourthRunsEarlyEtaIsCloserThanTheFirsts) {
+  // Four runs of one job; its stages run at other speeds than their weights
+  // say (loading 8 % of the time for 5 % of the progress), which a run's
+  // own early reports cannot tell. The fourth has the first three as its
+  // prior, the first has none.
+  std::vector<std::string> ids;
+  std::vector<std::unique_ptr<ChannelListener>> listeners;
+  for (int run = 0; run < 4; ++run) {
+    ids.push_back(enqueue("timetable", R"({"duration_s": 4, "seed": 11})"));
+    listeners.push_back(std::make_unique<ChannelListener>(redis_, ids.back()));
+  }
+  auto worker = start_worker();  // one job at a time, in queue order
+  std::vector<std::vector<json::object>> records;
+  for (auto& listener : listeners)
+    records.push_back(listener->wait());
+  for (const auto& id : ids)
+    ASSERT_TRUE(await_status(id, "completed"));
+  for (const auto& run : records) {
+    ASSERT_FALSE(run.empty());
+    ASSERT_EQ(run.back().at("status"), "completed");
+  }
+  // The worker folded every stage boundary, with no recorder running.
+  const auto timings = store_->stage_timings(ids[0]);
+  ASSERT_TRUE(timings.has_value()) << timings.error().message;
+  ASSERT_EQ(timings->size(), 5u);
+  for (const auto& timing : *timings)
+    EXPECT_TRUE(timing.finished_at.has_value()) << timing.stage;
+  EXPECT_TRUE(eventually([&] {
+    return worker_logs().find("job " + ids[3] + ": ETA prior from 3 earlier runs") !=
+           std::string::npos;
+  })) << worker_logs();
+  EXPECT_EQ(worker_logs().find("job " + ids[0] + ": ETA prior"), std::string::npos);
+
+  const double first = early_eta_error(records[0]);
+  const double fourth = early_eta_error(records[3]);
+  RecordProperty("first_run_early_eta_error", std::to_string(first));
+  RecordProperty("fourth_run_early_eta_error", std::to_string(fourth));
+  EXPECT_LT(fourth, first) << "first run " << first << ", fourth run " << fourth;
+}
+
 TEST_P(WorkerProcessTest, AnEntryWhoseLeaseAnotherWorkerHoldsIsLeftAloneUntilTheLeaseIsGone) {
   const std::string id = enqueue("timetable", R"({"duration_s": 0.2})");
   // As if another, live worker were running it.

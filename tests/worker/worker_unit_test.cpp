@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include "worker/command_config.hpp"
+#include "worker/eta_prior.hpp"
 #include "worker/job_catalog.hpp"
 #include "worker/jobs/command_job.hpp"
 #include "worker/jobs/progress_line.hpp"
@@ -109,6 +110,68 @@ TEST(JobCatalogTest, WithoutAConfigurationNoCommandIsAllowed) {
   ASSERT_FALSE(job);
   EXPECT_EQ(job.error().field, "params.command");
   EXPECT_NE(job.error().message.find("no commands are configured"), std::string::npos);
+}
+
+store::CompletedRun completed_run(std::vector<std::pair<std::string, double>> stages) {
+  store::CompletedRun run;
+  double at = 1000;
+  for (const auto& [name, seconds] : stages) {
+    run.stages.push_back({1, name, at, at + seconds});
+    at += seconds;
+  }
+  return run;
+}
+
+std::vector<std::pair<std::string, double>> durations_of(
+    const std::optional<std::vector<StageDuration>>& durations) {
+  std::vector<std::pair<std::string, double>> out;
+  for (const auto& d : durations.value_or(std::vector<StageDuration>{}))
+    out.emplace_back(d.stage, d.seconds);
+  return out;
+}
+
+TEST(EtaPriorTest, TimetableRunsCompareApartFromTheSeedAndScaleWithTheirDuration) {
+  const PriorMatch match = prior_match("timetable");
+  auto params = [](std::string_view text) {
+    auto validated = JobCatalog().validate_json("timetable", text);
+    EXPECT_TRUE(validated) << text;
+    return validated ? validated->params : json::object{};
+  };
+  const auto run = completed_run({{"loading", 2}, {"clustering", 3}});
+  const auto now = params(R"({"duration_s": 20, "seed": 1})");
+  EXPECT_EQ(durations_of(comparable_durations(match, now, params(R"({"duration_s": 20})"), run)),
+            (std::vector<std::pair<std::string, double>>{{"loading", 2}, {"clustering", 3}}));
+  // Twice as long a run: the earlier one's stages, twice as long.
+  EXPECT_EQ(durations_of(
+                comparable_durations(match, now, params(R"({"duration_s": 10, "seed": 4})"), run)),
+            (std::vector<std::pair<std::string, double>>{{"loading", 4}, {"clustering", 6}}));
+  // Other clusters, another job; a duration of 0 scales nothing.
+  EXPECT_FALSE(
+      comparable_durations(match, now, params(R"({"duration_s": 20, "clusters": 9})"), run));
+  EXPECT_FALSE(comparable_durations(match, now, params(R"({"duration_s": 0})"), run));
+  // A stage that never ended, or no stages: nothing to learn from.
+  auto unfinished = run;
+  unfinished.stages.back().finished_at.reset();
+  EXPECT_FALSE(comparable_durations(match, now, params(R"({"duration_s": 20})"), unfinished));
+  EXPECT_FALSE(
+      comparable_durations(match, now, params(R"({"duration_s": 20})"), store::CompletedRun{}));
+}
+
+TEST(EtaPriorTest, CommandRunsCompareOnlyWithEqualArguments) {
+  const PriorMatch match = prior_match("command");
+  const auto catalog = catalog_with_commands();
+  auto params = [&](std::string_view text) {
+    auto validated = catalog.validate_json("command", text);
+    EXPECT_TRUE(validated) << text;
+    return validated ? validated->params : json::object{};
+  };
+  const auto run = completed_run({{"fetch", 5}, {"build", 7}});
+  const auto now = params(R"({"command": "report", "args": {"target": "a"}})");
+  EXPECT_EQ(durations_of(comparable_durations(
+                match, now, params(R"({"command": "report", "args": {"target": "a"}})"), run)),
+            (std::vector<std::pair<std::string, double>>{{"fetch", 5}, {"build", 7}}));
+  EXPECT_FALSE(comparable_durations(
+      match, now, params(R"({"command": "report", "args": {"target": "b"}})"), run));
 }
 
 TEST(CommandConfigTest, ArgumentsFollowTheDeclaredOrderWithFlags) {

@@ -85,11 +85,18 @@ CREATE TABLE job_stages (
 );
 )sql";
 
+// The worker reads the last completed runs of a job type for a new run's ETA
+// prior (JobStore::recent_completed_runs), on every run it starts.
+constexpr const char* kIndexCompletedByType = R"sql(
+CREATE INDEX jobs_completed_by_type ON jobs (type, finished_at) WHERE status = 'completed';
+)sql";
+
 constexpr Migration kMigrations[] = {
     {1, "create jobs", kCreateJobs},
     {2, "create users, api_tokens, sessions, settings", kCreateAuth},
     {3, "index unfinished jobs", kIndexUnfinishedJobs},
     {4, "create job_stages", kCreateJobStages},
+    {5, "index completed jobs by type", kIndexCompletedByType},
 };
 
 }  // namespace

@@ -21,6 +21,7 @@ const REUSABLE_HOOKS = new Set([
   'hooks/useProgress.ts',
   'hooks/useSmoothProgress.ts',
   'hooks/useSmoothedETA.ts',
+  'hooks/useSmoothedEtaRange.ts',
   'hooks/getProgressColor.ts',
 ]);
 /** src/lib modules that belong to this app: its HTTP client (with the 401 → /login hook) and its routes. */

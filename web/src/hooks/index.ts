@@ -7,6 +7,7 @@ export { useSmoothProgress, prefersReducedMotion } from './useSmoothProgress';
 export type { UseSmoothProgressOptions } from './useSmoothProgress';
 export { useSmoothedETA } from './useSmoothedETA';
 export type { UseSmoothedETAOptions } from './useSmoothedETA';
+export { useSmoothedEtaRange } from './useSmoothedEtaRange';
 export { getProgressColor } from './getProgressColor';
 export { stageDisplayName } from '../lib/stages';
 export type { ProgressRecord, JobStatus, DoneEvent, StagePlanEntry } from '../lib/types';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { EtaSmoother, formatEta, smoothEtaStep } from './eta';
+import { EtaRangeSmoother, EtaSmoother, formatEta, formatEtaRange, rangeWorthShowing, smoothEtaStep } from './eta';
 
 describe('formatEta', () => {
   it('writes seconds, minutes and seconds, or hours and minutes', () => {
@@ -62,5 +62,76 @@ describe('EtaSmoother', () => {
     expect(s.tick(2000)).toBeNull();
     s.report(80, 3000);
     expect(s.report(0, 3100)).toBe(0);
+  });
+});
+
+describe('formatEtaRange', () => {
+  it('picks the unit from the upper end and rounds outwards', () => {
+    expect(formatEtaRange(22, 44)).toBe('20–45 s');
+    expect(formatEtaRange(130, 290)).toBe('2–5 min');
+    expect(formatEtaRange(3 * 60, 7 * 60)).toBe('3–7 min');
+    expect(formatEtaRange(95 * 60, 3 * 3600 - 60)).toBe('1.5–3 h');
+    expect(formatEtaRange(2 * 3600, 5 * 3600 + 10)).toBe('2–5.5 h');
+  });
+
+  it('says "up to" when the lower end rounds to nothing', () => {
+    expect(formatEtaRange(40, 110)).toBe('up to 2 min');
+    expect(formatEtaRange(3, 60)).toBe('up to 60 s');
+  });
+
+  it('has no range for unknown ends or ends that round to one value', () => {
+    expect(formatEtaRange(null, 100)).toBeNull();
+    expect(formatEtaRange(100, null)).toBeNull();
+    expect(formatEtaRange(Number.NaN, 100)).toBeNull();
+    expect(formatEtaRange(180, 180)).toBeNull();
+    expect(formatEtaRange(45, 45)).toBeNull();
+  });
+});
+
+describe('rangeWorthShowing', () => {
+  it('shows a range at least 30 % of the estimate wide and hides it only below 20 %', () => {
+    expect(rangeWorthShowing(200, 150, 220, false)).toBe(true); // 35 % wide: shown
+    expect(rangeWorthShowing(200, 140, 200, false)).toBe(true); // 30 %
+    expect(rangeWorthShowing(200, 170, 220, false)).toBe(false); // 25 %: not yet
+    expect(rangeWorthShowing(200, 170, 220, true)).toBe(true); // 25 %: stays
+    expect(rangeWorthShowing(200, 185, 220, true)).toBe(false); // 17.5 %: goes
+  });
+
+  it('hides it while unknown and in the last half minute', () => {
+    expect(rangeWorthShowing(null, 10, 100, false)).toBe(false);
+    expect(rangeWorthShowing(100, null, 200, true)).toBe(false);
+    expect(rangeWorthShowing(29, 5, 90, true)).toBe(false);
+    expect(rangeWorthShowing(30, 5, 90, false)).toBe(true);
+  });
+});
+
+describe('EtaRangeSmoother', () => {
+  it('shows the first range as reported, then moves both ends one smoothing step per tick', () => {
+    const s = new EtaRangeSmoother();
+    expect(s.report(300, 180, 480, 0)).toBe('3–8 min');
+    // A new, narrower range: the ends glide towards it (actual counts down with the clock).
+    s.report(300, 240, 330, 0);
+    // low 180 + (239 − 180) × 0.15 = 188.85, high 480 + (329 − 480) × 0.15 = 457.35
+    expect(s.tick(1000)).toBe('3–8 min');
+    for (let k = 2; k <= 60; ++k) s.tick(k * 1000);
+    // Ten seconds of countdown, then the ends settle on 230 and 320: 27 % of an ETA of 290.
+    expect(s.text()).toBe('3–6 min');
+  });
+
+  it('does not flicker at the threshold: a range that narrows a little stays, one that narrows a lot goes', () => {
+    const s = new EtaRangeSmoother();
+    expect(s.report(200, 140, 210, 0)).toBe('2–4 min'); // 35 %
+    expect(s.report(200, 140, 210, 0)).not.toBeNull();
+    const narrower = new EtaRangeSmoother();
+    expect(narrower.report(200, 170, 220, 0)).toBeNull(); // 25 %: never shown
+  });
+
+  it('drops the range when the estimate or an end becomes unknown, and at the end', () => {
+    const s = new EtaRangeSmoother();
+    expect(s.report(300, 180, 480, 0)).not.toBeNull();
+    expect(s.report(300, null, null, 1000)).toBeNull();
+    expect(s.report(300, 180, 480, 2000)).not.toBeNull();
+    expect(s.report(null, 180, 480, 3000)).toBeNull();
+    expect(s.report(0, 0, 0, 4000)).toBeNull();
   });
 });

@@ -28,6 +28,10 @@ export function parseRecord(value: unknown): ProgressRecord | null {
   const { job_id, status, seq } = value;
   if (typeof job_id !== 'string' || !isJobStatus(status) || typeof seq !== 'number') return null;
   const eta = value.eta_seconds;
+  const finite = (x: unknown): number | null => (typeof x === 'number' && Number.isFinite(x) ? x : null);
+  const low = finite(value.eta_low_seconds);
+  const high = finite(value.eta_high_seconds);
+  const range = low !== null && high !== null && low <= high;
   return {
     job_id,
     status,
@@ -36,6 +40,8 @@ export function parseRecord(value: unknown): ProgressRecord | null {
     stage_progress: num(value.stage_progress, 0),
     overall_progress: num(value.overall_progress, 0),
     eta_seconds: typeof eta === 'number' && Number.isFinite(eta) ? eta : null,
+    eta_low_seconds: range ? low : null,
+    eta_high_seconds: range ? high : null,
     started_at: num(value.started_at, 0),
     last_updated: num(value.last_updated, 0),
     attempt: num(value.attempt, 1),

@@ -37,6 +37,9 @@ export interface ProgressRecord {
   overall_progress: number;
   status: JobStatus;
   eta_seconds: number | null;
+  /** An 80 % interval for the seconds remaining; null when unknown (either both or neither). */
+  eta_low_seconds: number | null;
+  eta_high_seconds: number | null;
   started_at: number;
   last_updated: number;
   seq: number;

@@ -60,6 +60,7 @@ function rowOf(container: HTMLElement, n: number) {
     percent: row.querySelector('.job-row__percent')?.textContent,
     bar: row.querySelector('[role="progressbar"]')?.getAttribute('aria-valuenow'),
     link: row.querySelector('a')?.getAttribute('href'),
+    eta: row.querySelector('.job-row__eta')?.textContent ?? null,
   };
 }
 
@@ -79,7 +80,7 @@ describe('JobListPage', () => {
     await advance(0);
     expect(rowOf(page.container, 1)).toEqual({
       status: 'running', badge: 'Running', stage: 'Building schedule', percent: '42%', bar: '43',
-      link: `/admin/timetables/status/${id(1)}`,
+      link: `/admin/timetables/status/${id(1)}`, eta: null,
     });
     expect(rowOf(page.container, 2)).toMatchObject({ status: 'failed', badge: 'Failed', stage: 'No room for Chemistry 2' });
     expect(rowOf(page.container, 3)).toMatchObject({ status: 'completed', badge: 'Completed', stage: '', percent: '100%' });
@@ -105,6 +106,25 @@ describe('JobListPage', () => {
     page.unmount();
     await advance(0); // the shared stream closes a microtask after its last user leaves
     expect(FakeEventSource.open()).toEqual([]);
+  });
+
+  it('gives a live row its time left, with the range while it is wide', async () => {
+    jobs = [job(1), job(2)];
+    const page = render(<JobListPage />);
+    await advance(0);
+    const [first, second] = FakeEventSource.open();
+    act(() => first!.emit('connected', { job_id: id(1) }));
+    act(() =>
+      first!.emit('progress', record({ job_id: id(1), seq: 5, eta_seconds: 320, eta_low_seconds: 200, eta_high_seconds: 470 })),
+    );
+    act(() => second!.emit('connected', { job_id: id(2) }));
+    act(() => second!.emit('progress', record({ job_id: id(2), seq: 5, eta_seconds: 95 })));
+    expect(rowOf(page.container, 1).eta).toBe('5m 20s left (3–8 min)');
+    expect(rowOf(page.container, 2).eta).toBe('1m 35s left');
+    act(() => second!.emit('progress', record({ job_id: id(2), seq: 6, eta_seconds: null })));
+    expect(rowOf(page.container, 2).eta).toBeNull();
+    page.unmount();
+    await advance(0);
   });
 
   it('polls the list every 3 s: a finished job stops streaming and shows its final state', async () => {

@@ -5,6 +5,8 @@ import { ProgressBar } from '../components/ProgressBar';
 import { StatusBadge } from '../components/StatusBadge';
 import { useJobList } from '../hooks/useJobList';
 import { useProgress } from '../hooks/useProgress';
+import { useSmoothedETA } from '../hooks/useSmoothedETA';
+import { useSmoothedEtaRange } from '../hooks/useSmoothedEtaRange';
 import { describeError, type Job } from '../lib/api';
 import { routes } from '../lib/router';
 import { currentStepLabel } from '../lib/stages';
@@ -40,6 +42,10 @@ function JobRow({ job, live, now }: { job: Job; live: boolean; now: number }) {
   const status = useRecord ? record.status : job.status;
   const stage = useRecord ? record.stage : job.stage;
   const percent = useRecord ? record.overall_progress : job.status === 'completed' ? 100 : job.overall_progress;
+  const running = useRecord && (status === 'running' || status === 'initializing');
+  const liveEta = running ? record.eta_seconds : null;
+  const eta = useSmoothedETA(liveEta);
+  const etaRange = useSmoothedEtaRange(liveEta, running ? record.eta_low_seconds : null, running ? record.eta_high_seconds : null);
   const href = routes.status(job.id);
   const title = job.type === 'timetable' || job.type === '' ? 'Timetable' : job.type.charAt(0).toUpperCase() + job.type.slice(1);
   return (
@@ -62,6 +68,11 @@ function JobRow({ job, live, now }: { job: Job; live: boolean; now: number }) {
         <span className="job-row__stage">
           {status === 'failed' && job.error ? job.error : isTerminal(status) ? '' : currentStepLabel(status, stage)}
         </span>
+        {liveEta !== null ? (
+          <span className="job-row__eta" data-testid="job-eta">
+            {eta} left{etaRange ? ` (${etaRange})` : ''}
+          </span>
+        ) : null}
       </div>
     </li>
   );

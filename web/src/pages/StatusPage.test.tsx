@@ -77,6 +77,31 @@ describe('StatusPage', () => {
     page.unmount();
   });
 
+  it('shows the range beside the ETA while it is wide, and not once the record carries none', async () => {
+    const page = render(<StatusPage jobId={JOB_ID} />);
+    await settle();
+    const es = FakeEventSource.latest();
+    act(() => es.emit('connected', { job_id: JOB_ID }));
+    const range = () => page.container.querySelector('[data-testid="eta-range"]')?.textContent ?? null;
+    act(() =>
+      es.emit('progress', record({ job_id: JOB_ID, seq: 9, eta_seconds: 320, eta_low_seconds: 200, eta_high_seconds: 470 })),
+    );
+    expect(page.container.querySelector('[data-testid="eta"]')?.textContent).toBe('5m 20s');
+    expect(range()).toBe('(3–8 min)');
+    // A narrow range says nothing the estimate does not.
+    act(() =>
+      es.emit('progress', record({ job_id: JOB_ID, seq: 10, eta_seconds: 320, eta_low_seconds: 310, eta_high_seconds: 330 })),
+    );
+    await advance(60_000);
+    expect(range()).toBeNull();
+    act(() => es.emit('progress', record({ job_id: JOB_ID, seq: 11, eta_seconds: 320, eta_low_seconds: 200, eta_high_seconds: 470 })));
+    await advance(60_000);
+    expect(range()).not.toBeNull();
+    act(() => es.emit('progress', record({ job_id: JOB_ID, seq: 12, eta_seconds: 320 })));
+    expect(range()).toBeNull();
+    page.unmount();
+  });
+
   it('after three failed reconnects says it is offline and retrying, and "Retry now" connects at once', async () => {
     const page = render(<StatusPage jobId={JOB_ID} />);
     await settle();

@@ -7,6 +7,7 @@ import { ProgressBar } from '../components/ProgressBar';
 import { useProgress } from '../hooks/useProgress';
 import { useRestFallback } from '../hooks/useRestFallback';
 import { useSmoothedETA } from '../hooks/useSmoothedETA';
+import { useSmoothedEtaRange } from '../hooks/useSmoothedEtaRange';
 import { useSmoothProgress } from '../hooks/useSmoothProgress';
 import { useStageTimings } from '../hooks/useStageTimings';
 import { StageTimeline } from '../components/StageTimeline';
@@ -28,6 +29,9 @@ interface View {
   stageProgress: number;
   overall: number;
   eta: number | null;
+  /** The 80 % range of the ETA; only live records carry one. */
+  etaLow: number | null;
+  etaHigh: number | null;
   stages: StagePlanEntry[];
   attempt: number;
   error: string | null;
@@ -41,6 +45,8 @@ function viewFromJob(job: Job): View {
     stageProgress: job.stage_progress,
     overall: job.status === 'completed' ? 100 : job.overall_progress,
     eta: job.eta_seconds,
+    etaLow: null,
+    etaHigh: null,
     stages: job.stages,
     attempt: Math.max(1, job.attempts),
     error: job.error,
@@ -54,6 +60,8 @@ const EMPTY_VIEW: View = {
   stageProgress: 0,
   overall: 0,
   eta: null,
+  etaLow: null,
+  etaHigh: null,
   stages: [],
   attempt: 1,
   error: null,
@@ -136,6 +144,8 @@ export function StatusPage({ jobId }: { jobId: string }) {
       stageProgress: live.stage_progress,
       overall: live.overall_progress,
       eta: live.eta_seconds,
+      etaLow: live.eta_low_seconds,
+      etaHigh: live.eta_high_seconds,
       stages: live.stages.length > 0 ? live.stages : view.stages,
       attempt: live.attempt,
       error: typeof live.metadata.error === 'string' ? live.metadata.error : view.error,
@@ -152,6 +162,11 @@ export function StatusPage({ jobId }: { jobId: string }) {
   const overall = useSmoothProgress(view.overall, { resetKey: view.attempt });
   const stagePercent = useSmoothProgress(view.stageProgress, { resetKey: `${view.attempt}:${view.stage}` });
   const eta = useSmoothedETA(finalStatus ? 0 : view.eta);
+  const etaRange = useSmoothedEtaRange(
+    finalStatus ? 0 : view.eta,
+    finalStatus ? null : view.etaLow,
+    finalStatus ? null : view.etaHigh,
+  );
 
   useEffect(() => {
     if (finalStatus !== 'completed' || !redirectWhenCompleted) return undefined;
@@ -337,6 +352,11 @@ export function StatusPage({ jobId }: { jobId: string }) {
               <span className="meta-value" data-testid="eta">
                 {view.status === 'queued' ? 'Waiting for a worker' : eta}
               </span>
+              {view.status !== 'queued' && etaRange ? (
+                <span className="meta-range" data-testid="eta-range" title="8 times in 10 the job ends within this range">
+                  ({etaRange})
+                </span>
+              ) : null}
             </div>
             {view.stage ? (
               <div className="stage-progress">
