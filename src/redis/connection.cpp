@@ -5,6 +5,8 @@
 #include <sys/time.h>
 
 #include <cerrno>
+#include <cstdlib>
+#include <optional>
 #include <utility>
 
 namespace headway::redis {

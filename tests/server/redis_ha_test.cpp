@@ -97,6 +97,25 @@ TEST_F(RedisSentinelTest, AConnectionFindsTheMasterAndFollowsAFailover) {
   EXPECT_EQ(std::string(role.reply->element[0]->str), "master");
 }
 
+// The master turned into a replica behind the Sentinel's back, its clients
+// left connected: the READONLY write is taken as a sign to ask again, and a
+// server that says it is no master is not used.
+TEST_F(RedisSentinelTest, AReadonlyReplyLeadsToANewDiscoveryThatRefusesAReplica) {
+  std::string error;
+  auto endpoint = redis::parse_redis_url(url(), error);
+  ASSERT_TRUE(endpoint) << error;
+  auto connection = redis::Connection::open(*endpoint, {}, error);
+  ASSERT_TRUE(connection) << error;
+  ASSERT_FALSE(connection->command({"SET", "where", "master"}).is_error_reply());
+  replica_.command({"REPLICAOF", "NO", "ONE"});
+  replicate(master_, replica_);
+  const auto reconnects = connection->reconnects();
+  auto refused = connection->command({"SET", "where", "demoted"});
+  ASSERT_FALSE(refused.ok() && !refused.is_error_reply());
+  EXPECT_GT(connection->reconnects() + (connection->broken() ? 1 : 0), reconnects);
+  EXPECT_NE(refused.error.find("is not a master"), std::string::npos) << refused.error;
+}
+
 TEST_F(RedisSentinelTest, AnUnknownMasterNameIsRefusedWithTheSentinelsAnswer) {
   std::string error;
   auto endpoint = redis::parse_redis_url(
