@@ -261,5 +261,21 @@ TEST_F(RedisTlsTest, ARedisThatRequiresAClientCertificateRefusesAClientWithout) 
   EXPECT_EQ(redis.get("tls"), "yes");
 }
 
+TEST_F(RedisTlsTest, SentinelOverTlsNamesAMasterReachedOverTls) {
+  RedisServer master({"--tls-replication", "yes"}, RedisServer::Tls{&certificates_, false});
+  RedisSentinel sentinel(master, &certificates_);
+  std::string error;
+  auto endpoint = redis::parse_redis_url(
+      "rediss+sentinel://127.0.0.1:" + std::to_string(sentinel.port()) + "/" +
+          RedisSentinel::kMasterName + "?cacert=" + certificates_.ca().string(),
+      error);
+  ASSERT_TRUE(endpoint) << error;
+  auto connection = redis::Connection::open(*endpoint, {}, error);
+  ASSERT_TRUE(connection) << error;
+  auto set = connection->command({"SET", "tls", "sentinel"});
+  ASSERT_TRUE(set.ok() && !set.is_error_reply()) << set.error;
+  EXPECT_EQ(master.get("tls"), "sentinel");
+}
+
 }  // namespace
 }  // namespace headway::test

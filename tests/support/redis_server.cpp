@@ -176,11 +176,19 @@ std::optional<std::string> RedisServer::get(const std::string& key) const {
 
 namespace headway::test {
 
-RedisSentinel::RedisSentinel(const RedisServer& master) {
+RedisSentinel::RedisSentinel(const RedisServer& master, const TestCertificates* certificates)
+    : certificates_(certificates) {
   port_ = free_loopback_port();
   const auto config = dir_.path() / "sentinel.conf";
-  write_file(config, "port " + std::to_string(port_) +
-                         "\nbind 127.0.0.1\n"
+  const std::string listen = certificates
+                                 ? "port 0\ntls-port " + std::to_string(port_) +
+                                       "\ntls-cert-file " + certificates->server_cert().string() +
+                                       "\ntls-key-file " + certificates->server_key().string() +
+                                       "\ntls-ca-cert-file " + certificates->ca().string() +
+                                       "\ntls-auth-clients no\ntls-replication yes\n"
+                                 : "port " + std::to_string(port_) + "\n";
+  write_file(config, listen +
+                         "bind 127.0.0.1\n"
                          "dir " +
                          dir_.path().string() + "\nsentinel monitor " + kMasterName +
                          " 127.0.0.1 " + std::to_string(master.port()) +
@@ -207,6 +215,10 @@ redis::CommandResult RedisSentinel::command(const std::vector<std::string_view>&
   redis::Endpoint endpoint;
   endpoint.host = "127.0.0.1";
   endpoint.port = port_;
+  if (certificates_) {
+    endpoint.tls = true;
+    endpoint.tls_options.ca_file = certificates_->ca().string();
+  }
   std::string error;
   auto connection = redis::Connection::open(endpoint, {}, error);
   if (!connection) {

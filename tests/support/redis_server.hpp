@@ -83,10 +83,12 @@ namespace headway::test {
 
 // A real Redis Sentinel (redis-server --sentinel) on a free loopback port
 // watching `master` as "mymaster", quorum 1, declaring it down after 500 ms,
-// so that a test can kill the master and await the failover.
+// so that a test can kill the master and await the failover. With
+// `certificates` it listens only for TLS and reaches the master over TLS
+// (which then needs --tls-replication yes).
 class RedisSentinel {
  public:
-  explicit RedisSentinel(const RedisServer& master);
+  explicit RedisSentinel(const RedisServer& master, const TestCertificates* certificates = nullptr);
   ~RedisSentinel();
   RedisSentinel(const RedisSentinel&) = delete;
   RedisSentinel& operator=(const RedisSentinel&) = delete;
@@ -101,6 +103,7 @@ class RedisSentinel {
  private:
   redis::CommandResult command(const std::vector<std::string_view>& args) const;
   TempDir dir_;
+  const TestCertificates* certificates_;
   int port_ = 0;
   ChildProcess process_;
 };
