@@ -3,6 +3,7 @@
 // a failover: the master killed, the replica promoted, writes resume on it
 // and the stream gets the later updates and `done`.
 #include <gtest/gtest.h>
+#include <signal.h>
 
 #include <boost/json.hpp>
 
@@ -225,6 +226,29 @@ TEST_F(RedisTlsTest, TheTrackerWritesAndTheServerStreamsOverMutualTls) {
   auto stored = redis.get(redis::keys::record(job_id_));
   ASSERT_TRUE(stored);
   EXPECT_EQ(json::parse(*stored).as_object().at("status").as_string(), "completed");
+}
+
+TEST_F(RedisTlsTest, AWorkerRunsAJobOverMutualTls) {
+  RedisServer redis({}, RedisServer::Tls{&certificates_, true});
+  ServeProcess serve(redis);
+  TempDir dir;
+  auto worker =
+      ChildProcess::spawn({headway_bin(), "worker", "--redis", redis.url(), "--db", serve.db_url()},
+                          dir.path() / "worker.log");
+  auto created = http_send(serve.port(), "POST", "/api/generation-jobs/generate/", serve.auth(),
+                           R"({"type":"timetable","params":{"clusters":2,"duration_s":1}})");
+  ASSERT_EQ(created.status, 201) << created.body;
+  const std::string id(json::parse(created.body).as_object().at("id").as_string());
+  SseClient client(serve.port(), stream_path(id), serve.auth());
+  ASSERT_EQ(client.status(), 200);
+  std::optional<SseEvent> event;
+  for (int i = 0; i < 1000 && (event = client.next(60s)) && event->event != "done"; ++i) {
+  }
+  ASSERT_TRUE(event) << serve.log();
+  ASSERT_EQ(event->event, "done");
+  EXPECT_EQ(record_of(*event).at("status").as_string(), "completed");
+  worker.signal(SIGTERM);
+  EXPECT_EQ(worker.wait(), 0);
 }
 
 TEST_F(RedisTlsTest, AServerCertificateFromAnotherCaIsRefusedWithTheReason) {
