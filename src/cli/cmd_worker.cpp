@@ -68,7 +68,8 @@ const std::vector<WorkerSetting>& worker_settings() {
   using W = WorkerFlags;
   static const std::vector<WorkerSetting> table = {
       {{"redis", "HEADWAY_REDIS", "REDIS_URL", "redis://127.0.0.1:6379",
-        "Redis URL (`redis://[[user]:password@]host[:port][/db]` or `unix:///path`)",
+        "Redis URL: `redis://[[user]:password@]host[:port][/db]`, `rediss://...` (TLS), "
+        "`redis+sentinel://host:port,.../master` or `unix:///path` (see docs/operations.md)",
         SettingKind::secret},
        set_string<&W::redis_url>},
       {{"db", "HEADWAY_DB", "DATABASE_URL", "",

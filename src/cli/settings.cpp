@@ -3,6 +3,7 @@
 #include <sys/stat.h>
 
 #include <toml++/toml.h>
+#include <algorithm>
 #include <boost/url/parse.hpp>
 #include <boost/url/url.hpp>
 #include <cctype>
@@ -143,6 +144,25 @@ bool looks_like_json(const std::string& path) {
 // The Redis URL with the password from a file (percent-encoded as needed).
 std::optional<std::string> url_with_password(const std::string& url, const std::string& password,
                                              std::string& error) {
+  if (url.starts_with("redis+sentinel://") || url.starts_with("rediss+sentinel://")) {
+    // A list of Sentinels is no URL authority Boost.URL reads: set the
+    // password with one placeholder host, then put the list back.
+    const auto authority_begin = url.find("://") + 3;
+    const auto authority_end = std::min(url.find_first_of("/?#", authority_begin), url.size());
+    const auto at = url.rfind('@', authority_end);
+    const auto hosts_begin =
+        at == std::string::npos || at < authority_begin ? authority_begin : at + 1;
+    const std::string hosts = url.substr(hosts_begin, authority_end - hosts_begin);
+    const std::string placeholder = "redis://" +
+                                    url.substr(authority_begin, hosts_begin - authority_begin) +
+                                    "sentinel" + url.substr(authority_end);
+    auto with = url_with_password(placeholder, password, error);
+    if (!with)
+      return std::nullopt;
+    const auto host_at = with->find("@sentinel") + 1;
+    return url.substr(0, authority_begin) + with->substr(8, host_at - 8) + hosts +
+           with->substr(host_at + 8);
+  }
   auto parsed = boost::urls::parse_uri(url);
   if (!parsed) {
     error = "the Redis URL is not a valid URL";

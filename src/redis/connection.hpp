@@ -9,14 +9,10 @@
 #include <string_view>
 #include <vector>
 
+#include "redis/link.hpp"
 #include "redis/redis_url.hpp"
 
 namespace headway::redis {
-
-struct ReplyDeleter {
-  void operator()(redisReply* reply) const { freeReplyObject(reply); }
-};
-using Reply = std::unique_ptr<redisReply, ReplyDeleter>;
 
 // The outcome of one command: a reply (which may itself be a Redis error
 // reply), or a connection-level error in `error` with no reply.
@@ -34,8 +30,15 @@ struct CommandResult {
 // RESP for one command (binary-safe arguments); empty if hiredis cannot format it.
 std::string format_command(const std::vector<std::string_view>& args);
 
-// One blocking connection to Redis (hiredis' synchronous API), with connect and
-// command timeouts, AUTH and SELECT done on connect. Not thread-safe: one owner.
+// One blocking connection to Redis (hiredis' synchronous API; TLS on Asio, see
+// Link), with connect and command timeouts, AUTH and SELECT done on connect.
+// Not thread-safe: one owner.
+//
+// With Sentinel (redis+sentinel://) every connect first asks the Sentinels,
+// in the URL's order, for the master's address, and checks with ROLE that
+// the server found is a master; a READONLY reply (a demoted master) breaks
+// the connection and the command is sent again after a new discovery, since
+// it did not run.
 //
 // A connection that is dead before a command goes out is re-established
 // first, and the command goes out on the new one: dead means closed by Redis
@@ -48,10 +51,7 @@ std::string format_command(const std::vector<std::string_view>& args);
 // command, and no command runs twice.
 class Connection {
  public:
-  struct Timeouts {
-    std::chrono::milliseconds connect{1000};
-    std::chrono::milliseconds command{2000};
-  };
+  using Timeouts = redis::Timeouts;
 
   // Connects, authenticates and selects the database. On failure returns
   // nullptr and says why in `error`.
@@ -75,16 +75,16 @@ class Connection {
   std::uint64_t reconnects() const { return reconnects_; }
 
  private:
-  struct ContextDeleter {
-    void operator()(redisContext* context) const { redisFree(context); }
-  };
-  using Context = std::unique_ptr<redisContext, ContextDeleter>;
   Connection(Endpoint endpoint, Timeouts timeouts)
       : endpoint_(std::move(endpoint)), timeouts_(timeouts) {}
 
-  // A new context, authenticated and on the right database; the old one is
+  // A new link, authenticated and on the right database; the old one is
   // kept when this fails.
   bool establish(std::string& error);
+  // A link to `address` (or the unix socket when null), AUTH and SELECT done.
+  std::unique_ptr<Link> open_ready(const HostPort* address, std::string& error) const;
+  // The master named by the Sentinels, connected and checked with ROLE.
+  std::unique_ptr<Link> open_master(std::string& error) const;
   // Whether Redis has closed or reset the socket (nothing is read).
   bool closed_by_peer() const;
   enum class Delivery { sent, not_sent };
@@ -94,7 +94,7 @@ class Connection {
 
   Endpoint endpoint_;
   Timeouts timeouts_;
-  Context context_;
+  std::unique_ptr<Link> link_;
   bool broken_ = false;
   std::uint64_t reconnects_ = 0;
 };

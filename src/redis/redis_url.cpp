@@ -1,8 +1,12 @@
 #include "redis/redis_url.hpp"
 
+#include <algorithm>
 #include <boost/url/parse.hpp>
 #include <boost/url/pct_string_view.hpp>
+#include <cctype>
 #include <charconv>
+#include <initializer_list>
+#include <vector>
 
 namespace headway::redis {
 namespace {
@@ -40,13 +44,174 @@ std::optional<std::string> query_value(const boost::urls::url_view& url, std::st
   return found;
 }
 
+// The decoded names of a URL query's parameters.
+std::vector<std::string> query_names(std::string_view query) {
+  std::vector<std::string> names;
+  while (!query.empty()) {
+    const auto amp = query.find('&');
+    const auto pair = query.substr(0, amp);
+    query = amp == std::string_view::npos ? std::string_view() : query.substr(amp + 1);
+    auto name = boost::urls::make_pct_string_view(pair.substr(0, pair.find('=')));
+    names.push_back(name ? std::string(name->decode()) : std::string(pair));
+  }
+  return names;
+}
+
+// Refuses a parameter not in `known`, so a misspelt option is not ignored.
+bool only_known_parameters(const boost::urls::url_view& url,
+                           std::initializer_list<std::string_view> known, std::string& error) {
+  for (const auto& name : query_names(url.encoded_query())) {
+    if (name.empty())
+      continue;
+    if (std::find(known.begin(), known.end(), name) == known.end()) {
+      std::string list;
+      for (auto k : known)
+        list += (list.empty() ? "" : ", ") + std::string(k);
+      error = "unknown parameter '" + name + "' in the Redis URL (known: " + list + ")";
+      return false;
+    }
+  }
+  return true;
+}
+
+bool read_tls_options(const boost::urls::url_view& url, TlsOptions& tls, std::string& error) {
+  tls.ca_file = query_value(url, "cacert").value_or("");
+  tls.cert_file = query_value(url, "cert").value_or("");
+  tls.key_file = query_value(url, "key").value_or("");
+  tls.server_name = query_value(url, "sni").value_or("");
+  if (tls.cert_file.empty() != tls.key_file.empty()) {
+    error = "a client certificate needs both cert= and key=";
+    return false;
+  }
+  return true;
+}
+
+std::optional<int> read_port(const boost::urls::url_view& url, int otherwise, std::string& error) {
+  if (!url.has_port())
+    return otherwise;
+  auto port = parse_int(std::string_view(url.port()), 1, 65535);
+  if (!port)
+    error = "port must be 1-65535, got '" + std::string(url.port()) + "'";
+  return port;
+}
+
+// One `host[:port]` of a Sentinel list.
+std::optional<HostPort> parse_sentinel_address(std::string_view text, std::string& error) {
+  const std::string as_url = "redis://" + std::string(text);
+  auto parsed = boost::urls::parse_uri(as_url);
+  if (!parsed || parsed->has_userinfo() || !parsed->path().empty() || parsed->has_query() ||
+      parsed->has_fragment() || parsed->host_address().empty() ||
+      parsed->host_type() == boost::urls::host_type::ipvfuture) {
+    error = "not a Sentinel address: '" + std::string(text) + "' (use host[:port])";
+    return std::nullopt;
+  }
+  HostPort address{parsed->host_address(), 26379};
+  // A host name or an IP address; nothing that would need encoding back.
+  const bool ipv6 = parsed->host_type() == boost::urls::host_type::ipv6;
+  const bool plain = std::all_of(address.host.begin(), address.host.end(), [ipv6](unsigned char c) {
+    return std::isalnum(c) || c == '.' || c == '-' || c == '_' || (ipv6 && c == ':');
+  });
+  if (!plain) {
+    error = "not a Sentinel host: '" + address.host + "'";
+    return std::nullopt;
+  }
+  const auto port = read_port(*parsed, 26379, error);
+  if (!port)
+    return std::nullopt;
+  address.port = *port;
+  return address;
+}
+
+// redis+sentinel://[[user]:password@]host[:port][,host[:port]...]/master[?...]
+// Boost.URL takes one host per authority, so the list is split off here and
+// the rest (credentials, master name, query) parsed with one placeholder host.
+std::optional<Endpoint> parse_sentinel_url(std::string_view text, bool tls, std::string& error) {
+  const auto scheme_end = text.find("://");
+  const auto rest = text.substr(scheme_end + 3);
+  const auto authority_end = std::min(rest.find_first_of("/?#"), rest.size());
+  const auto authority = rest.substr(0, authority_end);
+  const auto at = authority.rfind('@');
+  const auto userinfo =
+      at == std::string_view::npos ? std::string_view() : authority.substr(0, at + 1);
+  auto hosts = at == std::string_view::npos ? authority : authority.substr(at + 1);
+  Endpoint endpoint;
+  endpoint.tls = tls;
+  endpoint.port = 0;
+  while (true) {
+    const auto comma = hosts.find(',');
+    auto address = parse_sentinel_address(hosts.substr(0, comma), error);
+    if (!address)
+      return std::nullopt;
+    endpoint.sentinels.push_back(std::move(*address));
+    if (comma == std::string_view::npos)
+      break;
+    hosts = hosts.substr(comma + 1);
+  }
+  const std::string rebuilt =
+      "redis://" + std::string(userinfo) + "sentinel" + std::string(rest.substr(authority_end));
+  auto parsed = boost::urls::parse_uri(rebuilt);
+  if (!parsed) {
+    error = "not a valid URL: '" + std::string(text) + "'";
+    return std::nullopt;
+  }
+  const auto& url = *parsed;
+  if (url.has_userinfo()) {
+    endpoint.user = url.user();
+    endpoint.password = url.password();
+  }
+  const std::string path = url.path();
+  if (path.size() < 2 || path.front() != '/' || path.find('/', 1) != std::string::npos) {
+    error = "a Sentinel URL names the master: redis+sentinel://host:26379/mymaster";
+    return std::nullopt;
+  }
+  endpoint.master_name = path.substr(1);
+  if (tls) {
+    if (!only_known_parameters(
+            url, {"db", "sentinel_user", "sentinel_password", "cacert", "cert", "key", "sni"},
+            error) ||
+        !read_tls_options(url, endpoint.tls_options, error))
+      return std::nullopt;
+  } else if (!only_known_parameters(url, {"db", "sentinel_user", "sentinel_password"}, error)) {
+    return std::nullopt;
+  }
+  if (const auto value = query_value(url, "db")) {
+    auto db = parse_int(*value, 0, 1 << 20);
+    if (!db) {
+      error = "database number must be a non-negative integer, got '" + *value + "'";
+      return std::nullopt;
+    }
+    endpoint.db = *db;
+  }
+  endpoint.sentinel_user = query_value(url, "sentinel_user").value_or("");
+  endpoint.sentinel_password = query_value(url, "sentinel_password").value_or("");
+  return endpoint;
+}
+
 }  // namespace
 
+std::string HostPort::display() const {
+  const bool ipv6 = host.find(':') != std::string::npos;
+  return (ipv6 ? "[" + host + "]" : host) + ":" + std::to_string(port);
+}
+
 std::string Endpoint::display() const {
-  return is_unix() ? "unix://" + socket_path : host + ":" + std::to_string(port);
+  if (is_unix())
+    return "unix://" + socket_path;
+  if (is_sentinel()) {
+    std::string out = "master " + master_name + " via ";
+    for (std::size_t i = 0; i < sentinels.size(); ++i)
+      out += (i ? "," : "") + sentinels[i].display();
+    return tls ? out + " (TLS)" : out;
+  }
+  const std::string address = host + ":" + std::to_string(port);
+  return tls ? address + " (TLS)" : address;
 }
 
 std::optional<Endpoint> parse_redis_url(std::string_view text, std::string& error) {
+  if (text.starts_with("redis+sentinel://"))
+    return parse_sentinel_url(text, false, error);
+  if (text.starts_with("rediss+sentinel://"))
+    return parse_sentinel_url(text, true, error);
   auto parsed = boost::urls::parse_uri(boost::core::string_view(text.data(), text.size()));
   if (!parsed) {
     error = "not a valid URL: '" + std::string(text) + "'";
@@ -75,13 +240,20 @@ std::optional<Endpoint> parse_redis_url(std::string_view text, std::string& erro
     }
     return endpoint;
   }
-  if (scheme != "redis") {
-    error = "unsupported scheme '" + scheme + "' (use redis:// or unix://)";
+  if (scheme != "redis" && scheme != "rediss") {
+    error = "unsupported scheme '" + scheme +
+            "' (use redis://, rediss://, redis+sentinel://, rediss+sentinel:// or unix://)";
     return std::nullopt;
+  }
+  if (scheme == "rediss") {
+    endpoint.tls = true;
+    if (!only_known_parameters(url, {"cacert", "cert", "key", "sni"}, error) ||
+        !read_tls_options(url, endpoint.tls_options, error))
+      return std::nullopt;
   }
   endpoint.host = url.host_address();
   if (endpoint.host.empty()) {
-    error = "redis:// URL needs a host";
+    error = scheme + ":// URL needs a host";
     return std::nullopt;
   }
   if (url.has_port()) {

@@ -120,7 +120,8 @@ const std::vector<ConfigOption>& config_options() {
       {"listen", "HEADWAY_LISTEN", "127.0.0.1:8000", "address and port to serve HTTP on",
        set_listen},
       {"redis", "HEADWAY_REDIS", "redis://127.0.0.1:6379",
-       "Redis URL (`redis://[[user]:password@]host[:port][/db]` or `unix:///path`)",
+       "Redis URL: `redis://[[user]:password@]host[:port][/db]`, `rediss://...` (TLS), "
+       "`redis+sentinel://host:port,.../master` or `unix:///path` (see docs/operations.md)",
        set_string<&C::redis_url>, OptionKind::secret, "REDIS_URL"},
       {"db", "HEADWAY_DB", "sqlite://headway.db",
        "job table: `sqlite://path`, a file path, or `postgres://...`", set_string<&C::database_url>,

@@ -12,7 +12,7 @@ RedisCommands::RedisCommands(asio::io_context& io, redis::Endpoint endpoint, Opt
       endpoint_(std::move(endpoint)),
       options_(options),
       metrics_(metrics),
-      socket_(strand_),
+      socket_(strand_, options.command_timeout),
       retry_timer_(strand_),
       watchdog_timer_(strand_) {}
 
@@ -54,7 +54,7 @@ awaitable<void> RedisCommands::run() {
   bool first = true;
   while (!stopping_) {
     if (auto ec = co_await socket_.connect(endpoint_, true); !ec) {
-      spdlog::info("redis commands: connected to {}", endpoint_.display());
+      spdlog::info("redis commands: connected to {}", socket_.peer());
       if (!first)
         metrics_.redis_reconnects(false).Increment();
       first = false;
@@ -65,9 +65,10 @@ awaitable<void> RedisCommands::run() {
       fail_all(asio::error::connection_reset);
       if (stopping_)
         break;
-      spdlog::warn("redis commands: lost the connection to {}", endpoint_.display());
+      spdlog::warn("redis commands: lost the connection to {}", socket_.peer());
     } else {
-      spdlog::debug("redis commands: cannot connect to {}: {}", endpoint_.display(), ec.message());
+      spdlog::debug("redis commands: cannot connect to {}: {}", endpoint_.display(),
+                    socket_.connect_error().empty() ? ec.message() : socket_.connect_error());
     }
     retry_timer_.expires_after(delay);
     co_await retry_timer_.async_wait(use_tuple);

@@ -17,7 +17,7 @@ RedisPubSub::RedisPubSub(asio::io_context& io, redis::Endpoint endpoint, Options
       fanout_(fanout),
       metrics_(metrics),
       home_(fanout.add_home(io, *this)),
-      socket_(strand_),
+      socket_(strand_, options.keepalive),
       retry_timer_(strand_),
       keepalive_timer_(strand_) {}
 
@@ -70,7 +70,7 @@ awaitable<void> RedisPubSub::run() {
   bool first = true;
   while (!stopping_) {
     if (auto ec = co_await socket_.connect(endpoint_, false); !ec) {
-      spdlog::info("redis pub/sub: connected to {}", endpoint_.display());
+      spdlog::info("redis pub/sub: connected to {}", socket_.peer());
       if (!first)
         metrics_.redis_reconnects(true).Increment();
       first = false;
@@ -88,10 +88,11 @@ awaitable<void> RedisPubSub::run() {
       if (stopping_)
         break;
       spdlog::warn("redis pub/sub: lost the connection to {}; streams fall back to the job table",
-                   endpoint_.display());
+                   socket_.peer());
     } else if (first) {
       fanout_.on_pubsub_down(home_);
-      spdlog::warn("redis pub/sub: cannot connect to {}: {}", endpoint_.display(), ec.message());
+      spdlog::warn("redis pub/sub: cannot connect to {}: {}", endpoint_.display(),
+                   socket_.connect_error().empty() ? ec.message() : socket_.connect_error());
     }
     retry_timer_.expires_after(delay);
     co_await retry_timer_.async_wait(use_tuple);

@@ -54,7 +54,7 @@ TEST(RedisConnectionTest, AConnectionRedisClosedIsReplacedBeforeTheNextCommand) 
 TEST(RedisConnectionTest, ACommandWhoseReplyIsLostIsNotSentAgain) {
   RedisServer redis;
   std::string error;
-  const redis::Endpoint endpoint{"127.0.0.1", redis.port(), {}, {}, {}, 0};
+  const redis::Endpoint endpoint = redis.endpoint();
   auto connection = redis::Connection::open(
       endpoint, {std::chrono::milliseconds(1000), std::chrono::milliseconds(200)}, error);
   ASSERT_TRUE(connection) << error;

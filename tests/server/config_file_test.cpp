@@ -119,6 +119,18 @@ TEST_F(ConfigFileTest, SecretsComeFromFilesAndAreMasked) {
   EXPECT_EQ(line_of(shown.out, "metrics-token ="),
             "metrics-token = \"********\"  # " + file.string() + ":4");
 
+  // A Sentinel URL's list of hosts is no URL authority: the password goes in
+  // before it, the list and the query untouched.
+  auto sentinel = headway({"worker", "--print-config", "--redis",
+                           "redis+sentinel://127.0.0.1:26379,[::1]:26380/mymaster?db=2",
+                           "--redis-password-file", password.string()});
+  ASSERT_EQ(sentinel.status, 0) << sentinel.err;
+  EXPECT_EQ(sentinel.out.find("s3cr"), std::string::npos) << sentinel.out;
+  EXPECT_EQ(line_of(sentinel.out, "redis ="),
+            "redis = \"redis+sentinel://:***@127.0.0.1:26379,[::1]:26380/mymaster?db=2\"  # "
+            "--redis, password from " +
+                password.string());
+
   // A value and its file at once is refused, as is a key shorter than 32
   // characters read from a file.
   auto both = headway({"serve", "--print-config"}, {{"HEADWAY_METRICS_TOKEN", "a"},

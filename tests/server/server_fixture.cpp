@@ -125,7 +125,7 @@ void ServeProcess::start() {
                                 "--listen",
                                 "127.0.0.1:" + std::to_string(port_),
                                 "--redis",
-                                redis_.url(),
+                                options_.redis_url.empty() ? redis_.url() : options_.redis_url,
                                 "--db",
                                 db_url(),
                                 "--threads",

@@ -27,6 +27,7 @@ struct ServeOptions {
   std::string db_url{};                    // empty: a private SQLite file
   bool seed_admin = true;                  // add the admin "tester" with an API token first
   std::string recorder_consumer = "test";  // servers sharing a table each need their own
+  std::string redis_url{};                 // empty: the RedisServer's url()
 };
 
 // The `headway` binary under test: $HEADWAY_BIN; throws when it is not set.

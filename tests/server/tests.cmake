@@ -75,3 +75,13 @@ add_dependencies(config_file_test headway_cli)
 headway_add_test(server_core_test LABEL unit
   SOURCES server/concurrency_core_test.cpp
   LIBS headway_server headway_store Boost::json)
+
+# Redis behind Sentinel and over TLS: real master, replica and Sentinel
+# processes (a failover by SIGKILL), a TLS-only redis-server with test
+# certificates; the Tracker and `headway serve` through both.
+headway_add_test(redis_ha_test LABEL integration
+  SOURCES server/redis_ha_test.cpp server/server_fixture.cpp
+  LIBS headway_store headway_auth Boost::json)
+target_include_directories(redis_ha_test PRIVATE
+  $<TARGET_PROPERTY:headway_redis,INTERFACE_INCLUDE_DIRECTORIES>)
+add_dependencies(redis_ha_test headway_cli)

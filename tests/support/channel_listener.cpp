@@ -14,7 +14,7 @@ ChannelListener::ChannelListener(const RedisServer& redis, const std::string& jo
   std::string error;
   // Long reads: a worker process may take a while to start (more so under
   // sanitizers).
-  connection_ = redis::Connection::open({"127.0.0.1", redis.port(), {}, {}, {}, 0},
+  connection_ = redis::Connection::open(redis.endpoint(),
                                         {std::chrono::seconds(1), std::chrono::seconds(60)}, error);
   if (!connection_)
     throw std::runtime_error(error);

@@ -56,6 +56,68 @@ TEST(RedisUrlTest, UnixSocketQueryFollowedByAFragmentReadsOnlyTheQuery) {
   EXPECT_EQ(encoded.db, 3);
 }
 
+TEST(RedisUrlTest, ParsesTlsUrlsWithTheirFiles) {
+  auto endpoint = parse_ok(
+      "rediss://:pw@redis.internal:6380/2?cacert=/etc/ca.pem&cert=/etc/c.pem&key=/etc/"
+      "k.pem&sni=redis.example");
+  EXPECT_TRUE(endpoint.tls);
+  EXPECT_EQ(endpoint.host, "redis.internal");
+  EXPECT_EQ(endpoint.port, 6380);
+  EXPECT_EQ(endpoint.db, 2);
+  EXPECT_EQ(endpoint.password, "pw");
+  EXPECT_EQ(endpoint.tls_options.ca_file, "/etc/ca.pem");
+  EXPECT_EQ(endpoint.tls_options.cert_file, "/etc/c.pem");
+  EXPECT_EQ(endpoint.tls_options.key_file, "/etc/k.pem");
+  EXPECT_EQ(endpoint.tls_options.server_name, "redis.example");
+  EXPECT_EQ(endpoint.display(), "redis.internal:6380 (TLS)");
+  auto system_roots = parse_ok("rediss://redis.internal");
+  EXPECT_TRUE(system_roots.tls);
+  EXPECT_TRUE(system_roots.tls_options.ca_file.empty());
+  EXPECT_FALSE(parse_ok("redis://127.0.0.1").tls);
+}
+
+TEST(RedisUrlTest, ParsesSentinelUrls) {
+  auto endpoint = parse_ok(
+      "redis+sentinel://app:s3cret@10.0.0.1:26380,[::1],sentinel-3:5000/my%20master?db=4&"
+      "sentinel_password=sp&sentinel_user=su");
+  EXPECT_TRUE(endpoint.is_sentinel());
+  EXPECT_FALSE(endpoint.tls);
+  ASSERT_EQ(endpoint.sentinels.size(), 3u);
+  EXPECT_EQ(endpoint.sentinels[0], (HostPort{"10.0.0.1", 26380}));
+  EXPECT_EQ(endpoint.sentinels[1], (HostPort{"::1", 26379}));
+  EXPECT_EQ(endpoint.sentinels[2], (HostPort{"sentinel-3", 5000}));
+  EXPECT_EQ(endpoint.master_name, "my master");
+  EXPECT_EQ(endpoint.user, "app");
+  EXPECT_EQ(endpoint.password, "s3cret");
+  EXPECT_EQ(endpoint.db, 4);
+  EXPECT_EQ(endpoint.sentinel_user, "su");
+  EXPECT_EQ(endpoint.sentinel_password, "sp");
+  EXPECT_EQ(endpoint.display(), "master my master via 10.0.0.1:26380,[::1]:26379,sentinel-3:5000");
+  EXPECT_EQ(endpoint.display().find("s3cret"), std::string::npos);
+  auto tls = parse_ok("rediss+sentinel://s1/m?cacert=/ca.pem");
+  EXPECT_TRUE(tls.tls);
+  EXPECT_EQ(tls.tls_options.ca_file, "/ca.pem");
+  EXPECT_EQ(tls.sentinels, (std::vector<HostPort>{{"s1", 26379}}));
+}
+
+TEST(RedisUrlTest, RejectsBadTlsAndSentinelUrlsWithAReason) {
+  for (const char* url :
+       {"rediss://h?cacert=/a&verify=no", "rediss://h?cert=/c.pem", "rediss://h?key=/k.pem",
+        "redis+sentinel://s1:26379", "redis+sentinel://s1:26379/", "redis+sentinel://s1/a/b",
+        "redis+sentinel://s1,,s2/m", "redis+sentinel://s1:0/m", "redis+sentinel://s1:70x5/m",
+        "redis+sentinel:///m", "redis+sentinel://s1/m?db=x", "redis+sentinel://s1/m?cacert=/a",
+        "redis+sentinel://a%2Cb/m", "redis+sentinel://s1/m?sentinel_pasword=x",
+        // Found by redis_url_fuzzer: a name that decodes to a colon.
+        "redis+sentinel://10.0.0.2%3A:26379/m"}) {
+    std::string error;
+    EXPECT_FALSE(parse_redis_url(url, error)) << url;
+    EXPECT_FALSE(error.empty()) << url;
+  }
+  std::string error;
+  parse_redis_url("rediss://h?verify=no", error);
+  EXPECT_NE(error.find("unknown parameter 'verify'"), std::string::npos) << error;
+}
+
 TEST(RedisUrlTest, DisplayLeavesOutTheCredentials) {
   auto endpoint = parse_ok("redis://u:topsecret@10.0.0.1:7000");
   EXPECT_EQ(endpoint.display().find("topsecret"), std::string::npos);

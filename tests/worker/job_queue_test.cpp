@@ -169,7 +169,7 @@ TEST_P(JobQueueTest, WhenRedisIsDownEnqueueIsUnavailableAndTheRowIsNotLeftQueued
 }
 
 TEST_P(JobQueueTest, TheJobQueueClassReconnectsAfterRedisComesBack) {
-  redis::Endpoint endpoint{"127.0.0.1", redis_.port(), {}, {}, {}, 0};
+  redis::Endpoint endpoint = redis_.endpoint();
   worker::JobQueue queue(endpoint, *store_, catalog_);
   ASSERT_TRUE(queue.enqueue({.owner = "alice", .type = "timetable"}));
   redis_.kill();
