@@ -8,8 +8,12 @@ time step scaled by its own lognormal factor, sigma 0.15, and each run by a
 global factor, sigma 0.1: the same job on the same machine); and with K runs
 that do not (the same, but each earlier run 2.5 times faster: a new run on a
 slower machine or a bigger input); and with K runs of another job of the same
-family (the next trace), which describe this one not at all. Scores with
-eta-bench's score.py and prints the mean error per family and overall.
+family (the next trace), which describe this one not at all. A fifth way
+gives the resembling runs as only their stage durations, which is all the
+job table keeps and what the worker builds its prior from: each stage's
+progress growing evenly from where it started to where the next began, as
+EtaHistory::from_stage_durations does. Scores with eta-bench's score.py and
+prints the mean error per family and overall.
 
 Usage:
     bench/eta/history_bench.py --traces DIR --headway build/dev/src/cli/headway \\
@@ -46,6 +50,28 @@ def earlier_run(rows, rng, speed):
     return "t,progress,stage\n" + "\n".join(out) + "\n"
 
 
+def stage_durations_only(run_text):
+    """The run as its stage durations alone: a report at each stage start and
+    at every whole percent in between, as if each stage went at an even pace."""
+    rows = [line.split(",") for line in run_text.splitlines()[1:] if line.strip()]
+    rows = [(float(t), float(p), stage) for t, p, stage in rows]
+    starts = []
+    for t, p, stage in rows:
+        if not starts or starts[-1][2] != stage:
+            starts.append((t, p, stage))
+    end_t = rows[-1][0]
+    bounds = starts + [(end_t, 100.0, rows[-1][2])]
+    out = []
+    for (t0, p0, stage), (t1, p1, _) in zip(bounds, bounds[1:]):
+        out.append((t0, p0, stage))
+        k = math.floor(p0) + 1
+        while k < p1:
+            out.append((t0 + (t1 - t0) * (k - p0) / (p1 - p0), float(k), stage))
+            k += 1
+    out.append((end_t, 100.0, rows[-1][2]))
+    return "t,progress,stage\n" + "\n".join(f"{t:.3f},{p:g},{stage}" for t, p, stage in out) + "\n"
+
+
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--traces", required=True)
@@ -59,7 +85,7 @@ def main(argv=None):
 
     names = sorted(f for f in os.listdir(args.traces) if f.endswith(".csv"))
     work = tempfile.mkdtemp(prefix="eta-history-")
-    results = {"none": {}, "resemble": {}, "differ": {}, "other": {}}
+    results = {"none": {}, "resemble": {}, "differ": {}, "other": {}, "stages": {}}
     for index, name in enumerate(names):
         path = os.path.join(args.traces, name)
         _, rows = read_rows(path)
@@ -77,16 +103,18 @@ def main(argv=None):
                 for r in range(args.runs):
                     speed = math.exp(rng.gauss(0.0, 0.1)) / (2.5 if case == "differ" else 1.0)
                     run = os.path.join(work, f"run-{case}-{r}.csv")
+                    text = earlier_run(other_rows if case == "other" else rows, rng, speed)
                     with open(run, "w") as fh:
-                        fh.write(earlier_run(other_rows if case == "other" else rows, rng, speed))
+                        fh.write(stage_durations_only(text) if case == "stages" else text)
                     cmd += ["--history", run]
             subprocess.run(cmd + [path], check=True)
             results[case][name[:-4]] = score.score_files(path, os.path.join(out, name))
 
     families = sorted({n.rsplit("_", 1)[0] for n in results["none"]})
     print(f"{len(names)} traces, {args.runs} earlier runs each\n")
-    print("| family | no history | runs that resemble it | runs 2.5x faster | runs of another job |")
-    print("|---|---:|---:|---:|---:|")
+    print("| family | no history | runs that resemble it | runs 2.5x faster | runs of another job "
+          "| resembling runs as stage durations |")
+    print("|---|---:|---:|---:|---:|---:|")
     for family in families + ["all"]:
         cells = []
         for case in results:

@@ -1,9 +1,11 @@
 #pragma once
 
 #include <boost/json.hpp>
+#include <cstddef>
 #include <cstdint>
 #include <optional>
 #include <string_view>
+#include <vector>
 
 #include "headway/eta.hpp"
 #include "headway/stage_plan.hpp"
