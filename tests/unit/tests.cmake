@@ -16,3 +16,8 @@ headway_add_test(auth_test LABEL unit
 headway_add_test(event_stream_test LABEL unit
   SOURCES unit/event_stream_test.cpp
   LIBS headway_stream_client)
+
+# The job list and resume position of the many-job stream (src/server).
+headway_add_test(job_list_test LABEL unit
+  SOURCES unit/job_list_test.cpp
+  LIBS headway_server)
