@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { JOB_LIST_POLL_MS } from '../hooks/useJobList';
-import { sharedStreams } from '../lib/streamRegistry';
+import { sharedJobs, sharedStreams } from '../lib/streamRegistry';
 import { FakeEventSource, record } from '../test/fakeEventSource';
 import { act, render } from '../test/render';
 import { JobListPage } from './JobListPage';
@@ -30,6 +30,7 @@ const lastListUrl = () => fetchMock.mock.calls.filter(([url]) => url.startsWith(
 
 beforeEach(() => {
   sharedStreams.reset();
+  sharedJobs.reset();
   FakeEventSource.reset();
   fetchMock.mockClear();
   jobs = [];
@@ -40,6 +41,7 @@ beforeEach(() => {
 });
 afterEach(() => {
   sharedStreams.reset();
+  sharedJobs.reset();
   vi.useRealTimers();
   vi.unstubAllGlobals();
 });
@@ -87,14 +89,13 @@ describe('JobListPage', () => {
     page.unmount();
   });
 
-  it('streams running rows live, at most three, and none for finished jobs', async () => {
+  it('streams running rows live on one connection, at most three, and none for finished jobs', async () => {
     jobs = [job(1), job(2), job(3, { status: 'completed' }), job(4), job(5)];
     const page = render(<JobListPage />);
     await advance(0);
+    // One connection for every running row.
     expect(FakeEventSource.open().map((es) => es.url)).toEqual([
-      `/api/generation/stream/${id(1)}/`,
-      `/api/generation/stream/${id(2)}/`,
-      `/api/generation/stream/${id(4)}/`,
+      `/api/generation/streams/?jobs=${id(1)},${id(2)},${id(4)}`,
     ]);
     const first = FakeEventSource.open()[0]!;
     act(() => first.emit('connected', { job_id: id(1) }));

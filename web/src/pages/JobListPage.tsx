@@ -33,7 +33,9 @@ function useNow(intervalMs: number): number {
 }
 
 function JobRow({ job, live, now }: { job: Job; live: boolean; now: number }) {
-  const stream = useProgress(live ? job.id : null);
+  // Every running row shares one connection: a page of running jobs would
+  // otherwise need more connections than a browser grants one server.
+  const stream = useProgress(live ? job.id : null, { multiplexed: true });
   const record = stream.progress;
   // A live record wins over the row while it is newer (the table lags the stream).
   const useRecord = record !== null && !isTerminal(job.status);
