@@ -20,8 +20,11 @@ export function finishedDuration(job: Job): string | null {
   return `took ${formatDuration(job.finished_at - job.started_at)}`;
 }
 
-/** At most this many running jobs get a live stream each; the rest follow the 3 s poll. */
-const LIVE_ROWS = 3;
+/**
+ * Running rows that stream live, all on one shared connection (a page of
+ * them fits the server's 50 jobs per connection); any others follow the 3 s poll.
+ */
+const LIVE_ROWS = JOB_PAGE_SIZE;
 
 function useNow(intervalMs: number): number {
   const [now, setNow] = useState(() => Date.now());
