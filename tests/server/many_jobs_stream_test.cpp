@@ -3,6 +3,7 @@
 // job's events on one stream, per-job resume, ownership, bad input and a
 // client that stops reading.
 #include <gtest/gtest.h>
+#include <signal.h>
 
 #include <boost/asio.hpp>
 #include <boost/beast/core.hpp>
@@ -342,6 +343,33 @@ TEST_F(ManyJobsStreamTest, AClientThatStopsReadingStillGetsEveryJobsNewestRecord
   EXPECT_TRUE(stalled.closed());
   EXPECT_GT(metric_now("headway_stream_coalesced_total"), 0);
   EXPECT_EQ(metric_now("headway_stream_slow_drops_total"), 0);
+}
+
+TEST_F(ManyJobsStreamTest, SigtermClosesManyJobStreamsAndTheServerExitsZero) {
+  const auto jobs = jobs_with_records(2);
+  SseClient sse(serve_.port(), many_path(jobs), serve_.auth());
+  Observed seen;
+  read_sse(sse, jobs, seen, [&] { return seen.seqs.size() == 2; });
+  asio::io_context io;
+  websocket::stream<asio::ip::tcp::socket> ws(io);
+  ws.next_layer().connect(
+      {asio::ip::make_address("127.0.0.1"), static_cast<unsigned short>(serve_.port())});
+  ws.set_option(websocket::stream_base::decorator([this](websocket::request_type& request) {
+    request.set(boost::beast::http::field::authorization, "Bearer " + serve_.token());
+  }));
+  ws.handshake("127.0.0.1", "/api/generation/streams/ws/?jobs=" + jobs[0] + "," + jobs[1]);
+  boost::beast::flat_buffer buffer;
+  for (int i = 0; i < 4; ++i) {  // two `connected`, two snapshots
+    ws.read(buffer);
+    buffer.consume(buffer.size());
+  }
+  serve_.process().signal(SIGTERM);
+  EXPECT_TRUE(sse.closed());
+  boost::system::error_code ec;
+  ws.read(buffer, ec);
+  EXPECT_EQ(ec, websocket::error::closed);
+  EXPECT_EQ(ws.reason().code, websocket::close_code::going_away);
+  EXPECT_EQ(serve_.process().wait(), 0) << serve_.log();
 }
 
 }  // namespace
