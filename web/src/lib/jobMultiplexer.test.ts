@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { FakeEventSource, record } from '../test/fakeEventSource';
-import { FakeWebSocket } from '../test/fakeWebSocket';
+import { fakeFetch, FakeWebSocket } from '../test/fakeWebSocket';
 import { JobMultiplexer } from './jobMultiplexer';
 
 const options = {
@@ -132,5 +132,29 @@ describe('JobMultiplexer', () => {
     expect(a.stream.state).toMatchObject({ isConnected: true, transport: 'websocket' });
     expect(a.stream.state.progress?.seq).toBe(6);
     expect(b.stream.state.transport).toBe('websocket');
+  });
+
+  it('polls each job on its own as the last step, and a job the server does not show ends alone', async () => {
+    const fetch = vi.fn(
+      fakeFetch({
+        '/api/generation/progress/a/': () => new Response(JSON.stringify(record({ job_id: 'a', seq: 8 }))),
+        '/api/generation/progress/b/': () => new Response(JSON.stringify({ error: 'job_not_found' }), { status: 404 }),
+      }),
+    );
+    const jobs = new JobMultiplexer({ ...options, stepDownAfter: 1, fetch });
+    const a = jobs.acquire('a');
+    const b = jobs.acquire('b');
+    await flushMicrotasks();
+    FakeEventSource.latest().fail();
+    await vi.advanceTimersByTimeAsync(0);
+    FakeWebSocket.latest().drop();
+    await vi.advanceTimersByTimeAsync(0);
+    expect(fetch.mock.calls.map(([url]) => url).sort()).toEqual([
+      '/api/generation/progress/a/',
+      '/api/generation/progress/b/',
+    ]);
+    expect(a.stream.state).toMatchObject({ isConnected: true, transport: 'poll' });
+    expect(a.stream.state.progress?.seq).toBe(8);
+    expect(b.stream.state).toMatchObject({ isConnected: false, error: 'Job not found' });
   });
 });

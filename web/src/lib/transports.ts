@@ -205,6 +205,12 @@ export function openPoll(
         headers: { Accept: 'application/json' },
         signal: controller.signal,
       });
+      if (response.status === 404 && handlers.notFound) {
+        // A job the server does not show (many-job polling): it ends alone.
+        close();
+        handlers.notFound({ error: 'job_not_found' });
+        return;
+      }
       if (!response.ok) throw new Error(`HTTP ${response.status}`);
       body = await response.json();
     } catch {
@@ -265,6 +271,9 @@ export function openManyPoll(
           },
           done: (data) => {
             if (!closed) handlers.done({ ...(data as object), job_id: jobId });
+          },
+          notFound: (data) => {
+            if (!closed) handlers.notFound?.({ ...(data as object), job_id: jobId });
           },
           failed: () => {
             if (closed) return;
