@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <boost/beast/websocket.hpp>
+#include <boost/url/parse.hpp>
 #include <cctype>
 #include <charconv>
 
@@ -133,6 +134,62 @@ Handler stream_handler(Services& services, bool websocket) {
   };
 }
 
+// Several jobs on one connection: GET /api/generation/streams/?jobs=<id>,...
+// (SSE) and /api/generation/streams/ws/?jobs=... (WebSocket). Credentials
+// are a session or an API token (a stream token names one job). A job the
+// caller may not see does not fail the request: it gets `not_found` on the
+// stream, so one stale id cannot stop a page from watching the rest.
+Handler many_stream_handler(Services& services, bool websocket) {
+  return [&services, websocket](RequestContext& context) -> awaitable<std::optional<Response>> {
+    if (auto refused = require_credentials(context, false))
+      co_return refused;
+    const auto& request = context.request;
+    std::string_view target(request.target().data(), request.target().size());
+    auto url = boost::urls::parse_origin_form(target);
+    if (!url) {
+      co_return error_response(request, http::status::bad_request, "invalid_query",
+                               "the query string cannot be parsed");
+    }
+    std::string jobs_text;
+    std::string positions;
+    for (const auto& param : url->params()) {
+      if (param.key == "jobs")
+        jobs_text = param.value;
+      else if (param.key == "last_event_id")
+        positions = param.value;
+    }
+    if (auto it = request.find("Last-Event-ID"); it != request.end())
+      positions = std::string(it->value().data(), it->value().size());
+    std::vector<StreamedJob> jobs;
+    if (auto error = parse_job_list(jobs_text, jobs))
+      co_return error_response(request, http::status::bad_request, error->error, error->detail);
+    if (websocket && !beast::websocket::is_upgrade(request)) {
+      co_return error_response(request, http::status::upgrade_required, "websocket_required",
+                               "this endpoint speaks WebSocket only");
+    }
+    if (websocket && !valid_websocket_key(request)) {
+      co_return error_response(request, http::status::bad_request, "bad_websocket_key",
+                               "Sec-WebSocket-Key must be 16 bytes in base64");
+    }
+    apply_positions(positions, jobs);
+    for (auto& job : jobs) {
+      auto decision = co_await authorize(context, job.id);
+      if (!decision.allowed && decision.status != http::status::not_found)
+        co_return denied_response(request, decision);
+      job.visible = decision.allowed && co_await job_exists(services, job.id) != Existence::unknown;
+    }
+    auto& connection = *context.connection;
+    if (websocket) {
+      co_await start_many_websocket(services, connection, context.stream, request, std::move(jobs));
+    } else {
+      std::string cors = cors_header_lines(services.config, request);
+      start_many_sse(services, connection, context.stream.release_socket(), std::move(jobs),
+                     std::move(cors));
+    }
+    co_return std::nullopt;
+  };
+}
+
 Handler progress_handler(Services& services) {
   return [&services](RequestContext& context) -> awaitable<std::optional<Response>> {
     std::string job_id;
@@ -247,6 +304,10 @@ void add_progress_routes(Router& router, Services& services) {
               RouteKind::stream, stream_handler(services, false)});
   router.add({V::get, "/api/generation/ws/{id}/", "/api/generation/ws/{id}/", RouteKind::stream,
               stream_handler(services, true)});
+  router.add({V::get, "/api/generation/streams/", "/api/generation/streams/", RouteKind::stream,
+              many_stream_handler(services, false)});
+  router.add({V::get, "/api/generation/streams/ws/", "/api/generation/streams/ws/",
+              RouteKind::stream, many_stream_handler(services, true)});
   router.add({V::get, "/api/generation/progress/{id}/", "/api/generation/progress/{id}/",
               RouteKind::plain, progress_handler(services)});
   router.add({V::get, "/api/generation/health/", "/api/generation/health/", RouteKind::plain,

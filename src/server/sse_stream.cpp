@@ -92,8 +92,7 @@ class SseTransport final : public DirectWriter {
   std::size_t unfinished_offset_ = 0;
 };
 
-std::string sse_preamble(const Services& services, const std::string& job_id,
-                         const std::string& extra_headers) {
+std::string sse_head(const Services& services, const std::string& extra_headers) {
   std::string out =
       "HTTP/1.1 200 OK\r\n"
       "Content-Type: text/event-stream\r\n"
@@ -104,6 +103,12 @@ std::string sse_preamble(const Services& services, const std::string& job_id,
   out += extra_headers;
   out += "\r\n";
   out += "retry: " + std::to_string(services.config.sse_retry.count()) + "\n\n";
+  return out;
+}
+
+std::string sse_preamble(const Services& services, const std::string& job_id,
+                         const std::string& extra_headers) {
+  std::string out = sse_head(services, extra_headers);
   out += "event: connected\ndata: {\"job_id\":";
   append_json_string(out, job_id);
   out += "}\n\n";
@@ -117,17 +122,18 @@ std::string sse_preamble(const Services& services, const std::string& job_id,
 // socket is empty before waiting again is what lets the edge-triggered
 // reactor report the next arrival (and the thread's own reactor cannot run
 // between the last read and the new wait).
-void watch_for_close(std::shared_ptr<tcp::socket> socket, std::shared_ptr<StreamMailbox> mailbox) {
-  socket->async_wait(tcp::socket::wait_read, [socket, mailbox](error_code ec) mutable {
+template <typename OnClose>
+void watch_for_close(std::shared_ptr<tcp::socket> socket, OnClose on_close) {
+  socket->async_wait(tcp::socket::wait_read, [socket, on_close](error_code ec) mutable {
     while (!ec) {
       std::array<char, 256> sink;
       socket->read_some(asio::buffer(sink), ec);
       if (ec == asio::error::would_block || ec == asio::error::try_again) {
-        watch_for_close(std::move(socket), std::move(mailbox));
+        watch_for_close(std::move(socket), std::move(on_close));
         return;
       }
     }
-    mailbox->close();
+    on_close();
   });
 }
 
@@ -155,7 +161,7 @@ awaitable<void> serve_sse(Services& services, ConnectionGuard connection, tcp::s
   std::string().swap(extra_headers);
   if (connected) {
     services.metrics.event_sent(EventType::connected);
-    watch_for_close(socket, mailbox);
+    watch_for_close(socket, [mailbox] { mailbox->close(); });
     mailbox->set_direct_writer(&transport);
     auto topic = services.fanout.join(job_id, mailbox);
     co_await pump_stream(transport, *mailbox, services.metrics, services.config.ping_interval);
@@ -172,7 +178,109 @@ awaitable<void> serve_sse(Services& services, ConnectionGuard connection, tcp::s
   socket->close(ignored);
 }
 
+// The events of a stream of several jobs (see pump_job_streams): `id:` is
+// the resume position of every job, the data names the job.
+class ManySseTransport {
+ public:
+  static constexpr bool kSendsPings = true;
+
+  explicit ManySseTransport(SseTransport& sse) : sse_(sse) {}
+
+  awaitable<error_code> progress(const Update& update, const std::string& positions) {
+    frame_.clear();
+    frame_ += "id: ";
+    frame_ += positions;
+    frame_ += "\nevent: progress\ndata: ";
+    frame_ += update.json();
+    frame_ += "\n\n";
+    const auto buffer = asio::buffer(frame_);
+    co_return co_await sse_.write(buffer);
+  }
+
+  awaitable<error_code> done(const std::string& job_id, JobStatus status) {
+    frame_ = "event: done\ndata: " + done_event_data(job_id, status) + "\n\n";
+    const auto buffer = asio::buffer(frame_);
+    co_return co_await sse_.write(buffer);
+  }
+
+  awaitable<error_code> ping() { co_return co_await sse_.ping(); }
+
+ private:
+  SseTransport& sse_;
+  std::string frame_;  // reused: one write in flight
+};
+
+awaitable<void> serve_many_sse(Services& services, ConnectionGuard connection,
+                               tcp::socket raw_socket, std::vector<StreamedJob> jobs,
+                               std::string extra_headers) {
+  auto executor = raw_socket.get_executor();
+  auto socket = std::make_shared<tcp::socket>(std::move(raw_socket));
+  error_code mode_ec;
+  socket->non_blocking(true, mode_ec);
+  auto wake = std::make_shared<asio::steady_timer>(executor);
+  std::vector<std::shared_ptr<StreamMailbox>> mailboxes;
+  for (const auto& job : jobs) {
+    mailboxes.push_back(job.visible ? std::make_shared<StreamMailbox>(executor, job.position,
+                                                                      services.metrics, wake)
+                                    : nullptr);
+  }
+  const auto close_all = [mailboxes] {
+    for (const auto& mailbox : mailboxes)
+      if (mailbox)
+        mailbox->close();
+  };
+  SseTransport sse(*socket, services.config.write_timeout);
+  ManySseTransport transport(sse);
+  const ActiveStream active(services.metrics, Transport::sse);
+  connection.on_drain(close_all);
+
+  bool connected = false;
+  if (!mode_ec) {
+    std::string preamble = sse_head(services, extra_headers);
+    for (const auto& job : jobs) {
+      if (job.visible)
+        preamble += "event: connected\ndata: " + connected_event_data(job.id) + "\n\n";
+      else
+        preamble += "event: not_found\ndata: " + not_found_event_data(job.id) + "\n\n";
+    }
+    const auto preamble_buffer = asio::buffer(preamble);
+    connected = !co_await sse.write(preamble_buffer);
+  }
+  std::string().swap(extra_headers);
+  if (connected) {
+    for (const auto& job : jobs)
+      if (job.visible)
+        services.metrics.event_sent(EventType::connected);
+    watch_for_close(socket, close_all);
+    std::vector<std::shared_ptr<Fanout::Topic>> topics;
+    for (std::size_t i = 0; i < jobs.size(); ++i)
+      topics.push_back(mailboxes[i] ? services.fanout.join(jobs[i].id, mailboxes[i]) : nullptr);
+    co_await pump_job_streams(transport, jobs, mailboxes, *wake, services.metrics,
+                              services.config.ping_interval);
+    for (std::size_t i = 0; i < jobs.size(); ++i)
+      if (topics[i])
+        services.fanout.leave(topics[i], mailboxes[i]);
+  }
+  if (sse.timed_out()) {
+    services.metrics.slow_drops().Increment();
+    spdlog::info("stream for {} jobs dropped: the client accepted no data for {} ms", jobs.size(),
+                 services.config.write_timeout.count());
+  }
+  error_code ignored;
+  socket->shutdown(tcp::socket::shutdown_both, ignored);
+  socket->close(ignored);
+}
+
 }  // namespace
+
+void start_many_sse(Services& services, ConnectionGuard& connection, tcp::socket socket,
+                    std::vector<StreamedJob> jobs, std::string extra_headers) {
+  auto executor = socket.get_executor();
+  asio::co_spawn(executor,
+                 serve_many_sse(services, std::move(connection), std::move(socket), std::move(jobs),
+                                std::move(extra_headers)),
+                 log_stream_failure);
+}
 
 void log_stream_failure(std::exception_ptr error) {
   if (!error)

@@ -11,6 +11,12 @@ StreamMailbox::StreamMailbox(asio::any_io_executor stream_executor, std::int64_t
       executor_(stream_executor),
       wake_(stream_executor) {}
 
+StreamMailbox::StreamMailbox(asio::any_io_executor stream_executor, std::int64_t last_sent_seq,
+                             Metrics& metrics, std::shared_ptr<asio::steady_timer> shared_wake)
+    : StreamMailbox(std::move(stream_executor), last_sent_seq, metrics) {
+  shared_wake_ = std::move(shared_wake);
+}
+
 bool StreamMailbox::offer(const Update& update) {
   bool notify = false;
   bool accepted = false;
@@ -74,9 +80,9 @@ void StreamMailbox::set_direct_writer(DirectWriter* writer) {
 // fan-out hands records over to each thread), posted there from elsewhere.
 void StreamMailbox::wake() {
   if (runs_in_this_thread(executor_))
-    wake_.cancel();
+    wake_timer().cancel();
   else
-    asio::post(executor_, [self = shared_from_this()] { self->wake_.cancel(); });
+    asio::post(executor_, [self = shared_from_this()] { self->wake_timer().cancel(); });
 }
 
 void StreamMailbox::close() {

@@ -1,9 +1,12 @@
 #pragma once
 
 #include <chrono>
+#include <memory>
+#include <vector>
 
 #include "server/asio_types.hpp"
 #include "server/config.hpp"
+#include "server/job_list.hpp"
 #include "server/metrics.hpp"
 #include "server/stream_mailbox.hpp"
 
@@ -60,6 +63,82 @@ awaitable<void> pump_stream(Transport& transport, StreamMailbox& mailbox, Metric
           co_await mailbox.wait(Clock::time_point::max());
         }
         break;
+    }
+  }
+}
+
+// The loop of a stream that carries several jobs (`jobs`, in the order the
+// client named them): each visible job has its own mailbox, joined to the
+// fan-out as a single-job stream's is, and every mailbox wakes `wake`. Each
+// round takes from every job not yet ended, in turn, so a busy job cannot
+// starve the others; the loop sleeps only after a round that found nothing
+// anywhere (it wrote nothing, so no wake-up can have fallen between the last
+// take() and the wait). A job's position moves to each seq sent, before the
+// write, so the event carries the resume point that includes it. Returns when
+// every job ended (after its `done`), a mailbox was closed, or a write failed.
+//
+// A Transport provides awaitable<error_code> progress(const Update&, const
+// std::string& positions), done(const std::string& job_id, JobStatus),
+// ping(), and `static constexpr bool kSendsPings`.
+template <typename Transport>
+awaitable<void> pump_job_streams(Transport& transport, std::vector<StreamedJob>& jobs,
+                                 const std::vector<std::shared_ptr<StreamMailbox>>& mailboxes,
+                                 asio::steady_timer& wake, Metrics& metrics,
+                                 Duration ping_interval) {
+  using Clock = StreamMailbox::Clock;
+  using Kind = StreamMailbox::Next::Kind;
+  std::vector<bool> ended(jobs.size());
+  for (std::size_t i = 0; i < jobs.size(); ++i)
+    ended[i] = mailboxes[i] == nullptr;
+  auto last_write = Clock::now();
+  for (;;) {
+    bool wrote = false;
+    bool all_ended = true;
+    for (std::size_t i = 0; i < jobs.size(); ++i) {
+      if (ended[i])
+        continue;
+      auto next = mailboxes[i]->take();
+      switch (next.kind) {
+        case Kind::progress:
+          jobs[i].position = next.update.seq;
+          if (co_await transport.progress(next.update, format_positions(jobs)))
+            co_return;
+          metrics.event_sent(EventType::progress);
+          wrote = true;
+          break;
+        case Kind::done:
+          if (co_await transport.done(jobs[i].id, next.final_status))
+            co_return;
+          metrics.event_sent(EventType::done);
+          ended[i] = true;
+          wrote = true;
+          break;
+        case Kind::closed:
+          co_return;
+        case Kind::flush:  // never: these mailboxes have no direct writer
+        case Kind::wait:
+          break;
+      }
+      all_ended = all_ended && ended[i];
+    }
+    if (all_ended)
+      co_return;
+    if (wrote) {
+      last_write = Clock::now();
+      continue;
+    }
+    if constexpr (Transport::kSendsPings) {
+      wake.expires_at(last_write + ping_interval);
+      co_await wake.async_wait(use_tuple);
+      if (Clock::now() >= last_write + ping_interval) {
+        if (co_await transport.ping())
+          co_return;
+        metrics.event_sent(EventType::ping);
+        last_write = Clock::now();
+      }
+    } else {
+      wake.expires_at(Clock::time_point::max());
+      co_await wake.async_wait(use_tuple);
     }
   }
 }

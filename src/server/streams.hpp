@@ -3,10 +3,12 @@
 #include <cstdint>
 #include <exception>
 #include <string>
+#include <vector>
 
 #include "server/asio_types.hpp"
 #include "server/connections.hpp"
 #include "server/http_common.hpp"
+#include "server/job_list.hpp"
 #include "server/services.hpp"
 
 namespace headway::server {
@@ -28,6 +30,19 @@ void start_sse(Services& services, ConnectionGuard& connection, tcp::socket sock
 awaitable<void> start_websocket(Services& services, ConnectionGuard& connection,
                                 beast::tcp_stream& stream, const Request& request,
                                 const std::string& job_id, std::int64_t last_event_id);
+
+// Several jobs' events on one SSE connection (docs/protocol.md, "Many jobs on
+// one connection"): `connected` (or `not_found`, for a job that is not
+// `visible`) for each job at once, then every job's progress and `done`,
+// with the semantics of a single-job stream per job; the stream ends when
+// every job has ended. Each job's `position` is where it resumes.
+void start_many_sse(Services& services, ConnectionGuard& connection, tcp::socket socket,
+                    std::vector<StreamedJob> jobs, std::string extra_headers);
+
+// The same as WebSocket messages, as start_websocket is to start_sse.
+awaitable<void> start_many_websocket(Services& services, ConnectionGuard& connection,
+                                     beast::tcp_stream& stream, const Request& request,
+                                     std::vector<StreamedJob> jobs);
 
 // Completion of a stream coroutine: an escaped exception is logged, not rethrown.
 void log_stream_failure(std::exception_ptr error);

@@ -55,8 +55,8 @@ class WsTransport {
 // Reads (and discards) client messages so control frames are answered and a
 // close or a missed pong is noticed. `stop` ends a read that Beast parked
 // behind its own close handshake (no socket operation would wake it).
-awaitable<void> read_until_closed(std::shared_ptr<WebSocket> ws,
-                                  std::shared_ptr<StreamMailbox> mailbox,
+template <typename OnClose>
+awaitable<void> read_until_closed(std::shared_ptr<WebSocket> ws, OnClose on_close,
                                   std::shared_ptr<asio::cancellation_signal> stop) {
   beast::flat_buffer buffer;
   for (;;) {
@@ -64,7 +64,7 @@ awaitable<void> read_until_closed(std::shared_ptr<WebSocket> ws,
         co_await ws->async_read(buffer, asio::bind_cancellation_slot(stop->slot(), use_tuple));
     (void)n;
     if (ec) {
-      mailbox->close();
+      on_close();
       co_return;
     }
     buffer.consume(buffer.size());
@@ -109,7 +109,10 @@ awaitable<void> serve_websocket(Services& services, ConnectionGuard connection,
   bool clean = false;
   if (!co_await transport.write(connected)) {
     services.metrics.event_sent(EventType::connected);
-    asio::co_spawn(executor, read_until_closed(ws, mailbox, stop_reading), asio::detached);
+    asio::co_spawn(executor,
+                   read_until_closed(
+                       ws, [mailbox] { mailbox->close(); }, stop_reading),
+                   asio::detached);
     auto topic = services.fanout.join(job_id, mailbox);
     co_await pump_stream(transport, *mailbox, services.metrics, services.config.ping_interval);
     services.fanout.leave(topic, mailbox);
@@ -128,11 +131,96 @@ awaitable<void> serve_websocket(Services& services, ConnectionGuard connection,
   stop_reading->emit(asio::cancellation_type::terminal);
 }
 
-}  // namespace
+// A stream of several jobs as WebSocket messages (see ManySseTransport).
+class ManyWsTransport {
+ public:
+  static constexpr bool kSendsPings = false;
 
-awaitable<void> start_websocket(Services& services, ConnectionGuard& connection,
-                                beast::tcp_stream& stream, const Request& request,
-                                const std::string& job_id, std::int64_t last_event_id) {
+  explicit ManyWsTransport(WsTransport& ws) : ws_(ws) {}
+
+  awaitable<error_code> progress(const Update& update, const std::string& positions) {
+    message_.clear();
+    message_ += "{\"event\":\"progress\",\"id\":\"";
+    message_ += positions;
+    message_ += "\",\"data\":";
+    message_ += update.json();
+    message_ += "}";
+    co_return co_await ws_.write(message_);
+  }
+  awaitable<error_code> done(const std::string& job_id, JobStatus status) {
+    message_ = "{\"event\":\"done\",\"id\":null,\"data\":" + done_event_data(job_id, status) + "}";
+    co_return co_await ws_.write(message_);
+  }
+  awaitable<error_code> ping() { co_return error_code(); }
+
+ private:
+  WsTransport& ws_;
+  std::string message_;  // reused: one write in flight
+};
+
+awaitable<void> serve_many_websocket(Services& services, ConnectionGuard connection,
+                                     std::shared_ptr<WebSocket> ws, std::vector<StreamedJob> jobs) {
+  auto executor = ws->get_executor();
+  auto wake = std::make_shared<asio::steady_timer>(executor);
+  std::vector<std::shared_ptr<StreamMailbox>> mailboxes;
+  for (const auto& job : jobs) {
+    mailboxes.push_back(job.visible ? std::make_shared<StreamMailbox>(executor, job.position,
+                                                                      services.metrics, wake)
+                                    : nullptr);
+  }
+  const auto close_all = [mailboxes] {
+    for (const auto& mailbox : mailboxes)
+      if (mailbox)
+        mailbox->close();
+  };
+  WsTransport ws_transport(*ws, services.config.write_timeout);
+  ManyWsTransport transport(ws_transport);
+  const ActiveStream active(services.metrics, Transport::websocket);
+  connection.on_drain(close_all);
+  auto stop_reading = std::make_shared<asio::cancellation_signal>();
+
+  bool opened = true;
+  for (const auto& job : jobs) {
+    const std::string message =
+        job.visible
+            ? "{\"event\":\"connected\",\"id\":null,\"data\":" + connected_event_data(job.id) + "}"
+            : "{\"event\":\"not_found\",\"id\":null,\"data\":" + not_found_event_data(job.id) + "}";
+    if (co_await ws_transport.write(message)) {
+      opened = false;
+      break;
+    }
+    if (job.visible)
+      services.metrics.event_sent(EventType::connected);
+  }
+  bool clean = false;
+  if (opened) {
+    asio::co_spawn(executor, read_until_closed(ws, close_all, stop_reading), asio::detached);
+    std::vector<std::shared_ptr<Fanout::Topic>> topics;
+    for (std::size_t i = 0; i < jobs.size(); ++i)
+      topics.push_back(mailboxes[i] ? services.fanout.join(jobs[i].id, mailboxes[i]) : nullptr);
+    co_await pump_job_streams(transport, jobs, mailboxes, *wake, services.metrics,
+                              services.config.ping_interval);
+    for (std::size_t i = 0; i < jobs.size(); ++i)
+      if (topics[i])
+        services.fanout.leave(topics[i], mailboxes[i]);
+    clean = !ws_transport.timed_out() && ws->is_open();
+  }
+  if (ws_transport.timed_out())
+    services.metrics.slow_drops().Increment();
+  if (clean) {
+    auto code = services.connections.draining() ? websocket::close_code::going_away
+                                                : websocket::close_code::normal;
+    co_await close_within(ws, code, std::min(services.config.write_timeout, kCloseGrace));
+  }
+  error_code ignored;
+  beast::get_lowest_layer(*ws).socket().close(ignored);
+  stop_reading->emit(asio::cancellation_type::terminal);
+}
+
+// Completes the upgrade with the stream's options; null when it failed.
+awaitable<std::shared_ptr<WebSocket>> accept_websocket(Services& services,
+                                                       beast::tcp_stream& stream,
+                                                       const Request& request) {
   stream.expires_never();
   auto ws = std::make_shared<WebSocket>(std::move(stream));
   websocket::stream_base::timeout timeout{};
@@ -144,9 +232,33 @@ awaitable<void> start_websocket(Services& services, ConnectionGuard& connection,
       [](websocket::response_type& response) { response.set(http::field::server, "headway"); }));
   auto [accept_ec] = co_await ws->async_accept(request, use_tuple);
   if (accept_ec)
-    co_return;
+    co_return nullptr;
   ws->next_layer().start_framing();
   ws->text(true);
+  co_return ws;
+}
+
+}  // namespace
+
+awaitable<void> start_many_websocket(Services& services, ConnectionGuard& connection,
+                                     beast::tcp_stream& stream, const Request& request,
+                                     std::vector<StreamedJob> jobs) {
+  auto ws = co_await accept_websocket(services, stream, request);
+  if (!ws)
+    co_return;
+  auto executor = ws->get_executor();
+  asio::co_spawn(
+      executor,
+      serve_many_websocket(services, std::move(connection), std::move(ws), std::move(jobs)),
+      log_stream_failure);
+}
+
+awaitable<void> start_websocket(Services& services, ConnectionGuard& connection,
+                                beast::tcp_stream& stream, const Request& request,
+                                const std::string& job_id, std::int64_t last_event_id) {
+  auto ws = co_await accept_websocket(services, stream, request);
+  if (!ws)
+    co_return;
   auto executor = ws->get_executor();
   asio::co_spawn(
       executor,

@@ -262,6 +262,28 @@ def test_the_websocket(api: Api) -> None:
     check(template, "GET", api.call("GET", f"/api/generation/ws/{job_id}/"))  # 426
 
 
+def test_many_job_streams(api: Api) -> None:
+    template = "/api/generation/streams/"
+    job_id = api.job()
+    api.finish(job_id, "completed")
+    for query, token in ((f"?jobs={job_id},{UNKNOWN_JOB}", "default"), ("?jobs=bad", "default"),
+                         ("", "default"), (f"?jobs={job_id}", None)):
+        check(template, "GET", api.call("GET", template + query, token=token))
+    template = "/api/generation/streams/ws/"
+    bearer = {"Authorization": f"Bearer {api.serve.token}"}
+    sock = socket.create_connection(("127.0.0.1", api.port), timeout=30)
+    ws = WebSocket(sock, f"127.0.0.1:{api.port}", f"{template}?jobs={job_id},{UNKNOWN_JOB}",
+                   bearer)
+    check(template, "GET", (ws.status, ws.headers, ws.body))
+    message_schema = DOCUMENT["paths"][template]["get"]["responses"]["101"]["content"]
+    for expected in ("connected", "not_found", "progress", "done"):
+        message = ws.message()
+        validator(message_schema["application/json"]["schema"]).validate(message)
+        assert message["event"] == expected
+    ws.close()
+    check(template, "GET", api.call("GET", f"{template}?jobs={job_id}"))  # 426
+
+
 def test_the_web_ui(api: Api) -> None:
     check("/", "GET", api.call("GET", "/", token=None))
     for path in ("/assets/index-1a2b3c.js", "/admin/timetables/status/x", "/assets/missing.js",

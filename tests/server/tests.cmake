@@ -1,7 +1,8 @@
 # The stream server (src/server): the real `headway serve` over loopback HTTP
 # against a real redis-server, plus in-process checks that need a hook.
 headway_add_test(server_stream_test LABEL integration
-  SOURCES server/server_stream_test.cpp server/server_faults_test.cpp
+  SOURCES server/server_stream_test.cpp server/many_jobs_stream_test.cpp
+    server/server_faults_test.cpp
     server/server_reconnect_test.cpp server/poisoned_records_test.cpp
     server/server_fixture.cpp
   LIBS headway_store headway_auth Boost::json)

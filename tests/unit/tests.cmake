@@ -21,3 +21,8 @@ headway_add_test(event_stream_test LABEL unit
 # its own use of a Tracker sees it.
 headway_add_test(memory_sink_test LABEL unit
   SOURCES unit/memory_sink_test.cpp)
+
+# The job list and resume position of the many-job stream (src/server).
+headway_add_test(job_list_test LABEL unit
+  SOURCES unit/job_list_test.cpp
+  LIBS headway_server)

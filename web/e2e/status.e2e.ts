@@ -341,6 +341,35 @@ describe('status page', () => {
     await snap(page, '12-rest-completed');
   });
 
+  it('the job list watches all its running jobs on one stream connection', async () => {
+    const page = await newPage();
+    await signIn(page);
+    const ids = [await generate(page, 30), await generate(page, 30), await generate(page, 30)];
+    const streams: string[] = [];
+    page.on('request', (request) => {
+      if (/^\/api\/generation\/(stream|streams|ws)\//.test(new URL(request.url()).pathname)) streams.push(request.url());
+    });
+    await page.goto(`${server.baseUrl}/admin/timetables/`);
+    for (const id of ids) await page.locator(`[data-job-id="${id}"]`).waitFor({ timeout: 10_000 });
+    // Two more polls of the list re-render every row; the connection stays the one.
+    for (let i = 0; i < 2; i++) {
+      await page.waitForResponse((response) => new URL(response.url()).pathname === '/api/generation-jobs/', {
+        timeout: 10_000,
+      });
+    }
+    expect(streams).toHaveLength(1);
+    const stream = new URL(streams[0]!);
+    expect(stream.pathname).toBe('/api/generation/streams/');
+    expect(stream.searchParams.get('jobs')?.split(',')).toEqual(expect.arrayContaining(ids));
+    // Leave the worker free for the scenarios that follow.
+    await page.evaluate(async (jobIds) => {
+      const me = (await (await fetch('/api/auth/me/')).json()) as { csrf_token: string };
+      for (const id of jobIds) {
+        await fetch(`/api/generation-jobs/${id}/cancel/`, { method: 'DELETE', headers: { 'X-CSRF-Token': me.csrf_token } });
+      }
+    }, ids);
+  });
+
   it('a failed job shows its reason and a way back', async () => {
     const page = await newPage();
     await signIn(page);

@@ -7,7 +7,7 @@ import {
   type StreamOffline,
   type WebSocketFactory,
 } from '../lib/progressStream';
-import { sharedStreams } from '../lib/streamRegistry';
+import { sharedJobs, sharedStreams } from '../lib/streamRegistry';
 import { jobEndpoints, type FetchLike, type StreamEndpoints } from '../lib/transports';
 import type { DoneEvent, ProgressRecord } from '../lib/types';
 
@@ -23,6 +23,13 @@ export interface UseProgressOptions {
   endpoints?: (jobId: string) => StreamEndpoints;
   /** An SSE URL alone (the SSE transport only), e.g. another origin's with `?token=`. */
   streamUrl?: (jobId: string) => string;
+  /**
+   * Share one connection to the many-job stream with every other job watched
+   * this way in the tab (GET /api/generation/streams/, lib/jobMultiplexer.ts)
+   * instead of a connection of its own; for pages that watch many jobs at once.
+   * `endpoints` and `streamUrl` are then ignored.
+   */
+  multiplexed?: boolean;
   /** For tests or non-browser hosts. Only the first subscriber's factories are used. */
   createEventSource?: EventSourceFactory;
   createWebSocket?: WebSocketFactory;
@@ -61,13 +68,13 @@ export function useProgress(jobId: string | null | undefined, options: UseProgre
       setState(INITIAL_STREAM_STATE);
       return undefined;
     }
-    const { endpoints, streamUrl, createEventSource, createWebSocket, fetch } = optionsRef.current;
+    const { endpoints, streamUrl, createEventSource, createWebSocket, fetch, multiplexed } = optionsRef.current;
     const where = endpoints ? endpoints(jobId) : streamUrl ? streamUrl(jobId) : jobEndpoints(jobId);
     const streamOptions: ProgressStreamOptions = {};
     if (createEventSource) streamOptions.createEventSource = createEventSource;
     if (createWebSocket) streamOptions.createWebSocket = createWebSocket;
     if (fetch) streamOptions.fetch = fetch;
-    const lease = sharedStreams.acquire(where, streamOptions);
+    const lease = multiplexed ? sharedJobs.acquire(jobId, streamOptions) : sharedStreams.acquire(where, streamOptions);
     const { stream } = lease;
     retryRef.current = () => stream.retry();
     setState(stream.state);

@@ -11,6 +11,7 @@ import { parseDone, parseRecord } from './record';
 import {
   browserEventSource,
   browserWebSocket,
+  openManyPoll,
   openPoll,
   openSse,
   openWebSocket,
@@ -81,6 +82,24 @@ export interface ProgressStreamOptions {
   /** On a lower transport, how long before trying the best one again (default 60 s, doubling to 10 min). */
   stepUpAfterMs?: number;
   pollIntervalMs?: number;
+  /** Several jobs on one connection (the endpoints are a many-job stream's). */
+  demux?: StreamDemux;
+}
+
+/**
+ * Makes a ProgressStream carry several jobs (lib/jobMultiplexer.ts): their
+ * events go here instead of into the stream's own one-job state, and each
+ * new connection resumes at `resumePosition()`.
+ */
+export interface StreamDemux {
+  progress(data: unknown): void;
+  /** Returns true once every job has ended: the stream is then done. */
+  done(data: unknown): boolean;
+  notFound(data: unknown): void;
+  /** `last_event_id` for the next connection ("12,0,7"), or null for none. */
+  resumePosition(): string | null;
+  /** Job id to REST record URL, for the polling fallback. */
+  pollUrls(): ReadonlyMap<string, string>;
 }
 
 export const INITIAL_STREAM_STATE: ProgressStreamState = {
@@ -197,6 +216,10 @@ export class ProgressStream {
   /** The URL the next connection of `kind` opens, resuming after the newest seq. */
   connectUrl(kind: TransportKind = this.chain[this.level]!): string {
     const url = this.endpoints[kind]!;
+    if (this.options.demux) {
+      const position = this.options.demux.resumePosition();
+      return kind !== 'poll' && position ? withQuery(url, 'last_event_id', position) : url;
+    }
     return kind !== 'poll' && this.lastSeq > 0 ? withQuery(url, 'last_event_id', this.lastSeq) : url;
   }
 
@@ -205,8 +228,14 @@ export class ProgressStream {
       connected: () => this.onConnected(token, kind),
       progress: (data) => this.onProgress(token, data),
       done: (data) => this.onDone(token, data),
+      notFound: (data) => {
+        if (token === this.token) this.options.demux?.notFound(data);
+      },
       failed: () => this.onFailed(token, 'lost'),
     };
+    const fetchFn = this.options.fetch ?? defaultFetch;
+    const interval = this.options.pollIntervalMs ?? POLL_INTERVAL_MS;
+    if (kind === 'poll' && this.options.demux) return openManyPoll(this.options.demux.pollUrls(), handlers, fetchFn, interval);
     const url = this.connectUrl(kind);
     if (kind === 'sse') return openSse(url, handlers, this.options.createEventSource ?? browserEventSource);
     if (kind === 'websocket') return openWebSocket(url, handlers, this.options.createWebSocket ?? browserWebSocket);
@@ -246,6 +275,10 @@ export class ProgressStream {
 
   private onProgress(token: number, data: unknown): void {
     if (token !== this.token) return;
+    if (this.options.demux) {
+      this.options.demux.progress(data);
+      return;
+    }
     const record = parseRecord(data);
     if (!record) return;
     const previous = this.current.progress;
@@ -259,6 +292,7 @@ export class ProgressStream {
 
   private onDone(token: number, data: unknown): void {
     if (token !== this.token) return;
+    if (this.options.demux && !this.options.demux.done(data)) return;
     const done = parseDone(data) ?? { status: this.current.progress?.status ?? 'completed' };
     this.stopEverything();
     this.update({ done, isConnected: false, transport: null, nextRetryAt: null });

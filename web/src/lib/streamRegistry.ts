@@ -1,6 +1,7 @@
 // One ProgressStream per URL, shared by every subscriber and closed when the
 // last one leaves (ref-counted, in the manner of SWR's cache).
 
+import { JobMultiplexer } from './jobMultiplexer';
 import { ProgressStream, type ProgressStreamOptions } from './progressStream';
 import type { StreamEndpoints } from './transports';
 
@@ -75,3 +76,6 @@ export class StreamRegistry {
 
 /** The registry the hooks use. */
 export const sharedStreams = new StreamRegistry();
+
+/** Jobs watched on this origin's many-job stream: one connection for all of them. */
+export const sharedJobs = new JobMultiplexer();

@@ -18,6 +18,21 @@ export interface StreamEndpoints {
   health?: string;
 }
 
+/** The SSE and WebSocket URLs of one connection for several jobs (docs/protocol.md). */
+export function manyJobsEndpoints(jobIds: readonly string[]): StreamEndpoints {
+  const jobs = jobIds.map(encodeURIComponent).join(',');
+  return {
+    sse: `/api/generation/streams/?jobs=${jobs}`,
+    websocket: `/api/generation/streams/ws/?jobs=${jobs}`,
+    // Polling has no many-job form: each job's record is polled under this path.
+    poll: '/api/generation/progress/',
+    health: '/api/generation/health/',
+  };
+}
+
+/** At most this many jobs share one many-job connection (the server's limit). */
+export const MAX_JOBS_PER_CONNECTION = 50;
+
 export function jobEndpoints(jobId: string): Required<StreamEndpoints> {
   const id = encodeURIComponent(jobId);
   return {
@@ -34,6 +49,8 @@ export interface TransportHandlers {
   /** The record, parsed JSON (validated by the caller). */
   progress(data: unknown): void;
   done(data: unknown): void;
+  /** Many-job streams only: a job the caller may not see (data `{"job_id",...}`). */
+  notFound?(data: unknown): void;
   failed(): void;
 }
 
@@ -101,6 +118,7 @@ export function openSse(url: string, handlers: TransportHandlers, factory: Event
   source.addEventListener('connected', guard(() => handlers.connected()));
   source.addEventListener('progress', guard((event) => handlers.progress(parseJson(event.data))));
   source.addEventListener('done', guard((event) => handlers.done(parseJson(event.data))));
+  source.addEventListener('not_found', guard((event) => handlers.notFound?.(parseJson(event.data))));
   // Close at once: the browser's own silent retry would keep no count of attempts,
   // ignore the backoff and never step down to another transport.
   source.onerror = () => {
@@ -141,6 +159,7 @@ export function openWebSocket(url: string, handlers: TransportHandlers, factory:
     if (message.event === 'connected') handlers.connected();
     else if (message.event === 'progress') handlers.progress(message.data);
     else if (message.event === 'done') handlers.done(message.data);
+    else if (message.event === 'not_found') handlers.notFound?.(message.data);
   };
   socket.onerror = () => fail();
   // The server closes after `done` (1000), which the caller has already taken;
@@ -186,6 +205,12 @@ export function openPoll(
         headers: { Accept: 'application/json' },
         signal: controller.signal,
       });
+      if (response.status === 404 && handlers.notFound) {
+        // A job the server does not show (many-job polling): it ends alone.
+        close();
+        handlers.notFound({ error: 'job_not_found' });
+        return;
+      }
       if (!response.ok) throw new Error(`HTTP ${response.status}`);
       body = await response.json();
     } catch {
@@ -210,5 +235,56 @@ export function openPoll(
     if (!closed) timer = setTimeout(() => void poll(), intervalMs);
   };
   void poll();
+  return { kind: 'poll', close };
+}
+
+/**
+ * The REST fallback of a many-job connection: each job's record polled on its
+ * own (`urls`: job id to record URL). `connected` once the first answers;
+ * `done` carries the job's id; any failure ends them all, like a dropped stream.
+ */
+export function openManyPoll(
+  urls: ReadonlyMap<string, string>,
+  handlers: TransportHandlers,
+  fetchFn: FetchLike,
+  intervalMs: number = POLL_INTERVAL_MS,
+): Transport {
+  const polls: Transport[] = [];
+  let connected = false;
+  let closed = false;
+  const close = () => {
+    closed = true;
+    for (const poll of polls) poll.close();
+  };
+  for (const [jobId, url] of urls) {
+    polls.push(
+      openPoll(
+        url,
+        {
+          connected: () => {
+            if (closed || connected) return;
+            connected = true;
+            handlers.connected();
+          },
+          progress: (data) => {
+            if (!closed) handlers.progress(data);
+          },
+          done: (data) => {
+            if (!closed) handlers.done({ ...(data as object), job_id: jobId });
+          },
+          notFound: (data) => {
+            if (!closed) handlers.notFound?.({ ...(data as object), job_id: jobId });
+          },
+          failed: () => {
+            if (closed) return;
+            close();
+            handlers.failed();
+          },
+        },
+        fetchFn,
+        intervalMs,
+      ),
+    );
+  }
   return { kind: 'poll', close };
 }

@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { JOB_LIST_POLL_MS } from '../hooks/useJobList';
-import { sharedStreams } from '../lib/streamRegistry';
+import { sharedJobs, sharedStreams } from '../lib/streamRegistry';
 import { FakeEventSource, record } from '../test/fakeEventSource';
 import { act, render } from '../test/render';
 import { JobListPage } from './JobListPage';
@@ -30,6 +30,7 @@ const lastListUrl = () => fetchMock.mock.calls.filter(([url]) => url.startsWith(
 
 beforeEach(() => {
   sharedStreams.reset();
+  sharedJobs.reset();
   FakeEventSource.reset();
   fetchMock.mockClear();
   jobs = [];
@@ -40,6 +41,7 @@ beforeEach(() => {
 });
 afterEach(() => {
   sharedStreams.reset();
+  sharedJobs.reset();
   vi.useRealTimers();
   vi.unstubAllGlobals();
 });
@@ -88,20 +90,19 @@ describe('JobListPage', () => {
     page.unmount();
   });
 
-  it('streams running rows live, at most three, and none for finished jobs', async () => {
+  it('streams every running row live on one connection, and none for finished jobs', async () => {
     jobs = [job(1), job(2), job(3, { status: 'completed' }), job(4), job(5)];
     const page = render(<JobListPage />);
     await advance(0);
+    // One connection for every running row.
     expect(FakeEventSource.open().map((es) => es.url)).toEqual([
-      `/api/generation/stream/${id(1)}/`,
-      `/api/generation/stream/${id(2)}/`,
-      `/api/generation/stream/${id(4)}/`,
+      `/api/generation/streams/?jobs=${id(1)},${id(2)},${id(4)},${id(5)}`,
     ]);
     const first = FakeEventSource.open()[0]!;
     act(() => first.emit('connected', { job_id: id(1) }));
     act(() => first.emit('progress', record({ job_id: id(1), seq: 5, stage: 'ga_optimization', overall_progress: 81.2 })));
     expect(rowOf(page.container, 1)).toMatchObject({ status: 'running', stage: 'Optimizing', percent: '81%' });
-    // A row without a stream keeps what the table says until the next poll.
+    // A row its stream has told nothing yet keeps what the table says.
     expect(rowOf(page.container, 5)).toMatchObject({ stage: 'Organizing', percent: '10%' });
     page.unmount();
     await advance(0); // the shared stream closes a microtask after its last user leaves

@@ -22,8 +22,11 @@ export function finishedDuration(job: Job): string | null {
   return `took ${formatDuration(job.finished_at - job.started_at)}`;
 }
 
-/** At most this many running jobs get a live stream each; the rest follow the 3 s poll. */
-const LIVE_ROWS = 3;
+/**
+ * Running rows that stream live, all on one shared connection (a page of
+ * them fits the server's 50 jobs per connection); any others follow the 3 s poll.
+ */
+const LIVE_ROWS = JOB_PAGE_SIZE;
 
 function useNow(intervalMs: number): number {
   const [now, setNow] = useState(() => Date.now());
@@ -35,7 +38,9 @@ function useNow(intervalMs: number): number {
 }
 
 function JobRow({ job, live, now }: { job: Job; live: boolean; now: number }) {
-  const stream = useProgress(live ? job.id : null);
+  // Every running row shares one connection: a page of running jobs would
+  // otherwise need more connections than a browser grants one server.
+  const stream = useProgress(live ? job.id : null, { multiplexed: true });
   const record = stream.progress;
   // A live record wins over the row while it is newer (the table lags the stream).
   const useRecord = record !== null && !isTerminal(job.status);

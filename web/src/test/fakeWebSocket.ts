@@ -31,7 +31,7 @@ export class FakeWebSocket implements WebSocketLike {
   }
 
   /** A message as the server frames it: `{"event":..,"id":..,"data":..}`. */
-  send(event: string, data: unknown, id: number | null = null): void {
+  send(event: string, data: unknown, id: number | string | null = null): void {
     if (this.closed) throw new Error(`send(${event}) on a closed WebSocket`);
     this.onmessage?.({ data: JSON.stringify({ event, id, data }) } as MessageEvent);
   }
