@@ -123,7 +123,7 @@ class Tracker {
   // for a job id that is not a UUID, a Redis URL that cannot be parsed, an
   // unknown ETA estimator name or a cancel_poll_interval outside (0, 1 s];
   // does not wait for Redis.
-  Tracker(RedisConfig redis, std::string job_id, StagePlan plan = StagePlan::reference(),
+  Tracker(const RedisConfig& redis, std::string job_id, StagePlan plan = StagePlan::reference(),
           TrackerOptions options = {});
   // Writes to `sink` instead of Redis (memory_sink.hpp), for unit tests of
   // code that uses a Tracker. Throws as the constructor above, except that

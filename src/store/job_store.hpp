@@ -22,7 +22,7 @@ using ::headway::JobStatus;
 using ::headway::parse_job_status;
 using ::headway::to_string;
 
-// One row of the job table (DESIGN section 4b). Times are Unix seconds.
+// One row of the job table (docs/store.md). Times are Unix seconds.
 struct Job {
   std::string id;             // UUID, stored in lowercase canonical form
   std::string owner;          // who may see the job
@@ -44,7 +44,7 @@ struct Job {
   std::int64_t last_seq = 0;
 };
 
-// The fields of one progress record (DESIGN section 1) that the table keeps.
+// The fields of one progress record (docs/protocol.md, section 1) that the table keeps.
 // The record is the job's whole state, so applying it overwrites the row.
 struct ProgressUpdate {
   std::string job_id;

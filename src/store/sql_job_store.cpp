@@ -237,7 +237,7 @@ Result<Job> SqlJobStore::create_job_locked(const Job& input) {
   if (json_error) {
     return invalid_argument("job params are not valid JSON: " + json_error.message());
   }
-  for (auto check :
+  for (const auto& check :
        {check_progress("stage_progress", input.stage_progress),
         check_progress("overall_progress", input.overall_progress),
         check_time("eta_seconds", input.eta_seconds), check_time("created_at", input.created_at),
@@ -367,7 +367,7 @@ Result<ApplyOutcome> SqlJobStore::apply_record_locked(const ProgressUpdate& upda
   if (update.attempt < 0) {
     return invalid_argument("attempt must not be negative");
   }
-  for (auto check :
+  for (const auto& check :
        {check_progress("stage_progress", update.stage_progress),
         check_progress("overall_progress", update.overall_progress),
         check_time("eta_seconds", update.eta_seconds), check_time("started_at", update.started_at),
@@ -566,7 +566,7 @@ Result<bool> SqlJobStore::set_status_locked(const StatusChange& change) {
   const double now = clock_->now();
   const bool terminal = is_terminal(change.status);
 
-  // A finished job has nothing left to wait for, so its ETA is 0 (DESIGN section 1).
+  // A finished job has nothing left to wait for, so its ETA is 0 (docs/protocol.md, section 1).
   std::string sql = "UPDATE jobs SET status = ?, error = ?, updated_at = ?, finished_at = ?";
   std::vector<SqlParam> params = {
       SqlParam::of(to_string(change.status)),

@@ -1,11 +1,11 @@
-// The HTTP API the UI uses (DESIGN.md §3), in one place: paths, the shapes it
+// The HTTP API the UI uses (docs/server.md), in one place: paths, the shapes it
 // expects, and JSON error handling. A 401 from any call is reported to the
 // handler set with `setUnauthorizedHandler` (the app sends people to /login).
 
 import { parseStages } from './record';
 import { isJobStatus, type JobStatus, type StagePlanEntry } from './types';
 
-/** A row of the job table (DESIGN.md §4b). Times are Unix seconds. */
+/** A row of the job table (docs/store.md). Times are Unix seconds. */
 export interface Job {
   id: string;
   owner: string;
@@ -63,7 +63,7 @@ export interface CreateJobRequest {
   params: Record<string, unknown>;
 }
 
-/** Parameters of a `timetable` job (issue 4). All optional. */
+/** Parameters of a `timetable` job (docs/worker.md). All optional. */
 export interface TimetableParams {
   clusters?: number;
   duration_s?: number;

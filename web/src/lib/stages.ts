@@ -3,7 +3,7 @@
 
 import { isTerminal, type JobStatus, type StagePlanEntry } from './types';
 
-/** The reference timetable plan (DESIGN.md §1), used until a record brings its own. */
+/** The reference timetable plan (docs/protocol.md, section 1), used until a record brings its own. */
 export const DEFAULT_STAGES: readonly StagePlanEntry[] = [
   { name: 'loading', start: 0, end: 5 },
   { name: 'clustering', start: 5, end: 15 },

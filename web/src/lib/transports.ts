@@ -1,6 +1,6 @@
 // The three ways a page can hear about a job, behind one small interface:
 // Server-Sent Events, a WebSocket carrying the same events as JSON messages, and
-// polling the record over REST (DESIGN.md §3). ProgressStream chooses among them.
+// polling the record over REST (docs/server.md). ProgressStream chooses among them.
 
 import { parseJson } from './record';
 

@@ -1,5 +1,5 @@
-// The progress record (DESIGN.md §1, docs/protocol.md §1) and the job row
-// (DESIGN.md §4b) as the UI sees them. Framework-free; shared by lib, hooks and pages.
+// The progress record (docs/protocol.md, section 1) and the job row
+// (docs/store.md) as the UI sees them. Framework-free; shared by lib, hooks and pages.
 
 export type JobStatus = 'queued' | 'initializing' | 'running' | 'completed' | 'failed' | 'cancelled';
 
