@@ -19,7 +19,8 @@ void require_uuid(const std::string& job_id) {
 
 }  // namespace
 
-Tracker::Tracker(const RedisConfig& redis, std::string job_id, StagePlan plan, TrackerOptions options) {
+Tracker::Tracker(const RedisConfig& redis, std::string job_id, StagePlan plan,
+                 TrackerOptions options) {
   require_uuid(job_id);
   auto sink = redis::make_redis_sink(redis, options.ttl.count(), options.events_max_len);
   impl_ = std::make_unique<detail::TrackerImpl>(std::move(sink), std::move(job_id), std::move(plan),
