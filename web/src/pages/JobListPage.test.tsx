@@ -113,16 +113,17 @@ describe('JobListPage', () => {
     jobs = [job(1), job(2)];
     const page = render(<JobListPage />);
     await advance(0);
-    const [first, second] = FakeEventSource.open();
-    act(() => first!.emit('connected', { job_id: id(1) }));
+    // Both rows on the one many-job connection.
+    const [stream] = FakeEventSource.open();
+    act(() => stream!.emit('connected', { job_id: id(1) }));
+    act(() => stream!.emit('connected', { job_id: id(2) }));
     act(() =>
-      first!.emit('progress', record({ job_id: id(1), seq: 5, eta_seconds: 320, eta_low_seconds: 200, eta_high_seconds: 470 })),
+      stream!.emit('progress', record({ job_id: id(1), seq: 5, eta_seconds: 320, eta_low_seconds: 200, eta_high_seconds: 470 })),
     );
-    act(() => second!.emit('connected', { job_id: id(2) }));
-    act(() => second!.emit('progress', record({ job_id: id(2), seq: 5, eta_seconds: 95 })));
+    act(() => stream!.emit('progress', record({ job_id: id(2), seq: 5, eta_seconds: 95 })));
     expect(rowOf(page.container, 1).eta).toBe('5m 20s left (3–8 min)');
     expect(rowOf(page.container, 2).eta).toBe('1m 35s left');
-    act(() => second!.emit('progress', record({ job_id: id(2), seq: 6, eta_seconds: null })));
+    act(() => stream!.emit('progress', record({ job_id: id(2), seq: 6, eta_seconds: null })));
     expect(rowOf(page.container, 2).eta).toBeNull();
     page.unmount();
     await advance(0);
