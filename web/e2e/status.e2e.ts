@@ -344,6 +344,27 @@ describe('status page', () => {
   it('the job list watches all its running jobs on one stream connection', async () => {
     const page = await newPage();
     await signIn(page);
+    // Jobs left running by earlier scenarios would end during this one and
+    // change the set of running rows, which rightly reopens the connection.
+    // Cancel them and wait (a bounded number of list reads) until they have ended.
+    const leftRunning = await page.evaluate(async () => {
+      const me = (await (await fetch('/api/auth/me/')).json()) as { csrf_token: string };
+      const unfinished = async () => {
+        const list = (await (await fetch('/api/generation-jobs/?limit=1000')).json()) as {
+          results: { id: string; status: string }[];
+        };
+        return list.results.filter((job) => ['queued', 'initializing', 'running'].includes(job.status));
+      };
+      for (const job of await unfinished()) {
+        await fetch(`/api/generation-jobs/${job.id}/cancel/`, { method: 'DELETE', headers: { 'X-CSRF-Token': me.csrf_token } });
+      }
+      for (let read = 0; read < 150; read++) {
+        if ((await unfinished()).length === 0) return 0;
+        await new Promise((resolve) => setTimeout(resolve, 200));
+      }
+      return (await unfinished()).length;
+    });
+    expect(leftRunning).toBe(0);
     const ids = [await generate(page, 30), await generate(page, 30), await generate(page, 30)];
     const streams: string[] = [];
     page.on('request', (request) => {
