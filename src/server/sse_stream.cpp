@@ -218,17 +218,8 @@ awaitable<void> serve_many_sse(Services& services, ConnectionGuard connection,
   error_code mode_ec;
   socket->non_blocking(true, mode_ec);
   auto wake = std::make_shared<asio::steady_timer>(executor);
-  std::vector<std::shared_ptr<StreamMailbox>> mailboxes;
-  for (const auto& job : jobs) {
-    mailboxes.push_back(job.visible ? std::make_shared<StreamMailbox>(executor, job.position,
-                                                                      services.metrics, wake)
-                                    : nullptr);
-  }
-  const auto close_all = [mailboxes] {
-    for (const auto& mailbox : mailboxes)
-      if (mailbox)
-        mailbox->close();
-  };
+  const auto mailboxes = make_job_mailboxes(executor, jobs, services.metrics, wake);
+  const auto close_all = [mailboxes] { close_job_mailboxes(mailboxes); };
   SseTransport sse(*socket, services.config.write_timeout);
   ManySseTransport transport(sse);
   const ActiveStream active(services.metrics, Transport::sse);
@@ -252,14 +243,8 @@ awaitable<void> serve_many_sse(Services& services, ConnectionGuard connection,
       if (job.visible)
         services.metrics.event_sent(EventType::connected);
     watch_for_close(socket, close_all);
-    std::vector<std::shared_ptr<Fanout::Topic>> topics;
-    for (std::size_t i = 0; i < jobs.size(); ++i)
-      topics.push_back(mailboxes[i] ? services.fanout.join(jobs[i].id, mailboxes[i]) : nullptr);
-    co_await pump_job_streams(transport, jobs, mailboxes, *wake, services.metrics,
-                              services.config.ping_interval);
-    for (std::size_t i = 0; i < jobs.size(); ++i)
-      if (topics[i])
-        services.fanout.leave(topics[i], mailboxes[i]);
+    co_await stream_joined_jobs(transport, services.fanout, jobs, mailboxes, *wake,
+                                services.metrics, services.config.ping_interval);
   }
   if (sse.timed_out()) {
     services.metrics.slow_drops().Increment();

@@ -6,6 +6,7 @@
 
 #include "server/asio_types.hpp"
 #include "server/config.hpp"
+#include "server/fanout.hpp"
 #include "server/job_list.hpp"
 #include "server/metrics.hpp"
 #include "server/stream_mailbox.hpp"
@@ -141,6 +142,45 @@ awaitable<void> pump_job_streams(Transport& transport, std::vector<StreamedJob>&
       co_await wake.async_wait(use_tuple);
     }
   }
+}
+
+// The mailboxes of a many-job stream: one for each job the caller may see,
+// all waking `wake`, and null for a job that gets only `not_found`.
+inline std::vector<std::shared_ptr<StreamMailbox>> make_job_mailboxes(
+    const asio::any_io_executor& executor, const std::vector<StreamedJob>& jobs, Metrics& metrics,
+    const std::shared_ptr<asio::steady_timer>& wake) {
+  std::vector<std::shared_ptr<StreamMailbox>> mailboxes;
+  mailboxes.reserve(jobs.size());
+  for (const auto& job : jobs) {
+    mailboxes.push_back(job.visible
+                            ? std::make_shared<StreamMailbox>(executor, job.position, metrics, wake)
+                            : nullptr);
+  }
+  return mailboxes;
+}
+
+inline void close_job_mailboxes(const std::vector<std::shared_ptr<StreamMailbox>>& mailboxes) {
+  for (const auto& mailbox : mailboxes)
+    if (mailbox)
+      mailbox->close();
+}
+
+// pump_job_streams with every mailbox joined to its job's fan-out topic for
+// the time it runs.
+template <typename Transport>
+awaitable<void> stream_joined_jobs(Transport& transport, Fanout& fanout,
+                                   std::vector<StreamedJob>& jobs,
+                                   const std::vector<std::shared_ptr<StreamMailbox>>& mailboxes,
+                                   asio::steady_timer& wake, Metrics& metrics,
+                                   Duration ping_interval) {
+  std::vector<std::shared_ptr<Fanout::Topic>> topics;
+  topics.reserve(jobs.size());
+  for (std::size_t i = 0; i < jobs.size(); ++i)
+    topics.push_back(mailboxes[i] ? fanout.join(jobs[i].id, mailboxes[i]) : nullptr);
+  co_await pump_job_streams(transport, jobs, mailboxes, wake, metrics, ping_interval);
+  for (std::size_t i = 0; i < jobs.size(); ++i)
+    if (topics[i])
+      fanout.leave(topics[i], mailboxes[i]);
 }
 
 // Counts a stream in headway_streams_active for as long as it lives, however

@@ -162,17 +162,8 @@ awaitable<void> serve_many_websocket(Services& services, ConnectionGuard connect
                                      std::shared_ptr<WebSocket> ws, std::vector<StreamedJob> jobs) {
   auto executor = ws->get_executor();
   auto wake = std::make_shared<asio::steady_timer>(executor);
-  std::vector<std::shared_ptr<StreamMailbox>> mailboxes;
-  for (const auto& job : jobs) {
-    mailboxes.push_back(job.visible ? std::make_shared<StreamMailbox>(executor, job.position,
-                                                                      services.metrics, wake)
-                                    : nullptr);
-  }
-  const auto close_all = [mailboxes] {
-    for (const auto& mailbox : mailboxes)
-      if (mailbox)
-        mailbox->close();
-  };
+  const auto mailboxes = make_job_mailboxes(executor, jobs, services.metrics, wake);
+  const auto close_all = [mailboxes] { close_job_mailboxes(mailboxes); };
   WsTransport ws_transport(*ws, services.config.write_timeout);
   ManyWsTransport transport(ws_transport);
   const ActiveStream active(services.metrics, Transport::websocket);
@@ -195,14 +186,8 @@ awaitable<void> serve_many_websocket(Services& services, ConnectionGuard connect
   bool clean = false;
   if (opened) {
     asio::co_spawn(executor, read_until_closed(ws, close_all, stop_reading), asio::detached);
-    std::vector<std::shared_ptr<Fanout::Topic>> topics;
-    for (std::size_t i = 0; i < jobs.size(); ++i)
-      topics.push_back(mailboxes[i] ? services.fanout.join(jobs[i].id, mailboxes[i]) : nullptr);
-    co_await pump_job_streams(transport, jobs, mailboxes, *wake, services.metrics,
-                              services.config.ping_interval);
-    for (std::size_t i = 0; i < jobs.size(); ++i)
-      if (topics[i])
-        services.fanout.leave(topics[i], mailboxes[i]);
+    co_await stream_joined_jobs(transport, services.fanout, jobs, mailboxes, *wake,
+                                services.metrics, services.config.ping_interval);
     clean = !ws_transport.timed_out() && ws->is_open();
   }
   if (ws_transport.timed_out())
