@@ -6,6 +6,8 @@
 #
 # Usage: scripts/fuzz.sh [SECONDS_PER_TARGET] [TARGET ...]   (default 30 s, every target)
 # HEADWAY_FUZZ_KEEP=DIR keeps the grown corpora and any crash inputs in DIR.
+# HEADWAY_FUZZ_SEED=N fixes libFuzzer's random seed, so a run repeats the same
+# mutations (the test suite uses 1); unset, every run explores afresh.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -55,6 +57,7 @@ run_target() {
   local options=(-max_total_time="$seconds" -timeout=10 -print_final_stats=1
                  -artifact_prefix="$work/artifacts/$target-")
   [ -f "fuzz/dict/$target.dict" ] && options+=(-dict="fuzz/dict/$target.dict")
+  [ -n "${HEADWAY_FUZZ_SEED:-}" ] && options+=(-seed="$HEADWAY_FUZZ_SEED")
   # The server's threads keep allocating between inputs: leak checks per
   # input would only report its live state.
   [ "$target" = http_request ] && options+=(-detect_leaks=0)

@@ -116,8 +116,9 @@ JobResult<ParamSpec> spec_from_config(std::string_view name, const json::value& 
       spec.default_value = value;
     } else if (key == "min" || key == "max") {
       auto number = as_number(value);
-      if (!number)
-        return config_error(here, std::string(key) + " must be a number");
+      // A huge exponent such as 0e3009 parses to NaN, which no comparison rejects.
+      if (!number || !std::isfinite(*number))
+        return config_error(here, std::string(key) + " must be a finite number");
       (key == "min" ? spec.min : spec.max) = *number;
     } else if (key == "max_length") {
       if (!value.is_int64() || value.get_int64() < 1)
@@ -141,6 +142,8 @@ JobResult<ParamSpec> spec_from_config(std::string_view name, const json::value& 
   }
   if (spec.type == ParamSpec::Type::boolean && spec.flag.empty())
     return config_error(here, "a boolean parameter needs a flag");
+  if (spec.min && spec.max && *spec.min > *spec.max)
+    return config_error(here, "min must not be greater than max");
   if (spec.default_value) {
     auto checked = check_value(spec, *spec.default_value, here + ".default");
     if (!checked)

@@ -201,6 +201,11 @@ TEST(CommandConfigTest, MistakesInTheFileNameTheKey) {
       {R"({"commands": {"x": {"path": "/bin/true", "timeout_s": "1h"}}})",
        "cfg.commands.x.timeout_s"},
       {R"({"workers": 3})", "cfg.workers"},
+      // Found by worker_config_fuzzer: a bound of 0e3009 is NaN, which let any value through.
+      {R"({"commands": {"x": {"path": "/bin/true", "params": {"n": {"type": "integer", "max": 0e3009}}}}})",
+       "cfg.commands.x.params.n"},
+      {R"({"commands": {"x": {"path": "/bin/true", "params": {"n": {"type": "number", "min": 2, "max": 1}}}}})",
+       "cfg.commands.x.params.n"},
   };
   for (const auto& [text, field] : cases) {
     auto config = parse_worker_config(text, "cfg");
