@@ -5,7 +5,6 @@
 #include <boost/url/pct_string_view.hpp>
 #include <cctype>
 #include <charconv>
-#include <initializer_list>
 #include <vector>
 
 namespace headway::redis {
@@ -20,58 +19,77 @@ std::optional<int> parse_int(std::string_view text, int min, int max) {
   return value;
 }
 
-// The decoded value of the last `key=` parameter in a URL's query. Boost.URL
-// 1.81's params() iterator runs past the end of the query when a fragment
-// follows it (`?#x` reads out of bounds, `?db=2#x` yields "2#x"), so the
-// query is split here.
-std::optional<std::string> query_value(const boost::urls::url_view& url, std::string_view key) {
-  std::optional<std::string> found;
-  std::string_view query = url.encoded_query();
+// A URL query's parameters, decoded, in order (`name` alone has the value "").
+// A part that does not decode keeps its raw text as its name and has no value.
+// Boost.URL 1.81's params() iterator runs past the end of the query when a
+// fragment follows it (`?#x` reads out of bounds, `?db=2#x` yields "2#x"),
+// so the query is split here.
+struct QueryParameter {
+  std::string name;
+  std::optional<std::string> value;
+};
+
+std::vector<QueryParameter> query_parameters(std::string_view query) {
+  std::vector<QueryParameter> parameters;
   while (!query.empty()) {
     const auto amp = query.find('&');
     const auto pair = query.substr(0, amp);
     query = amp == std::string_view::npos ? std::string_view() : query.substr(amp + 1);
     const auto equals = pair.find('=');
-    auto name = boost::urls::make_pct_string_view(pair.substr(0, equals));
-    if (!name || name->decode() != key)
-      continue;
+    QueryParameter parameter;
+    const auto name = boost::urls::make_pct_string_view(pair.substr(0, equals));
+    parameter.name = name ? std::string(name->decode()) : std::string(pair);
     const auto value = equals == std::string_view::npos
                            ? boost::urls::make_pct_string_view("")
                            : boost::urls::make_pct_string_view(pair.substr(equals + 1));
-    if (value)
-      found = value->decode();
+    if (name && value)
+      parameter.value = value->decode();
+    parameters.push_back(std::move(parameter));
+  }
+  return parameters;
+}
+
+// The decoded value of the last `key=` parameter in a URL's query.
+std::optional<std::string> query_value(const boost::urls::url_view& url, std::string_view key) {
+  std::optional<std::string> found;
+  for (auto& parameter : query_parameters(url.encoded_query())) {
+    if (parameter.name == key && parameter.value)
+      found = std::move(parameter.value);
   }
   return found;
 }
 
-// The decoded names of a URL query's parameters.
-std::vector<std::string> query_names(std::string_view query) {
-  std::vector<std::string> names;
-  while (!query.empty()) {
-    const auto amp = query.find('&');
-    const auto pair = query.substr(0, amp);
-    query = amp == std::string_view::npos ? std::string_view() : query.substr(amp + 1);
-    auto name = boost::urls::make_pct_string_view(pair.substr(0, pair.find('=')));
-    names.push_back(name ? std::string(name->decode()) : std::string(pair));
-  }
-  return names;
-}
-
 // Refuses a parameter not in `known`, so a misspelt option is not ignored.
 bool only_known_parameters(const boost::urls::url_view& url,
-                           std::initializer_list<std::string_view> known, std::string& error) {
-  for (const auto& name : query_names(url.encoded_query())) {
-    if (name.empty())
+                           const std::vector<std::string_view>& known, std::string& error) {
+  for (const auto& parameter : query_parameters(url.encoded_query())) {
+    if (parameter.name.empty())
       continue;
-    if (std::find(known.begin(), known.end(), name) == known.end()) {
+    if (std::find(known.begin(), known.end(), parameter.name) == known.end()) {
       std::string list;
       for (auto k : known)
         list += (list.empty() ? "" : ", ") + std::string(k);
-      error = "unknown parameter '" + name + "' in the Redis URL (known: " + list + ")";
+      error = "unknown parameter '" + parameter.name + "' in the Redis URL (known: " + list + ")";
       return false;
     }
   }
   return true;
+}
+
+bool read_database(std::string_view text, Endpoint& endpoint, std::string& error) {
+  const auto db = parse_int(text, 0, 1 << 20);
+  if (!db) {
+    error = "database number must be a non-negative integer, got '" + std::string(text) + "'";
+    return false;
+  }
+  endpoint.db = *db;
+  return true;
+}
+
+bool read_database_parameter(const boost::urls::url_view& url, Endpoint& endpoint,
+                             std::string& error) {
+  const auto value = query_value(url, "db");
+  return !value || read_database(*value, endpoint, error);
 }
 
 bool read_tls_options(const boost::urls::url_view& url, TlsOptions& tls, std::string& error) {
@@ -84,6 +102,16 @@ bool read_tls_options(const boost::urls::url_view& url, TlsOptions& tls, std::st
     return false;
   }
   return true;
+}
+
+// Checks the query against `known` (plus the TLS options when `endpoint.tls`)
+// and reads the TLS options.
+bool read_query_options(const boost::urls::url_view& url, std::vector<std::string_view> known,
+                        Endpoint& endpoint, std::string& error) {
+  if (endpoint.tls)
+    known.insert(known.end(), {"cacert", "cert", "key", "sni"});
+  return only_known_parameters(url, known, error) &&
+         (!endpoint.tls || read_tls_options(url, endpoint.tls_options, error));
 }
 
 std::optional<int> read_port(const boost::urls::url_view& url, int otherwise, std::string& error) {
@@ -165,23 +193,9 @@ std::optional<Endpoint> parse_sentinel_url(std::string_view text, bool tls, std:
     return std::nullopt;
   }
   endpoint.master_name = path.substr(1);
-  if (tls) {
-    if (!only_known_parameters(
-            url, {"db", "sentinel_user", "sentinel_password", "cacert", "cert", "key", "sni"},
-            error) ||
-        !read_tls_options(url, endpoint.tls_options, error))
-      return std::nullopt;
-  } else if (!only_known_parameters(url, {"db", "sentinel_user", "sentinel_password"}, error)) {
+  if (!read_query_options(url, {"db", "sentinel_user", "sentinel_password"}, endpoint, error) ||
+      !read_database_parameter(url, endpoint, error))
     return std::nullopt;
-  }
-  if (const auto value = query_value(url, "db")) {
-    auto db = parse_int(*value, 0, 1 << 20);
-    if (!db) {
-      error = "database number must be a non-negative integer, got '" + *value + "'";
-      return std::nullopt;
-    }
-    endpoint.db = *db;
-  }
   endpoint.sentinel_user = query_value(url, "sentinel_user").value_or("");
   endpoint.sentinel_password = query_value(url, "sentinel_password").value_or("");
   return endpoint;
@@ -230,14 +244,8 @@ std::optional<Endpoint> parse_redis_url(std::string_view text, std::string& erro
       error = "unix:// URL needs an absolute socket path, e.g. unix:///run/redis.sock";
       return std::nullopt;
     }
-    if (const auto value = query_value(url, "db")) {
-      auto db = parse_int(*value, 0, 1 << 20);
-      if (!db) {
-        error = "database number must be a non-negative integer, got '" + *value + "'";
-        return std::nullopt;
-      }
-      endpoint.db = *db;
-    }
+    if (!read_database_parameter(url, endpoint, error))
+      return std::nullopt;
     return endpoint;
   }
   if (scheme != "redis" && scheme != "rediss") {
@@ -245,39 +253,27 @@ std::optional<Endpoint> parse_redis_url(std::string_view text, std::string& erro
             "' (use redis://, rediss://, redis+sentinel://, rediss+sentinel:// or unix://)";
     return std::nullopt;
   }
-  if (scheme == "rediss") {
-    endpoint.tls = true;
-    if (!only_known_parameters(url, {"cacert", "cert", "key", "sni"}, error) ||
-        !read_tls_options(url, endpoint.tls_options, error))
-      return std::nullopt;
-  }
+  endpoint.tls = scheme == "rediss";
+  if (endpoint.tls && !read_query_options(url, {}, endpoint, error))
+    return std::nullopt;
   endpoint.host = url.host_address();
   if (endpoint.host.empty()) {
     error = scheme + ":// URL needs a host";
     return std::nullopt;
   }
-  if (url.has_port()) {
-    auto port = parse_int(std::string_view(url.port()), 1, 65535);
-    if (!port) {
-      error = "port must be 1-65535, got '" + std::string(url.port()) + "'";
-      return std::nullopt;
-    }
-    endpoint.port = *port;
-  }
+  const auto port = read_port(url, endpoint.port, error);
+  if (!port)
+    return std::nullopt;
+  endpoint.port = *port;
   std::string path = url.path();
   if (!path.empty() && path.front() != '/') {
     // Boost.URL 1.81 reads redis://host:70x5 as port 70 and path "x5".
     error = "not a valid URL: '" + std::string(text) + "'";
     return std::nullopt;
   }
-  if (!path.empty() && path != "/") {
-    auto db = parse_int(std::string_view(path).substr(1), 0, 1 << 20);
-    if (!db) {
-      error = "database number must be a non-negative integer, got '" + path.substr(1) + "'";
-      return std::nullopt;
-    }
-    endpoint.db = *db;
-  }
+  if (!path.empty() && path != "/" &&
+      !read_database(std::string_view(path).substr(1), endpoint, error))
+    return std::nullopt;
   return endpoint;
 }
 
