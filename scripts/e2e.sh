@@ -4,6 +4,8 @@
 # a temporary SQLite job table; the suite itself starts, kills and restarts
 # it) and one `headway worker`. Installs nothing: run scripts/install-deps.sh,
 # the dev build and `npm ci && npm run build` in web/ first (scripts/test.sh does).
+# e2e/package.e2e.ts installs the packed @headway/react into fresh Vite and
+# Next.js apps, whose other dependencies come from the npm registry.
 # HEADWAY_BIN overrides the binary (default build/dev/src/cli/headway).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -13,6 +15,7 @@ bin=${HEADWAY_BIN:-$root/build/dev/src/cli/headway}
 [ -x "$bin" ] || { echo "e2e: no headway binary at $bin (build the dev preset first)" >&2; exit 1; }
 [ -f web/dist/index.html ] || { echo "e2e: web/dist is not built (npm run build in web/)" >&2; exit 1; }
 [ -d web/node_modules ] || { echo "e2e: run npm ci in web/ first" >&2; exit 1; }
+[ -f web/packages/react/dist/index.js ] || { echo "e2e: web/packages/react/dist is not built (npm run build in web/)" >&2; exit 1; }
 
 free_port() {
   python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
