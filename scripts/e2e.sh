@@ -7,6 +7,7 @@
 # e2e/package.e2e.ts installs the packed @headway/react into fresh Vite and
 # Next.js apps, whose other dependencies come from the npm registry.
 # HEADWAY_BIN overrides the binary (default build/dev/src/cli/headway).
+# Arguments go to Vitest: scripts/e2e.sh e2e/package.e2e.ts runs that file alone.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$(pwd)
@@ -54,7 +55,7 @@ export HEADWAY_E2E_SERVER_CMD="$bin serve --listen 127.0.0.1:{port} --redis $red
 export HEADWAY_E2E_USER=$user HEADWAY_E2E_PASSWORD=$password
 status=0
 touch "$state/suite-started"
-(cd web && npm run e2e) || status=$?
+(cd web && npm run e2e -- "$@") || status=$?
 artifacts=$root/web/e2e/artifacts
 shots=$(find "$artifacts" -maxdepth 1 -name '*.png' -newer "$state/suite-started" 2>/dev/null | wc -l)
 echo "e2e: this run's screenshots ($shots) are in $artifacts"

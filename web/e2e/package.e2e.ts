@@ -140,7 +140,9 @@ describe('the @headway/react tarball in fresh apps', () => {
             undefined,
             { timeout: 30_000, polling: 100 },
           );
-          expect(['sse', 'websocket', 'poll']).toContain(await page.getByTestId('transport').textContent());
+          const transport = await page.getByTestId('transport').textContent();
+          expect(['sse', 'websocket', 'poll']).toContain(transport);
+          process.stderr.write(`e2e: the ${app.name} app's bar is live over ${transport}\n`);
 
           const done = page.getByTestId('done');
           await done.waitFor({ timeout: 60_000 });

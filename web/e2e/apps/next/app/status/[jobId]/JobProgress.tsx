@@ -24,7 +24,7 @@ export function JobProgress({ jobId }: { jobId: string }) {
       </div>
       <p data-testid="stage">{progress ? stageDisplayName(progress.stage) : 'Connecting…'}</p>
       <p>Time left: {eta}</p>
-      <p data-testid="transport">{transport ?? 'not connected'}</p>
+      <p data-testid="transport">{transport ?? (done ? 'stream closed' : 'connecting')}</p>
       {done && <p data-testid="done">Finished: {done.status}</p>}
     </main>
   );
