@@ -4,7 +4,10 @@
 # a temporary SQLite job table; the suite itself starts, kills and restarts
 # it) and one `headway worker`. Installs nothing: run scripts/install-deps.sh,
 # the dev build and `npm ci && npm run build` in web/ first (scripts/test.sh does).
+# e2e/package.e2e.ts installs the packed @headway/react into fresh Vite and
+# Next.js apps, whose other dependencies come from the npm registry.
 # HEADWAY_BIN overrides the binary (default build/dev/src/cli/headway).
+# Arguments go to Vitest: scripts/e2e.sh e2e/package.e2e.ts runs that file alone.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$(pwd)
@@ -13,6 +16,7 @@ bin=${HEADWAY_BIN:-$root/build/dev/src/cli/headway}
 [ -x "$bin" ] || { echo "e2e: no headway binary at $bin (build the dev preset first)" >&2; exit 1; }
 [ -f web/dist/index.html ] || { echo "e2e: web/dist is not built (npm run build in web/)" >&2; exit 1; }
 [ -d web/node_modules ] || { echo "e2e: run npm ci in web/ first" >&2; exit 1; }
+[ -f web/packages/react/dist/index.js ] || { echo "e2e: web/packages/react/dist is not built (npm run build in web/)" >&2; exit 1; }
 
 free_port() {
   python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
@@ -51,7 +55,7 @@ export HEADWAY_E2E_SERVER_CMD="$bin serve --listen 127.0.0.1:{port} --redis $red
 export HEADWAY_E2E_USER=$user HEADWAY_E2E_PASSWORD=$password
 status=0
 touch "$state/suite-started"
-(cd web && npm run e2e) || status=$?
+(cd web && npm run e2e -- "$@") || status=$?
 artifacts=$root/web/e2e/artifacts
 shots=$(find "$artifacts" -maxdepth 1 -name '*.png' -newer "$state/suite-started" 2>/dev/null | wc -l)
 echo "e2e: this run's screenshots ($shots) are in $artifacts"

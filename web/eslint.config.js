@@ -8,7 +8,7 @@ import reactHooks from "eslint-plugin-react-hooks";
 import tseslint from "typescript-eslint";
 
 export default tseslint.config(
-  { ignores: ["dist/", "node_modules/"] },
+  { ignores: ["**/dist/", "**/node_modules/", "dist-pkg/", "e2e/artifacts/"] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

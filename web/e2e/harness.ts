@@ -64,8 +64,24 @@ export async function waitUntilUp(url: string, timeoutMs = 15_000): Promise<void
   throw new Error(`server at ${url} did not come up within ${timeoutMs} ms: ${String(lastError)}`);
 }
 
-function spawnManaged(command: string, args: string[], logPrefix: string): ChildProcess {
-  const child = spawn(command, args, { cwd: WEB_DIR, stdio: ['ignore', 'pipe', 'pipe'] });
+const isGroupLeader = new WeakSet<ChildProcess>();
+
+export interface SpawnOptions {
+  cwd?: string;
+  env?: NodeJS.ProcessEnv;
+  /** In a process group of its own, all of which killChild ends (for commands that start children). */
+  group?: boolean;
+}
+
+/** Start a command whose stderr (and stdout with HEADWAY_E2E_VERBOSE) goes to this process's stderr. */
+export function spawnManaged(command: string, args: string[], logPrefix: string, options: SpawnOptions = {}): ChildProcess {
+  const child = spawn(command, args, {
+    cwd: options.cwd ?? WEB_DIR,
+    env: options.env ?? process.env,
+    detached: options.group ?? false,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  if (options.group) isGroupLeader.add(child);
   const log = (chunk: Buffer) => {
     if (process.env.HEADWAY_E2E_VERBOSE) process.stderr.write(`[${logPrefix}] ${chunk.toString()}`);
   };
@@ -74,10 +90,12 @@ function spawnManaged(command: string, args: string[], logPrefix: string): Child
   return child;
 }
 
-async function killChild(child: ChildProcess | null): Promise<void> {
+/** SIGKILL a child started by spawnManaged (its whole group when started with `group`) and wait for it. */
+export async function killChild(child: ChildProcess | null): Promise<void> {
   if (!child || child.exitCode !== null || child.signalCode !== null) return;
   const exited = new Promise<void>((ok) => child.once('exit', () => ok()));
-  child.kill('SIGKILL');
+  if (child.pid !== undefined && isGroupLeader.has(child)) process.kill(-child.pid, 'SIGKILL');
+  else child.kill('SIGKILL');
   await Promise.race([exited, new Promise((r) => setTimeout(r, 5000))]);
 }
 

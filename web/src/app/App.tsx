@@ -1,7 +1,7 @@
 import { useEffect } from 'react';
-import { useRoute } from '../hooks/useRoute';
-import { api, setUnauthorizedHandler } from '../lib/api';
-import { matchRoute, navigate, routes } from '../lib/router';
+import { useRoute } from '@headway/react/hooks/useRoute';
+import { api, setUnauthorizedHandler } from '@headway/react/lib/api';
+import { matchRoute, navigate, routes } from '@headway/react/lib/router';
 import { GeneratePage } from '../pages/GeneratePage';
 import { JobListPage } from '../pages/JobListPage';
 import { LoginPage } from '../pages/LoginPage';

@@ -1,5 +1,5 @@
-import type { TransportKind } from '../lib/transports';
-import { POLL_INTERVAL_MS } from '../lib/transports';
+import type { TransportKind } from '@headway/react/lib/transports';
+import { POLL_INTERVAL_MS } from '@headway/react/lib/transports';
 
 export type ConnectionState = 'connecting' | 'live' | 'disconnected' | 'closed';
 

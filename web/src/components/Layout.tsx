@@ -1,6 +1,6 @@
 import { useState, type ReactNode } from 'react';
-import { api } from '../lib/api';
-import { navigate, routes } from '../lib/router';
+import { api } from '@headway/react/lib/api';
+import { navigate, routes } from '@headway/react/lib/router';
 import { Link } from './Link';
 
 export function Layout({ children, active }: { children: ReactNode; active?: 'jobs' | 'generate' }) {

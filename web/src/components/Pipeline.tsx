@@ -1,4 +1,4 @@
-import type { PipelineStep } from '../lib/stages';
+import type { PipelineStep } from '@headway/react/lib/stages';
 
 const STATE_TEXT = { done: 'done', current: 'in progress', pending: 'not started' } as const;
 

@@ -1,4 +1,4 @@
-import { getProgressColor } from '../lib/colors';
+import { getProgressColor } from '@headway/react/lib/colors';
 
 interface ProgressBarProps {
   /** 0–100, already smoothed by the caller. */

@@ -1,5 +1,5 @@
-import { formatDuration } from '../lib/time';
-import type { Timeline } from '../lib/timeline';
+import { formatDuration } from '@headway/react/lib/time';
+import type { Timeline } from '@headway/react/lib/timeline';
 
 /** Short stages keep a decimal ("0.4s"): whole seconds would call them 0s. */
 function stageDuration(seconds: number): string {

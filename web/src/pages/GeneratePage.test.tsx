@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { act, render } from '../test/render';
+import { act, render } from '../../packages/react/src/test/render';
 import { GeneratePage } from './GeneratePage';
 
 const NEW_ID = '2b4d1f0a-6c1e-4b9e-9a53-0c1d2e3f4a5b';

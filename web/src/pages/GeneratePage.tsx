@@ -1,8 +1,8 @@
 import { useState, type FormEvent } from 'react';
 import { Layout } from '../components/Layout';
-import { api, ApiError, describeError, type TimetableParams } from '../lib/api';
-import { navigate, routes } from '../lib/router';
-import { DEFAULT_STAGES, stageDisplayName } from '../lib/stages';
+import { api, ApiError, describeError, type TimetableParams } from '@headway/react/lib/api';
+import { navigate, routes } from '@headway/react/lib/router';
+import { DEFAULT_STAGES, stageDisplayName } from '@headway/react/lib/stages';
 
 export function GeneratePage() {
   const [clusters, setClusters] = useState('216');

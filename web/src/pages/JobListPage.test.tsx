@@ -1,8 +1,8 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { JOB_LIST_POLL_MS } from '../hooks/useJobList';
-import { sharedJobs, sharedStreams } from '../lib/streamRegistry';
-import { FakeEventSource, record } from '../test/fakeEventSource';
-import { act, render } from '../test/render';
+import { JOB_LIST_POLL_MS } from '@headway/react/hooks/useJobList';
+import { sharedJobs, sharedStreams } from '@headway/react/lib/streamRegistry';
+import { FakeEventSource, record } from '../../packages/react/src/test/fakeEventSource';
+import { act, render } from '../../packages/react/src/test/render';
 import { JobListPage } from './JobListPage';
 
 const id = (n: number) => `00000000-0000-4000-8000-00000000000${n}`;

@@ -3,16 +3,16 @@ import { Layout } from '../components/Layout';
 import { Link } from '../components/Link';
 import { ProgressBar } from '../components/ProgressBar';
 import { StatusBadge } from '../components/StatusBadge';
-import { useJobList } from '../hooks/useJobList';
-import { useProgress } from '../hooks/useProgress';
-import { useSmoothedETA } from '../hooks/useSmoothedETA';
-import { useSmoothedEtaRange } from '../hooks/useSmoothedEtaRange';
-import { describeError, type Job } from '../lib/api';
-import { routes } from '../lib/router';
-import { currentStepLabel } from '../lib/stages';
-import { statusLabel } from '../lib/stages';
-import { formatDuration, formatRelative, shortId } from '../lib/time';
-import { isTerminal, JOB_STATUSES, type JobStatus } from '../lib/types';
+import { useJobList } from '@headway/react/hooks/useJobList';
+import { useProgress } from '@headway/react/hooks/useProgress';
+import { useSmoothedETA } from '@headway/react/hooks/useSmoothedETA';
+import { useSmoothedEtaRange } from '@headway/react/hooks/useSmoothedEtaRange';
+import { describeError, type Job } from '@headway/react/lib/api';
+import { routes } from '@headway/react/lib/router';
+import { currentStepLabel } from '@headway/react/lib/stages';
+import { statusLabel } from '@headway/react/lib/stages';
+import { formatDuration, formatRelative, shortId } from '@headway/react/lib/time';
+import { isTerminal, JOB_STATUSES, type JobStatus } from '@headway/react/lib/types';
 
 export const JOB_PAGE_SIZE = 20;
 

@@ -1,6 +1,6 @@
 import { useState, type FormEvent } from 'react';
-import { api, ApiError, describeError } from '../lib/api';
-import { navigate } from '../lib/router';
+import { api, ApiError, describeError } from '@headway/react/lib/api';
+import { navigate } from '@headway/react/lib/router';
 
 export function LoginPage({ next }: { next: string }) {
   const [username, setUsername] = useState('');

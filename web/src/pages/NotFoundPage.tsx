@@ -1,6 +1,6 @@
 import { Layout } from '../components/Layout';
 import { Link } from '../components/Link';
-import { routes } from '../lib/router';
+import { routes } from '@headway/react/lib/router';
 
 export function NotFoundPage() {
   return (

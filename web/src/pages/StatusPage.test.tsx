@@ -1,8 +1,8 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { sharedStreams } from '../lib/streamRegistry';
-import { FakeEventSource, record } from '../test/fakeEventSource';
-import { FakeWebSocket } from '../test/fakeWebSocket';
-import { act, render } from '../test/render';
+import { sharedStreams } from '@headway/react/lib/streamRegistry';
+import { FakeEventSource, record } from '../../packages/react/src/test/fakeEventSource';
+import { FakeWebSocket } from '../../packages/react/src/test/fakeWebSocket';
+import { act, render } from '../../packages/react/src/test/render';
 import { COMPLETED_REDIRECT_MS, StatusPage } from './StatusPage';
 
 const JOB_ID = '6f1c1c0e-8d1f-4c43-9f0a-3b8e2f1d9a77';

@@ -1,7 +1,8 @@
-// The reusable hooks import nothing from the app: another React app can take
-// src/hooks/index.ts with the src/lib modules it reaches and nothing else. This
-// reads the source of every module the entry point reaches (type-only imports and
-// re-exports included) and fails on any import of the app's own code.
+// The package's entry points (index.ts: the hooks and the client; client.ts: the
+// client alone) reach nothing of the web app that lives in this package too (its
+// API client, its routes, its app-only hooks) and no package but react (the
+// client not even that). This reads the source of every module an entry point
+// reaches (type-only imports and re-exports included) and fails on any other import.
 
 import ts from 'typescript';
 import { describe, expect, it } from 'vitest';
@@ -15,7 +16,8 @@ const sources = import.meta.glob<string>(['/src/**/*.{ts,tsx}', '!/src/**/*.test
 /** Keys as paths under src/: "hooks/index.ts". */
 const SOURCE_BY_PATH = new Map(Object.entries(sources).map(([key, text]) => [key.replace(/^\/src\//, ''), text]));
 
-const ENTRY = 'hooks/index.ts';
+const ENTRY = 'index.ts';
+const CLIENT_ENTRY = 'client.ts';
 const REUSABLE_HOOKS = new Set([
   'hooks/index.ts',
   'hooks/useProgress.ts',
@@ -46,12 +48,13 @@ function resolve(from: string, specifier: string, files: ReadonlyMap<string, str
 }
 
 function isAllowedModule(path: string): boolean {
+  if (path === ENTRY || path === CLIENT_ENTRY) return true;
   if (path.startsWith('hooks/')) return REUSABLE_HOOKS.has(path);
   return path.startsWith('lib/') && !APP_LIB.has(path);
 }
 
 /** Every module reachable from `entry`, and every import that leaves the reusable set. */
-function checkImports(entry: string, files: ReadonlyMap<string, string>) {
+function checkImports(entry: string, files: ReadonlyMap<string, string>, allowedPackages = ALLOWED_PACKAGES) {
   const reached = new Set<string>();
   const violations: string[] = [];
   const queue = [entry];
@@ -62,7 +65,7 @@ function checkImports(entry: string, files: ReadonlyMap<string, string>) {
     const { importedFiles } = ts.preProcessFile(files.get(path)!, true, true);
     for (const { fileName: specifier } of importedFiles) {
       if (!specifier.startsWith('.')) {
-        if (!ALLOWED_PACKAGES.has(specifier)) violations.push(`${path} imports the package ${specifier}`);
+        if (!allowedPackages.has(specifier)) violations.push(`${path} imports the package ${specifier}`);
         continue;
       }
       const target = resolve(path, specifier, files);
@@ -74,12 +77,19 @@ function checkImports(entry: string, files: ReadonlyMap<string, string>) {
   return { reached: [...reached].sort(), violations };
 }
 
-describe('the reusable hooks', () => {
-  it('reach only themselves, src/lib (minus the app’s API client and routes) and react', () => {
+describe('the package entry points', () => {
+  it('the hooks reach only themselves, src/lib (minus the app’s API client and routes) and react', () => {
     const { reached, violations } = checkImports(ENTRY, SOURCE_BY_PATH);
     expect(violations).toEqual([]);
     for (const hook of REUSABLE_HOOKS) expect(reached).toContain(hook);
     expect(reached).toContain('lib/streamRegistry.ts'); // the walk follows imports transitively
+  });
+
+  it('the framework-free client reaches neither React nor the app', () => {
+    const { reached, violations } = checkImports(CLIENT_ENTRY, SOURCE_BY_PATH, new Set());
+    expect(violations).toEqual([]);
+    expect(reached).toContain('lib/jobMultiplexer.ts');
+    expect(reached.some((path) => path.startsWith('hooks/'))).toBe(false);
   });
 
   it('the check catches an import of the app, also through a lib module and a type-only import', () => {
@@ -90,7 +100,7 @@ describe('the reusable hooks', () => {
       `import { Layout } from '../components/Layout';\nexport { useJobList } from './useJobList';\n${files.get('hooks/useSmoothProgress.ts')}`,
     );
     expect(checkImports(ENTRY, files).violations).toEqual([
-      'hooks/useSmoothProgress.ts imports components/Layout.tsx, which belongs to the app',
+      'hooks/useSmoothProgress.ts imports ../components/Layout, which is not a module under src/',
       'hooks/useSmoothProgress.ts imports hooks/useJobList.ts, which belongs to the app',
       'lib/eta.ts imports lib/api.ts, which belongs to the app',
     ]);

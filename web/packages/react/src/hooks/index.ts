@@ -1,5 +1,5 @@
-// The reusable progress hooks. They import nothing from the app (only ../lib),
-// so another React app can take src/hooks and src/lib as they are: see README.md.
+// The reusable progress hooks, exported by the package's main entry (../index.ts).
+// They import nothing of the web app that shares this package (only ../lib and react):
 // imports.test.ts fails on any import that reaches the app.
 export { useProgress, defaultStreamUrl } from './useProgress';
 export type { UseProgressOptions, UseProgressResult } from './useProgress';

@@ -21,6 +21,12 @@ export interface UseProgressOptions {
    * `jobEndpoints(jobId)` on this origin. Leave one out and that transport is not used.
    */
   endpoints?: (jobId: string) => StreamEndpoints;
+  /**
+   * The server's address when it is not this page's origin, e.g.
+   * "https://jobs.example.com" (see the package README for credentials and CORS);
+   * the default endpoints are then `jobEndpoints(jobId, baseUrl)`.
+   */
+  baseUrl?: string;
   /** An SSE URL alone (the SSE transport only), e.g. another origin's with `?token=`. */
   streamUrl?: (jobId: string) => string;
   /**
@@ -68,8 +74,8 @@ export function useProgress(jobId: string | null | undefined, options: UseProgre
       setState(INITIAL_STREAM_STATE);
       return undefined;
     }
-    const { endpoints, streamUrl, createEventSource, createWebSocket, fetch, multiplexed } = optionsRef.current;
-    const where = endpoints ? endpoints(jobId) : streamUrl ? streamUrl(jobId) : jobEndpoints(jobId);
+    const { endpoints, streamUrl, baseUrl, createEventSource, createWebSocket, fetch, multiplexed } = optionsRef.current;
+    const where = endpoints ? endpoints(jobId) : streamUrl ? streamUrl(jobId) : jobEndpoints(jobId, baseUrl);
     const streamOptions: ProgressStreamOptions = {};
     if (createEventSource) streamOptions.createEventSource = createEventSource;
     if (createWebSocket) streamOptions.createWebSocket = createWebSocket;

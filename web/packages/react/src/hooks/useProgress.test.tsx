@@ -108,6 +108,12 @@ describe('useProgress', () => {
     hook.unmount();
   });
 
+  it('baseUrl puts the stream on that server', () => {
+    const hook = renderHook(() => useProgress('job-2', { baseUrl: 'https://jobs.example.org/' }), undefined);
+    expect(FakeEventSource.latest().url).toBe('https://jobs.example.org/api/generation/stream/job-2/');
+    hook.unmount();
+  });
+
   it('reconnects for ever, says offline from the 3rd failed attempt (onOffline once), and retry() tries at once', async () => {
     const onOffline = vi.fn();
     const hook = renderHook(() => useProgress('job-1', { onOffline }), undefined);

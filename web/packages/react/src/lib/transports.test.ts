@@ -24,6 +24,13 @@ describe('transports', () => {
       poll: '/api/generation/progress/a%2Fb/',
       health: '/api/generation/health/',
     });
+    expect(jobEndpoints('j', 'https://jobs.example.org/')).toEqual({
+      sse: 'https://jobs.example.org/api/generation/stream/j/',
+      websocket: 'https://jobs.example.org/api/generation/ws/j/',
+      poll: 'https://jobs.example.org/api/generation/progress/j/',
+      health: 'https://jobs.example.org/api/generation/health/',
+    });
+    expect(jobEndpoints('j', '/headway').sse).toBe('/headway/api/generation/stream/j/');
     expect(withQuery('/s/', 'last_event_id', 7)).toBe('/s/?last_event_id=7');
     expect(withQuery('/s/?token=x', 'last_event_id', 7)).toBe('/s/?token=x&last_event_id=7');
   });

@@ -33,13 +33,18 @@ export function manyJobsEndpoints(jobIds: readonly string[]): StreamEndpoints {
 /** At most this many jobs share one many-job connection (the server's limit). */
 export const MAX_JOBS_PER_CONNECTION = 50;
 
-export function jobEndpoints(jobId: string): Required<StreamEndpoints> {
+/**
+ * One job's endpoints on the server at `baseUrl` ("https://jobs.example.com",
+ * a path prefix such as "/headway", or "" for this origin).
+ */
+export function jobEndpoints(jobId: string, baseUrl = ''): Required<StreamEndpoints> {
   const id = encodeURIComponent(jobId);
+  const base = baseUrl.replace(/\/+$/, '');
   return {
-    sse: `/api/generation/stream/${id}/`,
-    websocket: `/api/generation/ws/${id}/`,
-    poll: `/api/generation/progress/${id}/`,
-    health: '/api/generation/health/',
+    sse: `${base}/api/generation/stream/${id}/`,
+    websocket: `${base}/api/generation/ws/${id}/`,
+    poll: `${base}/api/generation/progress/${id}/`,
+    health: `${base}/api/generation/health/`,
   };
 }
 
