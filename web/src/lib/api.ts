@@ -2,8 +2,7 @@
 // expects, and JSON error handling. A 401 from any call is reported to the
 // handler set with `setUnauthorizedHandler` (the app sends people to /login).
 
-import { parseStages } from './record';
-import { isJobStatus, type JobStatus, type StagePlanEntry } from './types';
+import { isJobStatus, type JobStatus } from './types';
 
 /** A row of the job table (docs/store.md). Times are Unix seconds. */
 export interface Job {
@@ -23,8 +22,6 @@ export interface Job {
   started_at: number | null;
   finished_at: number | null;
   updated_at: number | null;
-  /** Optional: the stage plan, when the server includes it. */
-  stages: StagePlanEntry[];
 }
 
 /** One page of the job list: a status to keep (none: all), how many, from where. */
@@ -154,7 +151,6 @@ export function parseJob(value: unknown): Job | null {
     started_at: numOrNull(value.started_at),
     finished_at: numOrNull(value.finished_at),
     updated_at: numOrNull(value.updated_at),
-    stages: parseStages(value.stages),
   };
 }
 
