@@ -1,7 +1,8 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { sharedStreams } from '../lib/streamRegistry';
+import { sharedJobs, sharedStreams } from '../lib/streamRegistry';
 import { FakeEventSource, record } from '../test/fakeEventSource';
 import { FakeWebSocket } from '../test/fakeWebSocket';
+import { useProgress } from '../hooks/useProgress';
 import { act, render } from '../test/render';
 import { COMPLETED_REDIRECT_MS, StatusPage } from './StatusPage';
 
@@ -22,10 +23,17 @@ const fetchMock = vi.fn(async (url: string, _init?: RequestInit) => {
   if (url === `/api/generation-jobs/${JOB_ID}/cancel/`) return new Response(JSON.stringify(jobAnswer), { status: 202 });
   return new Response(JSON.stringify({ error: 'Not found' }), { status: 404 });
 });
+const OTHER_JOB = '0b7d9c2e-1f4a-4c1e-8a55-2f6d3e9c1b40';
+/** A job watched elsewhere in the tab, as a running row of the job list watches it. */
+function OtherRow() {
+  const { progress } = useProgress(OTHER_JOB, { multiplexed: true });
+  return <p data-testid="other">{progress ? `${progress.overall_progress}` : 'none'}</p>;
+}
 const jobFetches = () => fetchMock.mock.calls.filter(([url]) => url === `/api/generation-jobs/${JOB_ID}/`).length;
 
 beforeEach(() => {
   sharedStreams.reset();
+  sharedJobs.reset();
   FakeEventSource.reset();
   fetchMock.mockClear();
   jobAnswer = row();
@@ -38,6 +46,7 @@ beforeEach(() => {
 });
 afterEach(() => {
   sharedStreams.reset();
+  sharedJobs.reset();
   vi.useRealTimers();
   vi.unstubAllGlobals();
 });
@@ -123,7 +132,7 @@ describe('StatusPage', () => {
     const button = [...notice!.querySelectorAll('button')].find((b) => b.textContent === 'Retry now')!;
     act(() => button.click());
     expect(FakeEventSource.instances).toHaveLength(before + 1);
-    expect(FakeEventSource.latest().url).toBe(`/api/generation/stream/${JOB_ID}/?last_event_id=12`);
+    expect(FakeEventSource.latest().url).toBe(`/api/generation/streams/?jobs=${JOB_ID}&last_event_id=12`);
     act(() => FakeEventSource.latest().emit('connected', { job_id: JOB_ID }));
     expect(text(page.container)).toContain('Live Updates');
     expect(page.container.querySelector('[data-testid="offline-notice"]')).toBeNull();
@@ -167,7 +176,7 @@ describe('StatusPage', () => {
     expect(announcer()?.textContent).toBe('Connection lost. Reconnecting.');
     await advance(1000);
     act(() => FakeEventSource.latest().emit('connected', { job_id: JOB_ID }));
-    act(() => FakeEventSource.latest().emit('done', { status: 'cancelled' }));
+    act(() => FakeEventSource.latest().emit('done', { job_id: JOB_ID, status: 'cancelled' }));
     await settle();
     expect(announcer()?.textContent).toBe('The run was cancelled.');
     page.unmount();
@@ -240,7 +249,7 @@ describe('StatusPage', () => {
     const es = FakeEventSource.latest();
     act(() => es.emit('connected', { job_id: JOB_ID }));
     act(() => es.emit('progress', record({ job_id: JOB_ID, seq: 50, status: 'completed', overall_progress: 100, eta_seconds: 0 })));
-    act(() => es.emit('done', { status: 'completed' }));
+    act(() => es.emit('done', { job_id: JOB_ID, status: 'completed' }));
     await settle();
     expect(text(page.container)).toContain('Schedule Ready!');
     expect(page.container.querySelector('[aria-label="Overall progress"]')?.getAttribute('aria-valuenow')).toBe('100');
@@ -269,7 +278,7 @@ describe('StatusPage', () => {
     const es = FakeEventSource.latest();
     act(() => es.emit('connected', { job_id: JOB_ID }));
     act(() => es.emit('progress', record({ job_id: JOB_ID, seq: 50, status: 'completed', overall_progress: 100 })));
-    act(() => es.emit('done', { status: 'completed' }));
+    act(() => es.emit('done', { job_id: JOB_ID, status: 'completed' }));
     await settle();
     await settle();
     expect(text(page.container)).toContain('Schedule Ready!');
@@ -291,7 +300,7 @@ describe('StatusPage', () => {
     act(() =>
       es.emit('progress', record({ job_id: JOB_ID, seq: 7, status: 'failed', metadata: { error: 'No room for Chemistry 2' } })),
     );
-    act(() => es.emit('done', { status: 'failed' }));
+    act(() => es.emit('done', { job_id: JOB_ID, status: 'failed' }));
     await settle();
     expect(text(page.container)).toContain('Generation failed');
     expect(text(page.container)).toContain('No room for Chemistry 2');
@@ -307,7 +316,7 @@ describe('StatusPage', () => {
     act(() => es.emit('connected', { job_id: JOB_ID }));
     act(() => es.emit('progress', record({ job_id: JOB_ID, seq: 20, stage: 'cpsat_solving', overall_progress: 40 })));
     act(() => es.emit('progress', record({ job_id: JOB_ID, seq: 21, stage: 'cpsat_solving', status: 'cancelled', overall_progress: 40 })));
-    act(() => es.emit('done', { status: 'cancelled' }));
+    act(() => es.emit('done', { job_id: JOB_ID, status: 'cancelled' }));
     jobAnswer = row({ status: 'cancelled', stage: 'cpsat_solving', overall_progress: 40, finished_at: 9 });
     await settle();
     const outcome = page.container.querySelector('.outcome--cancelled');
@@ -339,5 +348,34 @@ describe('StatusPage', () => {
     await settle();
     expect(fetchMock).toHaveBeenCalledWith(`/api/generation-jobs/${JOB_ID}/cancel/`, expect.objectContaining({ method: 'DELETE' }));
     page.unmount();
+  });
+
+  it('shares the tab’s one stream connection with the other jobs watched in it, and leaves it when closed', async () => {
+    const page = render(
+      <>
+        <OtherRow />
+        <StatusPage jobId={JOB_ID} />
+      </>,
+    );
+    await settle();
+    expect(FakeEventSource.open().map((es) => es.url)).toEqual([`/api/generation/streams/?jobs=${OTHER_JOB},${JOB_ID}`]);
+    const es = FakeEventSource.latest();
+    act(() => es.emit('connected', { job_id: OTHER_JOB }));
+    act(() => es.emit('connected', { job_id: JOB_ID }));
+    act(() => es.emit('progress', record({ job_id: OTHER_JOB, seq: 4, overall_progress: 80 }), '4,0'));
+    act(() => es.emit('progress', record({ job_id: JOB_ID, seq: 9, overall_progress: 21 }), '4,9'));
+    expect(page.container.querySelector('[aria-label="Overall progress"]')?.getAttribute('aria-valuenow')).toBe('21');
+    expect(page.container.querySelector('[data-testid="other"]')?.textContent).toBe('80');
+    expect(page.container.querySelector('[data-testid="connection"]')?.getAttribute('data-transport')).toBe('sse');
+    // The status page's job ends: the other job goes on over the same connection.
+    act(() => es.emit('done', { job_id: JOB_ID, status: 'completed' }));
+    await settle();
+    expect(text(page.container)).toContain('Schedule Ready!');
+    act(() => es.emit('progress', record({ job_id: OTHER_JOB, seq: 5, overall_progress: 90 }), '5,9'));
+    expect(page.container.querySelector('[data-testid="other"]')?.textContent).toBe('90');
+    expect(FakeEventSource.open()).toEqual([es]);
+    page.unmount();
+    await settle();
+    expect(FakeEventSource.open()).toHaveLength(0);
   });
 });

@@ -109,7 +109,9 @@ export function StatusPage({ jobId }: { jobId: string }) {
   const initial = useInitialJob(jobId, outcome);
   const missing = initial.error instanceof ApiError && (initial.error.status === 404 || initial.error.status === 400);
 
+  // On the tab's one many-job connection, shared with the job list's rows.
   const stream = useProgress(missing ? null : jobId, {
+    multiplexed: true,
     onComplete: (done) => setOutcome(isTerminal(done.status) ? done.status : 'completed'),
   });
   const live = stream.progress;
