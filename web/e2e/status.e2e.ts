@@ -237,6 +237,13 @@ describe('status page', () => {
       })
       .toEqual(['loading', 'clustering', 'cpsat_solving', 'ga_optimization', 'rl_refinement']);
     await expect(page.getByTestId('finished-at').textContent()).resolves.toMatch(/^Finished .* · took \d+s · Back to jobs$/);
+    // Earlier scenarios completed runs of the same type: the page sets this one beside them.
+    const comparison = page.getByTestId('comparison');
+    await comparison.waitFor({ timeout: 10_000 });
+    await expect(comparison.textContent()).resolves.toMatch(
+      /^This run: [\d.]+s; earlier runs: median [\d.ms ]+ \([\d.ms ]+–[\d.ms ]+, \d+ runs?\)$/,
+    );
+    await expect(timeline.getByTestId('stage-delta').count()).resolves.toBe(5);
     await page.clock.runFor(30_000);
     expect(new URL(page.url()).pathname).toBe(`/admin/timetables/status/${jobId}`);
     await snap(page, '15-status-finished-timeline');

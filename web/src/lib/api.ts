@@ -48,6 +48,27 @@ export interface StageTimings {
   stages: StageTiming[];
 }
 
+/** Median and range of some durations, in seconds (all null when `count` is 0). */
+export interface DurationSpread {
+  count: number;
+  median: number | null;
+  min: number | null;
+  max: number | null;
+}
+
+/**
+ * A run beside the other recent completed runs of its type
+ * (GET /api/generation-jobs/<id>/comparison/).
+ */
+export interface RunComparison {
+  job_id: string;
+  type: string;
+  status: JobStatus;
+  /** The job's newest attempt; total_seconds is null until every stage has ended. */
+  this_run: { total_seconds: number | null; stages: { stage: string; duration_seconds: number | null }[] };
+  recent_runs: { runs: number; total_seconds: DurationSpread; stages: { stage: string; duration_seconds: DurationSpread }[] };
+}
+
 /** GET /api/generation-jobs/ → `{"results": [Job, ...], "count": N}`, newest first. */
 export interface JobList {
   results: Job[];
@@ -86,6 +107,7 @@ export const paths = {
   jobs: () => '/api/generation-jobs/',
   job: (id: string) => `/api/generation-jobs/${encodeURIComponent(id)}/`,
   stages: (id: string) => `/api/generation-jobs/${encodeURIComponent(id)}/stages/`,
+  comparison: (id: string) => `/api/generation-jobs/${encodeURIComponent(id)}/comparison/`,
   generate: () => '/api/generation-jobs/generate/',
   cancel: (id: string) => `/api/generation-jobs/${encodeURIComponent(id)}/cancel/`,
   stream: (id: string) => `/api/generation/stream/${encodeURIComponent(id)}/`,
@@ -181,6 +203,34 @@ export function parseStageTimings(value: unknown): StageTimings {
   return { job_id: value.job_id, status: value.status, attempt: num(value.attempt, 1), stages };
 }
 
+function parseSpread(value: unknown): DurationSpread {
+  const spread = isObject(value) ? value : {};
+  return { count: num(spread.count), median: numOrNull(spread.median), min: numOrNull(spread.min), max: numOrNull(spread.max) };
+}
+
+export function parseRunComparison(value: unknown): RunComparison {
+  const thisRun = isObject(value) && isObject(value.this_run) ? value.this_run : null;
+  const recent = isObject(value) && isObject(value.recent_runs) ? value.recent_runs : null;
+  if (!isObject(value) || typeof value.job_id !== 'string' || !isJobStatus(value.status) || !thisRun || !recent) {
+    throw new ApiError(200, 'Unexpected answer', 'the comparison is not {"job_id", "status", "this_run", "recent_runs"}');
+  }
+  const list = (items: unknown) => (Array.isArray(items) ? items.filter(isObject).filter((item) => typeof item.stage === 'string') : []);
+  return {
+    job_id: value.job_id,
+    type: typeof value.type === 'string' ? value.type : '',
+    status: value.status,
+    this_run: {
+      total_seconds: numOrNull(thisRun.total_seconds),
+      stages: list(thisRun.stages).map((item) => ({ stage: item.stage as string, duration_seconds: numOrNull(item.duration_seconds) })),
+    },
+    recent_runs: {
+      runs: num(recent.runs),
+      total_seconds: parseSpread(recent.total_seconds),
+      stages: list(recent.stages).map((item) => ({ stage: item.stage as string, duration_seconds: parseSpread(item.duration_seconds) })),
+    },
+  };
+}
+
 function requireJob(value: unknown): Job {
   const job = parseJob(value);
   if (!job) throw new ApiError(200, 'Unexpected answer', 'the server did not answer with a job');
@@ -247,6 +297,10 @@ export class ApiClient {
 
   async getStageTimings(id: string, signal?: AbortSignal): Promise<StageTimings> {
     return parseStageTimings(await this.request('GET', paths.stages(id), undefined, signal));
+  }
+
+  async getRunComparison(id: string, signal?: AbortSignal): Promise<RunComparison> {
+    return parseRunComparison(await this.request('GET', paths.comparison(id), undefined, signal));
   }
 
   async getJob(id: string, signal?: AbortSignal): Promise<Job> {

@@ -15,11 +15,13 @@ const row = (overrides: Record<string, unknown> = {}) => ({
 
 let jobAnswer: Record<string, unknown>;
 let stagesAnswer: Record<string, unknown> | null = null;
+let comparisonAnswer: Record<string, unknown> | null = null;
 const fetchMock = vi.fn(async (url: string, _init?: RequestInit) => {
   // No answer to the stream's health probe: a failing stream is an outage (no stepping down).
   if (url === '/api/generation/health/') throw new TypeError('offline');
   if (url === `/api/generation-jobs/${JOB_ID}/`) return new Response(JSON.stringify(jobAnswer), { status: 200 });
   if (url === `/api/generation-jobs/${JOB_ID}/stages/` && stagesAnswer) return new Response(JSON.stringify(stagesAnswer), { status: 200 });
+  if (url === `/api/generation-jobs/${JOB_ID}/comparison/` && comparisonAnswer) return new Response(JSON.stringify(comparisonAnswer), { status: 200 });
   if (url === `/api/generation-jobs/${JOB_ID}/cancel/`) return new Response(JSON.stringify(jobAnswer), { status: 202 });
   return new Response(JSON.stringify({ error: 'Not found' }), { status: 404 });
 });
@@ -38,6 +40,7 @@ beforeEach(() => {
   fetchMock.mockClear();
   jobAnswer = row();
   stagesAnswer = null;
+  comparisonAnswer = null;
   vi.stubGlobal('EventSource', FakeEventSource);
   vi.stubGlobal('fetch', fetchMock);
   vi.stubGlobal('matchMedia', () => ({ matches: true })); // reduced motion: bars show values at once
@@ -290,6 +293,40 @@ describe('StatusPage', () => {
     expect(text(page.container)).toContain('Where the time went · 1m 20s in all');
     await advance(COMPLETED_REDIRECT_MS * 10);
     expect(window.location.pathname).toBe(`/admin/timetables/status/${JOB_ID}`);
+    page.unmount();
+  });
+
+  it('a finished run is compared with the earlier runs of its type: the total and each stage against its median', async () => {
+    const now = Date.now() / 1000;
+    jobAnswer = row({ status: 'completed', overall_progress: 100, stage: 'clustering', started_at: now - 100, finished_at: now - 80 });
+    stagesAnswer = {
+      job_id: JOB_ID, status: 'completed', attempt: 1,
+      stages: [
+        { attempt: 1, stage: 'loading', started_at: now - 100, finished_at: now - 96, duration_seconds: 4 },
+        { attempt: 1, stage: 'clustering', started_at: now - 96, finished_at: now - 80, duration_seconds: 16 },
+      ],
+    };
+    const spread = (median: number, min: number, max: number) => ({ count: 12, median, min, max });
+    comparisonAnswer = {
+      job_id: JOB_ID, type: 'timetable', status: 'completed',
+      this_run: { total_seconds: 320, stages: [{ stage: 'loading', duration_seconds: 4 }, { stage: 'clustering', duration_seconds: 16 }] },
+      recent_runs: {
+        runs: 12,
+        total_seconds: spread(290, 190, 422),
+        stages: [{ stage: 'loading', duration_seconds: spread(5, 3, 9) }, { stage: 'clustering', duration_seconds: spread(12, 8, 30) }],
+      },
+    };
+    const page = render(<StatusPage jobId={JOB_ID} />);
+    await settle();
+    act(() => FakeEventSource.latest().emit('done', { job_id: JOB_ID, status: 'completed' }));
+    await settle();
+    await settle();
+    await settle();
+    expect(page.container.querySelector('[data-testid="comparison"]')?.textContent).toBe(
+      'This run: 5m 20s; earlier runs: median 4m 50s (3m 10s–7m 2s, 12 runs)',
+    );
+    const deltas = [...page.container.querySelectorAll('[data-testid="stage-delta"]')].map((d) => d.textContent?.trim());
+    expect(deltas).toEqual(['−1.0s vs median', '+4.0s vs median']);
     page.unmount();
   });
 

@@ -8,6 +8,7 @@ import { ProgressCard } from '../components/ProgressCard';
 import { StageTimeline } from '../components/StageTimeline';
 import { useProgress, type UseProgressResult } from '../hooks/useProgress';
 import { useRestFallback } from '../hooks/useRestFallback';
+import { useRunComparison } from '../hooks/useRunComparison';
 import { useSmoothedETA } from '../hooks/useSmoothedETA';
 import { useSmoothedEtaRange } from '../hooks/useSmoothedEtaRange';
 import { useSmoothProgress } from '../hooks/useSmoothProgress';
@@ -19,6 +20,7 @@ import { navigate, routes } from '../lib/router';
 import { currentStepLabel, statusLabel } from '../lib/stages';
 import { reconcileStatus } from '../lib/statusSource';
 import { formatRelative, shortId } from '../lib/time';
+import { timelineComplete } from '../lib/timeline';
 import { isTerminal, type TerminalStatus } from '../lib/types';
 
 export const COMPLETED_REDIRECT_MS = 2000;
@@ -129,6 +131,7 @@ export function StatusPage({ jobId }: { jobId: string }) {
   }
   const redirectWhenCompleted = watchedRunning.current;
   const timeline = useStageTimings(jobId, finalStatus !== null && !missing);
+  const comparison = useRunComparison(jobId, finalStatus === 'completed' && timelineComplete(timeline));
 
   const overall = useSmoothProgress(view.overall, { resetKey: view.attempt });
   const stagePercent = useSmoothProgress(view.stageProgress, { resetKey: `${view.attempt}:${view.stage}` });
@@ -211,7 +214,7 @@ export function StatusPage({ jobId }: { jobId: string }) {
         ) : null}
         {running ? <CancelControl jobId={jobId} /> : null}
       </ProgressCard>
-      {timeline ? <StageTimeline timeline={timeline} /> : null}
+      {timeline ? <StageTimeline timeline={timeline} comparison={comparison} /> : null}
     </Layout>
   );
 }
