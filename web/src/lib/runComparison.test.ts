@@ -39,7 +39,7 @@ describe('run comparison', () => {
     expect(comparisonSummary(answer({ recent_runs: none }))).toBe('This run: 5m 20s; no earlier runs of this type to compare with');
     expect(comparisonSummary(answer({ this_run: { total_seconds: null, stages: [] } }))).toBeNull();
     const one = { runs: 1, total_seconds: spread(1, 4.25, 4.25, 4.25), stages: [] };
-    expect(comparisonSummary(answer({ recent_runs: one }))).toBe('This run: 5m 20s; earlier runs: median 4.3s (4.3s–4.3s, 1 run)');
+    expect(comparisonSummary(answer({ recent_runs: one }))).toBe('This run: 5m 20s; the one earlier run: 4.3s');
   });
 
   it('gives each finished stage its difference from that stage’s median', () => {

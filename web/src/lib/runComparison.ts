@@ -17,8 +17,9 @@ export function comparisonSummary(comparison: RunComparison): string | null {
   const mine = `This run: ${shortDuration(total)}`;
   const { median, min, max, count } = comparison.recent_runs.total_seconds;
   if (count === 0 || median === null || min === null || max === null) return `${mine}; no earlier runs of this type to compare with`;
-  const runs = count === 1 ? '1 run' : `${count} runs`;
-  return `${mine}; earlier runs: median ${shortDuration(median)} (${shortDuration(min)}–${shortDuration(max)}, ${runs})`;
+  // One run has no median or range worth the words.
+  if (count === 1) return `${mine}; the one earlier run: ${shortDuration(median)}`;
+  return `${mine}; earlier runs: median ${shortDuration(median)} (${shortDuration(min)}–${shortDuration(max)}, ${count} runs)`;
 }
 
 /** Seconds this run's stage took more (+) or less (−) than the stage's median, by stage. */
