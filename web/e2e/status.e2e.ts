@@ -298,10 +298,14 @@ describe('status page', () => {
       }
       await expect(connection(page).textContent()).resolves.toMatch(/^Disconnected.*Offline · retrying \(attempt \d+\)/);
       await snap(page, '09-status-offline');
+      // Page time stands still while the server comes back, so no scheduled attempt
+      // reconnects (and takes the notice away) before "Retry now" does.
+      const pageNow = await page.evaluate(() => Date.now());
+      await page.clock.pauseAt(pageNow + 50);
       await server.start();
-      // "Retry now" instead of the next scheduled attempt, which may be 16 s of page time away.
       await offline.getByRole('button', { name: 'Retry now' }).click();
       await connection(page).getByText('Live Updates').waitFor({ timeout: 20_000 });
+      await page.clock.resume();
       await snap(page, '10-reconnected');
       await waitForProgressAbove(page, frozenAt + 1, 15_000);
       await page.getByText('Schedule Ready!').waitFor({ timeout: 40_000 });
@@ -375,6 +379,8 @@ describe('status page', () => {
     });
     expect(leftRunning).toBe(0);
     const ids = [await generate(page, 30), await generate(page, 30), await generate(page, 30)];
+    // The last job's status page has opened its stream before the count starts.
+    await connection(page).getByText('Live Updates').waitFor({ timeout: 10_000 });
     const isStream = (url: string) => /^\/api\/generation\/(stream|streams|ws)\//.test(new URL(url).pathname);
     const streams: string[] = [];
     // The stream connections the tab holds: opened and not yet finished or aborted.
