@@ -274,6 +274,157 @@ Handler stages_handler(Services& services) {
   };
 }
 
+// How many earlier completed runs of a job's type its comparison looks at.
+constexpr std::int64_t kComparedRuns = 20;
+
+// The span of one attempt's stages: first start to last end; none while a
+// stage is open (the run has no total yet).
+std::optional<double> stages_span(const std::vector<store::StageTiming>& stages) {
+  if (stages.empty())
+    return std::nullopt;
+  double first = stages.front().started_at;
+  double last = first;
+  for (const auto& stage : stages) {
+    if (!stage.finished_at)
+      return std::nullopt;
+    first = std::min(first, stage.started_at);
+    last = std::max(last, *stage.finished_at);
+  }
+  return last - first;
+}
+
+// {"count", "median", "min", "max"}; the three null when `values` is empty.
+void append_spread(std::string& out, std::vector<double> values) {
+  out += "{\"count\":" + std::to_string(values.size());
+  std::optional<double> median;
+  std::optional<double> low;
+  std::optional<double> high;
+  if (!values.empty()) {
+    std::sort(values.begin(), values.end());
+    const std::size_t middle = values.size() / 2;
+    median = values.size() % 2 == 1 ? values[middle] : (values[middle - 1] + values[middle]) / 2;
+    low = values.front();
+    high = values.back();
+  }
+  out += ",\"median\":";
+  append_optional(out, median);
+  out += ",\"min\":";
+  append_optional(out, low);
+  out += ",\"max\":";
+  append_optional(out, high);
+  out += '}';
+}
+
+// {"job_id", "type", "status", "this_run": {"total_seconds", "stages": [{"stage",
+// "duration_seconds"}]}, "recent_runs": {"runs", "total_seconds": spread,
+// "stages": [{"stage", "duration_seconds": spread}]}}: this job's newest attempt
+// beside the last kComparedRuns completed runs of its type (docs/protocol.md).
+std::string comparison_json(const store::Job& job, const std::vector<store::StageTiming>& timings,
+                            const std::vector<store::CompletedRun>& runs) {
+  std::vector<store::StageTiming> newest;
+  for (const auto& timing : timings)
+    if (timing.attempt == job.attempts)
+      newest.push_back(timing);
+  std::vector<std::string> order;
+  auto note_stage = [&order](const std::string& stage) {
+    if (std::find(order.begin(), order.end(), stage) == order.end())
+      order.push_back(stage);
+  };
+  std::string out = "{\"job_id\":";
+  append_json_string(out, job.id);
+  out += ",\"type\":";
+  append_json_string(out, job.type);
+  out += ",\"status\":";
+  append_json_string(out, to_string(job.status));
+  out += ",\"this_run\":{\"total_seconds\":";
+  append_optional(out, stages_span(newest));
+  out += ",\"stages\":[";
+  for (std::size_t i = 0; i < newest.size(); ++i) {
+    const auto& stage = newest[i];
+    note_stage(stage.stage);
+    if (i > 0)
+      out += ',';
+    out += "{\"stage\":";
+    append_json_string(out, stage.stage);
+    out += ",\"duration_seconds\":";
+    std::optional<double> duration;
+    if (stage.finished_at)
+      duration = std::max(0.0, *stage.finished_at - stage.started_at);
+    append_optional(out, duration);
+    out += '}';
+  }
+  std::vector<double> totals;
+  std::vector<std::pair<std::string, double>> durations;
+  std::size_t compared = 0;
+  for (const auto& run : runs) {
+    if (run.id == job.id)
+      continue;
+    ++compared;
+    if (auto total = stages_span(run.stages))
+      totals.push_back(*total);
+    for (const auto& stage : run.stages) {
+      note_stage(stage.stage);
+      if (stage.finished_at)
+        durations.emplace_back(stage.stage, std::max(0.0, *stage.finished_at - stage.started_at));
+    }
+  }
+  out += "]},\"recent_runs\":{\"runs\":" + std::to_string(compared);
+  out += ",\"total_seconds\":";
+  append_spread(out, std::move(totals));
+  out += ",\"stages\":[";
+  for (std::size_t i = 0; i < order.size(); ++i) {
+    std::vector<double> values;
+    for (const auto& [stage, seconds] : durations)
+      if (stage == order[i])
+        values.push_back(seconds);
+    if (i > 0)
+      out += ',';
+    out += "{\"stage\":";
+    append_json_string(out, order[i]);
+    out += ",\"duration_seconds\":";
+    append_spread(out, std::move(values));
+    out += '}';
+  }
+  out += "]}}";
+  return out;
+}
+
+Handler comparison_handler(Services& services) {
+  return [&services](RequestContext& context) -> awaitable<std::optional<Response>> {
+    std::string job_id;
+    if (auto error = co_await check_job_request(context, job_id))
+      co_return error;
+    struct Answer {
+      store::Job job;
+      std::vector<store::StageTiming> stages;
+      std::vector<store::CompletedRun> runs;
+    };
+    auto read = [&services, &job_id]() -> store::Result<Answer> {
+      auto job = services.store.get_job(job_id);
+      if (!job)
+        return job.error();
+      auto stages = services.store.stage_timings(job_id);
+      if (!stages)
+        return stages.error();
+      // One more than compared, so the job itself among them leaves kComparedRuns others.
+      auto runs = services.store.recent_completed_runs(job->type, kComparedRuns + 1);
+      if (!runs)
+        return runs.error();
+      auto& earlier = *runs;
+      const bool self_listed = std::any_of(earlier.begin(), earlier.end(),
+                                           [&](const auto& run) { return run.id == job->id; });
+      if (!self_listed && earlier.size() > static_cast<std::size_t>(kComparedRuns))
+        earlier.pop_back();
+      return Answer{std::move(*job), std::move(*stages), std::move(earlier)};
+    };
+    auto answer = co_await run_blocking(services.db_pool, read);
+    if (!answer)
+      co_return store_error_response(context.request, answer.error(), job_id);
+    co_return json_response(context.request, http::status::ok,
+                            comparison_json(answer->job, answer->stages, answer->runs));
+  };
+}
+
 Handler cancel_handler(Services& services, worker::JobQueue& queue) {
   return [&services, &queue](RequestContext& context) -> awaitable<std::optional<Response>> {
     std::string job_id;
@@ -346,6 +497,9 @@ void add_job_routes(Router& router, Services& services, worker::JobQueue& queue)
               get_handler(services)});
   router.add({V::get, "/api/generation-jobs/{id}/stages/", "/api/generation-jobs/{id}/stages/",
               RouteKind::plain, stages_handler(services)});
+  router.add({V::get, "/api/generation-jobs/{id}/comparison/",
+              "/api/generation-jobs/{id}/comparison/", RouteKind::plain,
+              comparison_handler(services)});
   router.add({V::delete_, "/api/generation-jobs/{id}/cancel/", "/api/generation-jobs/{id}/cancel/",
               RouteKind::plain, cancel_handler(services, queue)});
 }

@@ -217,6 +217,14 @@ def test_the_job_api(api: Api) -> None:
     check(path, "GET", api.call("GET", "/api/generation-jobs/not-a-uuid/stages/"))
     check(path, "GET", api.call("GET", f"/api/generation-jobs/{done}/stages/", token=None))
 
+    path = "/api/generation-jobs/{id}/comparison/"
+    comparison = api.call("GET", f"/api/generation-jobs/{done}/comparison/")
+    assert json.loads(comparison[2])["this_run"]["stages"][0]["stage"] == "loading", comparison
+    check(path, "GET", comparison)
+    check(path, "GET", api.call("GET", f"/api/generation-jobs/{UNKNOWN_JOB}/comparison/"))
+    check(path, "GET", api.call("GET", "/api/generation-jobs/not-a-uuid/comparison/"))
+    check(path, "GET", api.call("GET", f"/api/generation-jobs/{done}/comparison/", token=None))
+
 
 def test_progress_and_streams(api: Api) -> None:
     job_id = api.job()

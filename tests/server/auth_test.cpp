@@ -208,6 +208,10 @@ TEST_P(AuthMatrixTest, EveryJobEndpointAnswersOnlyItsOwnerOrAnAdmin) {
                   .status,
               plain[i]);
     EXPECT_EQ(
+        http_send(port, "GET", "/api/generation-jobs/" + a + "/comparison/" + c.query, c.headers)
+            .status,
+        plain[i]);
+    EXPECT_EQ(
         http_send(port, "POST", "/api/generation/stream-token/" + a + "/" + c.query, c.headers)
             .status,
         plain[i]);

@@ -246,6 +246,77 @@ TEST_P(JobsApiTest, StageTimingsListEveryStageOfAFinishedRunInOrderWithItsDurati
   EXPECT_EQ(cancel(queued).status, 200);
 }
 
+TEST_P(JobsApiTest, ComparisonSetsAFinishedRunBesideTheOtherCompletedRunsOfItsType) {
+  // Nothing to compare with yet: this run's times, and an empty spread.
+  const auto queued = create_id(R"({"type":"timetable","params":{"duration_s":1}})");
+  auto alone = body_of(get("/api/generation-jobs/" + queued + "/comparison/"));
+  EXPECT_EQ(text(alone, "type"), "timetable");
+  EXPECT_TRUE(alone.at("this_run").at("total_seconds").is_null());
+  EXPECT_EQ(alone.at("recent_runs").at("runs").as_int64(), 0);
+  EXPECT_TRUE(alone.at("recent_runs").at("total_seconds").at("median").is_null());
+
+  start_worker();
+  std::vector<std::string> ids = {queued};
+  for (int i = 0; i < 2; ++i)
+    ids.push_back(create_id(R"({"type":"timetable","params":{"duration_s":1}})"));
+  for (const auto& id : ids) {
+    ASSERT_TRUE(eventually([&] { return text(job(id), "status") == "completed"; }, 30s))
+        << worker_log();
+  }
+  // A run of another type is never among them.
+  const auto external = create_id(R"({"type":"external","params":{}})");
+
+  const auto& last = ids.back();
+  auto response = get("/api/generation-jobs/" + last + "/comparison/");
+  ASSERT_EQ(response.status, 200) << response.body;
+  auto body = body_of(response);
+  EXPECT_EQ(text(body, "job_id"), last);
+  EXPECT_EQ(text(body, "status"), "completed");
+  // This run, as its stage timings say.
+  auto timings = body_of(get("/api/generation-jobs/" + last + "/stages/")).at("stages").as_array();
+  const auto& this_run = body.at("this_run").as_object();
+  const double span = timings.back().at("finished_at").to_number<double>() -
+                      timings.front().at("started_at").to_number<double>();
+  EXPECT_DOUBLE_EQ(this_run.at("total_seconds").to_number<double>(), span);
+  std::vector<std::string> names;
+  for (const auto& stage : this_run.at("stages").as_array())
+    names.push_back(text(stage.as_object(), "stage"));
+  EXPECT_EQ(names, kStages);
+  // The two other runs, not this one.
+  const auto& recent = body.at("recent_runs").as_object();
+  EXPECT_EQ(recent.at("runs").as_int64(), 2);
+  std::vector<double> totals;
+  for (std::size_t i = 0; i + 1 < ids.size(); ++i) {
+    auto other =
+        body_of(get("/api/generation-jobs/" + ids[i] + "/stages/")).at("stages").as_array();
+    totals.push_back(other.back().at("finished_at").to_number<double>() -
+                     other.front().at("started_at").to_number<double>());
+  }
+  const auto& total = recent.at("total_seconds").as_object();
+  EXPECT_EQ(total.at("count").as_int64(), 2);
+  EXPECT_DOUBLE_EQ(total.at("min").to_number<double>(), std::min(totals[0], totals[1]));
+  EXPECT_DOUBLE_EQ(total.at("max").to_number<double>(), std::max(totals[0], totals[1]));
+  EXPECT_DOUBLE_EQ(total.at("median").to_number<double>(), (totals[0] + totals[1]) / 2);
+  names.clear();
+  for (const auto& value : recent.at("stages").as_array()) {
+    const auto& stage = value.as_object();
+    names.push_back(text(stage, "stage"));
+    const auto& spread = stage.at("duration_seconds").as_object();
+    EXPECT_EQ(spread.at("count").as_int64(), 2);
+    EXPECT_LE(spread.at("min").to_number<double>(), spread.at("median").to_number<double>());
+    EXPECT_LE(spread.at("median").to_number<double>(), spread.at("max").to_number<double>());
+  }
+  EXPECT_EQ(names, kStages);
+
+  auto external_body = body_of(get("/api/generation-jobs/" + external + "/comparison/"));
+  EXPECT_EQ(external_body.at("recent_runs").at("runs").as_int64(), 0);
+  // Ids are checked as on every job endpoint.
+  EXPECT_EQ(get("/api/generation-jobs/not-a-uuid/comparison/").status, 400);
+  EXPECT_EQ(get("/api/generation-jobs/" + make_uuid() + "/comparison/").status, 404);
+  EXPECT_EQ(http_get(serve_.port(), "/api/generation-jobs/" + last + "/comparison/", {}).status,
+            401);
+}
+
 TEST_P(JobsApiTest, WithAWorkerRunningAWatcherSeesEveryStageAndDone) {
   start_worker();
   const auto id = create_id(R"({"type":"timetable","params":{"duration_s":2}})");

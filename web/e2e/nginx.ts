@@ -43,7 +43,9 @@ function siteConfig(mode: ProxyMode, upstream: string): string {
     listen 127.0.0.1:{port};
     ${common}
     location /api/generation/stream/ { proxy_pass ${upstream}; proxy_buffering off; ${keepAlive} }
+    location /api/generation/streams/ { proxy_pass ${upstream}; proxy_buffering off; ${keepAlive} }
     location /api/generation/ws/ { proxy_pass ${upstream}; ${upgrade} }
+    location /api/generation/streams/ws/ { proxy_pass ${upstream}; ${upgrade} }
     location / { proxy_pass ${upstream}; ${keepAlive} }
   }`;
   }
@@ -64,8 +66,9 @@ function siteConfig(mode: ProxyMode, upstream: string): string {
     proxy_hide_header Content-Encoding;`;
   const websocket =
     mode === 'no-websocket'
-      ? 'location /api/generation/ws/ { return 403; }'
-      : `location /api/generation/ws/ { proxy_pass ${upstream}; ${upgrade} }`;
+      ? 'location /api/generation/ws/ { return 403; }\n    location /api/generation/streams/ws/ { return 403; }'
+      : `location /api/generation/ws/ { proxy_pass ${upstream}; ${upgrade} }
+    location /api/generation/streams/ws/ { proxy_pass ${upstream}; ${upgrade} }`;
   return `
   map $http_upgrade $connection_upgrade { default upgrade; '' close; }
   server {

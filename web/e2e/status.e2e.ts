@@ -237,6 +237,13 @@ describe('status page', () => {
       })
       .toEqual(['loading', 'clustering', 'cpsat_solving', 'ga_optimization', 'rl_refinement']);
     await expect(page.getByTestId('finished-at').textContent()).resolves.toMatch(/^Finished .* · took \d+s · Back to jobs$/);
+    // Earlier scenarios completed runs of the same type: the page sets this one beside them.
+    const comparison = page.getByTestId('comparison');
+    await comparison.waitFor({ timeout: 10_000 });
+    await expect(comparison.textContent()).resolves.toMatch(
+      /^This run: [\d.]+s; (earlier runs: median [\d.ms ]+ \([\d.ms ]+–[\d.ms ]+, \d+ runs\)|the one earlier run: [\d.ms ]+)$/,
+    );
+    await expect(timeline.getByTestId('stage-delta').count()).resolves.toBe(5);
     await page.clock.runFor(30_000);
     expect(new URL(page.url()).pathname).toBe(`/admin/timetables/status/${jobId}`);
     await snap(page, '15-status-finished-timeline');
@@ -291,10 +298,14 @@ describe('status page', () => {
       }
       await expect(connection(page).textContent()).resolves.toMatch(/^Disconnected.*Offline · retrying \(attempt \d+\)/);
       await snap(page, '09-status-offline');
+      // Page time stands still while the server comes back, so no scheduled attempt
+      // reconnects (and takes the notice away) before "Retry now" does.
+      const pageNow = await page.evaluate(() => Date.now());
+      await page.clock.pauseAt(pageNow + 50);
       await server.start();
-      // "Retry now" instead of the next scheduled attempt, which may be 16 s of page time away.
       await offline.getByRole('button', { name: 'Retry now' }).click();
       await connection(page).getByText('Live Updates').waitFor({ timeout: 20_000 });
+      await page.clock.resume();
       await snap(page, '10-reconnected');
       await waitForProgressAbove(page, frozenAt + 1, 15_000);
       await page.getByText('Schedule Ready!').waitFor({ timeout: 40_000 });
@@ -306,8 +317,10 @@ describe('status page', () => {
     await signIn(page);
     // Every live transport is blocked: SSE, the WebSocket and the REST record.
     await page.route('**/api/generation/stream/**', (route) => route.abort('connectionrefused'));
+    await page.route('**/api/generation/streams/**', (route) => route.abort('connectionrefused'));
     await page.route('**/api/generation/progress/**', (route) => route.abort('connectionrefused'));
     await page.routeWebSocket('**/api/generation/ws/**', (ws) => ws.close({ code: 1011 }));
+    await page.routeWebSocket('**/api/generation/streams/ws/**', (ws) => ws.close({ code: 1011 }));
     // Stop the page's clock before the status page exists: from then on page time moves
     // only when the test moves it, so the page's 30 s idle timer starts at a known
     // instant. (The clock starts a minute behind so that pausing at the real time is
@@ -366,10 +379,19 @@ describe('status page', () => {
     });
     expect(leftRunning).toBe(0);
     const ids = [await generate(page, 30), await generate(page, 30), await generate(page, 30)];
+    // The last job's status page has opened its stream before the count starts.
+    await connection(page).getByText('Live Updates').waitFor({ timeout: 10_000 });
+    const isStream = (url: string) => /^\/api\/generation\/(stream|streams|ws)\//.test(new URL(url).pathname);
     const streams: string[] = [];
+    // The stream connections the tab holds: opened and not yet finished or aborted.
+    const open = new Set<string>();
     page.on('request', (request) => {
-      if (/^\/api\/generation\/(stream|streams|ws)\//.test(new URL(request.url()).pathname)) streams.push(request.url());
+      if (!isStream(request.url())) return;
+      streams.push(request.url());
+      open.add(request.url());
     });
+    page.on('requestfinished', (request) => open.delete(request.url()));
+    page.on('requestfailed', (request) => open.delete(request.url()));
     await page.goto(`${server.baseUrl}/admin/timetables/`);
     for (const id of ids) await page.locator(`[data-job-id="${id}"]`).waitFor({ timeout: 10_000 });
     // Two more polls of the list re-render every row; the connection stays the one.
@@ -382,6 +404,18 @@ describe('status page', () => {
     const stream = new URL(streams[0]!);
     expect(stream.pathname).toBe('/api/generation/streams/');
     expect(stream.searchParams.get('jobs')?.split(',')).toEqual(expect.arrayContaining(ids));
+    expect([...open]).toEqual(streams);
+    // On to one job's status page in the same tab: it takes over the tab's one
+    // connection (reopened for its job alone) instead of opening one of its own.
+    await page.locator(`[data-job-id="${ids[0]}"] a.job-row__title`).click();
+    await page.waitForURL(new RegExp(`/status/${ids[0]}$`), { timeout: 10_000 });
+    await page.locator('[data-testid="connection"][data-transport="sse"]').waitFor({ timeout: 10_000 });
+    await waitForProgressAbove(page, (await overallValue(page)) + 1, 20_000);
+    expect(open.size).toBe(1);
+    const statusStream = new URL([...open][0]!);
+    expect(statusStream.pathname).toBe('/api/generation/streams/');
+    expect(statusStream.searchParams.get('jobs')).toBe(ids[0]);
+    await snap(page, '17-status-shared-connection');
     // Leave the worker free for the scenarios that follow.
     await page.evaluate(async (jobIds) => {
       const me = (await (await fetch('/api/auth/me/')).json()) as { csrf_token: string };
@@ -428,7 +462,7 @@ describe('behind nginx', () => {
       // headers arrive even when nginx holds the events back.
       const streamAnswers: string[] = [];
       page.on('response', (response) => {
-        if (response.url().includes('/api/generation/stream/')) {
+        if (/\/api\/generation\/streams?\/(?!ws\/)/.test(response.url())) {
           const encoding = response.headers()['content-encoding'] ?? 'none';
           streamAnswers.push(`${response.status()} content-encoding ${encoding}`);
         }

@@ -1,7 +1,8 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { sharedStreams } from '@headway/react/lib/streamRegistry';
+import { sharedJobs, sharedStreams } from '@headway/react/lib/streamRegistry';
 import { FakeEventSource, record } from '../../packages/react/src/test/fakeEventSource';
 import { FakeWebSocket } from '../../packages/react/src/test/fakeWebSocket';
+import { useProgress } from '@headway/react/hooks/useProgress';
 import { act, render } from '../../packages/react/src/test/render';
 import { COMPLETED_REDIRECT_MS, StatusPage } from './StatusPage';
 
@@ -14,22 +15,32 @@ const row = (overrides: Record<string, unknown> = {}) => ({
 
 let jobAnswer: Record<string, unknown>;
 let stagesAnswer: Record<string, unknown> | null = null;
+let comparisonAnswer: Record<string, unknown> | null = null;
 const fetchMock = vi.fn(async (url: string, _init?: RequestInit) => {
   // No answer to the stream's health probe: a failing stream is an outage (no stepping down).
   if (url === '/api/generation/health/') throw new TypeError('offline');
   if (url === `/api/generation-jobs/${JOB_ID}/`) return new Response(JSON.stringify(jobAnswer), { status: 200 });
   if (url === `/api/generation-jobs/${JOB_ID}/stages/` && stagesAnswer) return new Response(JSON.stringify(stagesAnswer), { status: 200 });
+  if (url === `/api/generation-jobs/${JOB_ID}/comparison/` && comparisonAnswer) return new Response(JSON.stringify(comparisonAnswer), { status: 200 });
   if (url === `/api/generation-jobs/${JOB_ID}/cancel/`) return new Response(JSON.stringify(jobAnswer), { status: 202 });
   return new Response(JSON.stringify({ error: 'Not found' }), { status: 404 });
 });
+const OTHER_JOB = '0b7d9c2e-1f4a-4c1e-8a55-2f6d3e9c1b40';
+/** A job watched elsewhere in the tab, as a running row of the job list watches it. */
+function OtherRow() {
+  const { progress } = useProgress(OTHER_JOB, { multiplexed: true });
+  return <p data-testid="other">{progress ? `${progress.overall_progress}` : 'none'}</p>;
+}
 const jobFetches = () => fetchMock.mock.calls.filter(([url]) => url === `/api/generation-jobs/${JOB_ID}/`).length;
 
 beforeEach(() => {
   sharedStreams.reset();
+  sharedJobs.reset();
   FakeEventSource.reset();
   fetchMock.mockClear();
   jobAnswer = row();
   stagesAnswer = null;
+  comparisonAnswer = null;
   vi.stubGlobal('EventSource', FakeEventSource);
   vi.stubGlobal('fetch', fetchMock);
   vi.stubGlobal('matchMedia', () => ({ matches: true })); // reduced motion: bars show values at once
@@ -38,6 +49,7 @@ beforeEach(() => {
 });
 afterEach(() => {
   sharedStreams.reset();
+  sharedJobs.reset();
   vi.useRealTimers();
   vi.unstubAllGlobals();
 });
@@ -123,7 +135,7 @@ describe('StatusPage', () => {
     const button = [...notice!.querySelectorAll('button')].find((b) => b.textContent === 'Retry now')!;
     act(() => button.click());
     expect(FakeEventSource.instances).toHaveLength(before + 1);
-    expect(FakeEventSource.latest().url).toBe(`/api/generation/stream/${JOB_ID}/?last_event_id=12`);
+    expect(FakeEventSource.latest().url).toBe(`/api/generation/streams/?jobs=${JOB_ID}&last_event_id=12`);
     act(() => FakeEventSource.latest().emit('connected', { job_id: JOB_ID }));
     expect(text(page.container)).toContain('Live Updates');
     expect(page.container.querySelector('[data-testid="offline-notice"]')).toBeNull();
@@ -167,7 +179,7 @@ describe('StatusPage', () => {
     expect(announcer()?.textContent).toBe('Connection lost. Reconnecting.');
     await advance(1000);
     act(() => FakeEventSource.latest().emit('connected', { job_id: JOB_ID }));
-    act(() => FakeEventSource.latest().emit('done', { status: 'cancelled' }));
+    act(() => FakeEventSource.latest().emit('done', { job_id: JOB_ID, status: 'cancelled' }));
     await settle();
     expect(announcer()?.textContent).toBe('The run was cancelled.');
     page.unmount();
@@ -240,7 +252,7 @@ describe('StatusPage', () => {
     const es = FakeEventSource.latest();
     act(() => es.emit('connected', { job_id: JOB_ID }));
     act(() => es.emit('progress', record({ job_id: JOB_ID, seq: 50, status: 'completed', overall_progress: 100, eta_seconds: 0 })));
-    act(() => es.emit('done', { status: 'completed' }));
+    act(() => es.emit('done', { job_id: JOB_ID, status: 'completed' }));
     await settle();
     expect(text(page.container)).toContain('Schedule Ready!');
     expect(page.container.querySelector('[aria-label="Overall progress"]')?.getAttribute('aria-valuenow')).toBe('100');
@@ -269,7 +281,7 @@ describe('StatusPage', () => {
     const es = FakeEventSource.latest();
     act(() => es.emit('connected', { job_id: JOB_ID }));
     act(() => es.emit('progress', record({ job_id: JOB_ID, seq: 50, status: 'completed', overall_progress: 100 })));
-    act(() => es.emit('done', { status: 'completed' }));
+    act(() => es.emit('done', { job_id: JOB_ID, status: 'completed' }));
     await settle();
     await settle();
     expect(text(page.container)).toContain('Schedule Ready!');
@@ -284,6 +296,40 @@ describe('StatusPage', () => {
     page.unmount();
   });
 
+  it('a finished run is compared with the earlier runs of its type: the total and each stage against its median', async () => {
+    const now = Date.now() / 1000;
+    jobAnswer = row({ status: 'completed', overall_progress: 100, stage: 'clustering', started_at: now - 100, finished_at: now - 80 });
+    stagesAnswer = {
+      job_id: JOB_ID, status: 'completed', attempt: 1,
+      stages: [
+        { attempt: 1, stage: 'loading', started_at: now - 100, finished_at: now - 96, duration_seconds: 4 },
+        { attempt: 1, stage: 'clustering', started_at: now - 96, finished_at: now - 80, duration_seconds: 16 },
+      ],
+    };
+    const spread = (median: number, min: number, max: number) => ({ count: 12, median, min, max });
+    comparisonAnswer = {
+      job_id: JOB_ID, type: 'timetable', status: 'completed',
+      this_run: { total_seconds: 320, stages: [{ stage: 'loading', duration_seconds: 4 }, { stage: 'clustering', duration_seconds: 16 }] },
+      recent_runs: {
+        runs: 12,
+        total_seconds: spread(290, 190, 422),
+        stages: [{ stage: 'loading', duration_seconds: spread(5, 3, 9) }, { stage: 'clustering', duration_seconds: spread(12, 8, 30) }],
+      },
+    };
+    const page = render(<StatusPage jobId={JOB_ID} />);
+    await settle();
+    act(() => FakeEventSource.latest().emit('done', { job_id: JOB_ID, status: 'completed' }));
+    await settle();
+    await settle();
+    await settle();
+    expect(page.container.querySelector('[data-testid="comparison"]')?.textContent).toBe(
+      'This run: 5m 20s; earlier runs: median 4m 50s (3m 10s–7m 2s, 12 runs)',
+    );
+    const deltas = [...page.container.querySelectorAll('[data-testid="stage-delta"]')].map((d) => d.textContent?.trim());
+    expect(deltas).toEqual(['−1.0s vs median', '+4.0s vs median']);
+    page.unmount();
+  });
+
   it('shows why a job failed and a way back', async () => {
     const page = render(<StatusPage jobId={JOB_ID} />);
     await settle();
@@ -291,7 +337,7 @@ describe('StatusPage', () => {
     act(() =>
       es.emit('progress', record({ job_id: JOB_ID, seq: 7, status: 'failed', metadata: { error: 'No room for Chemistry 2' } })),
     );
-    act(() => es.emit('done', { status: 'failed' }));
+    act(() => es.emit('done', { job_id: JOB_ID, status: 'failed' }));
     await settle();
     expect(text(page.container)).toContain('Generation failed');
     expect(text(page.container)).toContain('No room for Chemistry 2');
@@ -307,7 +353,7 @@ describe('StatusPage', () => {
     act(() => es.emit('connected', { job_id: JOB_ID }));
     act(() => es.emit('progress', record({ job_id: JOB_ID, seq: 20, stage: 'cpsat_solving', overall_progress: 40 })));
     act(() => es.emit('progress', record({ job_id: JOB_ID, seq: 21, stage: 'cpsat_solving', status: 'cancelled', overall_progress: 40 })));
-    act(() => es.emit('done', { status: 'cancelled' }));
+    act(() => es.emit('done', { job_id: JOB_ID, status: 'cancelled' }));
     jobAnswer = row({ status: 'cancelled', stage: 'cpsat_solving', overall_progress: 40, finished_at: 9 });
     await settle();
     const outcome = page.container.querySelector('.outcome--cancelled');
@@ -339,5 +385,34 @@ describe('StatusPage', () => {
     await settle();
     expect(fetchMock).toHaveBeenCalledWith(`/api/generation-jobs/${JOB_ID}/cancel/`, expect.objectContaining({ method: 'DELETE' }));
     page.unmount();
+  });
+
+  it('shares the tab’s one stream connection with the other jobs watched in it, and leaves it when closed', async () => {
+    const page = render(
+      <>
+        <OtherRow />
+        <StatusPage jobId={JOB_ID} />
+      </>,
+    );
+    await settle();
+    expect(FakeEventSource.open().map((es) => es.url)).toEqual([`/api/generation/streams/?jobs=${OTHER_JOB},${JOB_ID}`]);
+    const es = FakeEventSource.latest();
+    act(() => es.emit('connected', { job_id: OTHER_JOB }));
+    act(() => es.emit('connected', { job_id: JOB_ID }));
+    act(() => es.emit('progress', record({ job_id: OTHER_JOB, seq: 4, overall_progress: 80 }), '4,0'));
+    act(() => es.emit('progress', record({ job_id: JOB_ID, seq: 9, overall_progress: 21 }), '4,9'));
+    expect(page.container.querySelector('[aria-label="Overall progress"]')?.getAttribute('aria-valuenow')).toBe('21');
+    expect(page.container.querySelector('[data-testid="other"]')?.textContent).toBe('80');
+    expect(page.container.querySelector('[data-testid="connection"]')?.getAttribute('data-transport')).toBe('sse');
+    // The status page's job ends: the other job goes on over the same connection.
+    act(() => es.emit('done', { job_id: JOB_ID, status: 'completed' }));
+    await settle();
+    expect(text(page.container)).toContain('Schedule Ready!');
+    act(() => es.emit('progress', record({ job_id: OTHER_JOB, seq: 5, overall_progress: 90 }), '5,9'));
+    expect(page.container.querySelector('[data-testid="other"]')?.textContent).toBe('90');
+    expect(FakeEventSource.open()).toEqual([es]);
+    page.unmount();
+    await settle();
+    expect(FakeEventSource.open()).toHaveLength(0);
   });
 });

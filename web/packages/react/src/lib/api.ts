@@ -2,8 +2,7 @@
 // expects, and JSON error handling. A 401 from any call is reported to the
 // handler set with `setUnauthorizedHandler` (the app sends people to /login).
 
-import { parseStages } from './record';
-import { isJobStatus, type JobStatus, type StagePlanEntry } from './types';
+import { isJobStatus, type JobStatus } from './types';
 
 /** A row of the job table (docs/store.md). Times are Unix seconds. */
 export interface Job {
@@ -23,8 +22,6 @@ export interface Job {
   started_at: number | null;
   finished_at: number | null;
   updated_at: number | null;
-  /** Optional: the stage plan, when the server includes it. */
-  stages: StagePlanEntry[];
 }
 
 /** One page of the job list: a status to keep (none: all), how many, from where. */
@@ -49,6 +46,27 @@ export interface StageTimings {
   /** The newest attempt. */
   attempt: number;
   stages: StageTiming[];
+}
+
+/** Median and range of some durations, in seconds (all null when `count` is 0). */
+export interface DurationSpread {
+  count: number;
+  median: number | null;
+  min: number | null;
+  max: number | null;
+}
+
+/**
+ * A run beside the other recent completed runs of its type
+ * (GET /api/generation-jobs/<id>/comparison/).
+ */
+export interface RunComparison {
+  job_id: string;
+  type: string;
+  status: JobStatus;
+  /** The job's newest attempt; total_seconds is null until every stage has ended. */
+  this_run: { total_seconds: number | null; stages: { stage: string; duration_seconds: number | null }[] };
+  recent_runs: { runs: number; total_seconds: DurationSpread; stages: { stage: string; duration_seconds: DurationSpread }[] };
 }
 
 /** GET /api/generation-jobs/ → `{"results": [Job, ...], "count": N}`, newest first. */
@@ -89,6 +107,7 @@ export const paths = {
   jobs: () => '/api/generation-jobs/',
   job: (id: string) => `/api/generation-jobs/${encodeURIComponent(id)}/`,
   stages: (id: string) => `/api/generation-jobs/${encodeURIComponent(id)}/stages/`,
+  comparison: (id: string) => `/api/generation-jobs/${encodeURIComponent(id)}/comparison/`,
   generate: () => '/api/generation-jobs/generate/',
   cancel: (id: string) => `/api/generation-jobs/${encodeURIComponent(id)}/cancel/`,
   stream: (id: string) => `/api/generation/stream/${encodeURIComponent(id)}/`,
@@ -154,7 +173,6 @@ export function parseJob(value: unknown): Job | null {
     started_at: numOrNull(value.started_at),
     finished_at: numOrNull(value.finished_at),
     updated_at: numOrNull(value.updated_at),
-    stages: parseStages(value.stages),
   };
 }
 
@@ -183,6 +201,34 @@ export function parseStageTimings(value: unknown): StageTimings {
     });
   }
   return { job_id: value.job_id, status: value.status, attempt: num(value.attempt, 1), stages };
+}
+
+function parseSpread(value: unknown): DurationSpread {
+  const spread = isObject(value) ? value : {};
+  return { count: num(spread.count), median: numOrNull(spread.median), min: numOrNull(spread.min), max: numOrNull(spread.max) };
+}
+
+export function parseRunComparison(value: unknown): RunComparison {
+  const thisRun = isObject(value) && isObject(value.this_run) ? value.this_run : null;
+  const recent = isObject(value) && isObject(value.recent_runs) ? value.recent_runs : null;
+  if (!isObject(value) || typeof value.job_id !== 'string' || !isJobStatus(value.status) || !thisRun || !recent) {
+    throw new ApiError(200, 'Unexpected answer', 'the comparison is not {"job_id", "status", "this_run", "recent_runs"}');
+  }
+  const list = (items: unknown) => (Array.isArray(items) ? items.filter(isObject).filter((item) => typeof item.stage === 'string') : []);
+  return {
+    job_id: value.job_id,
+    type: typeof value.type === 'string' ? value.type : '',
+    status: value.status,
+    this_run: {
+      total_seconds: numOrNull(thisRun.total_seconds),
+      stages: list(thisRun.stages).map((item) => ({ stage: item.stage as string, duration_seconds: numOrNull(item.duration_seconds) })),
+    },
+    recent_runs: {
+      runs: num(recent.runs),
+      total_seconds: parseSpread(recent.total_seconds),
+      stages: list(recent.stages).map((item) => ({ stage: item.stage as string, duration_seconds: parseSpread(item.duration_seconds) })),
+    },
+  };
 }
 
 function requireJob(value: unknown): Job {
@@ -251,6 +297,10 @@ export class ApiClient {
 
   async getStageTimings(id: string, signal?: AbortSignal): Promise<StageTimings> {
     return parseStageTimings(await this.request('GET', paths.stages(id), undefined, signal));
+  }
+
+  async getRunComparison(id: string, signal?: AbortSignal): Promise<RunComparison> {
+    return parseRunComparison(await this.request('GET', paths.comparison(id), undefined, signal));
   }
 
   async getJob(id: string, signal?: AbortSignal): Promise<Job> {

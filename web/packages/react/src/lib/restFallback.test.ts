@@ -7,7 +7,7 @@ function job(status: JobStatus = 'running'): Job {
   return {
     id: 'job-1', owner: 'ana', type: 'timetable', params: {}, status, stage: 'clustering', stage_progress: 0,
     overall_progress: 5, eta_seconds: null, error: null, attempts: 1, created_at: 1, started_at: 2,
-    finished_at: null, updated_at: 3, stages: [],
+    finished_at: null, updated_at: 3,
   };
 }
 
