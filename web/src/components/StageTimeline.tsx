@@ -12,6 +12,8 @@ import type { Timeline } from '@headway/react/lib/timeline';
 export function StageTimeline({ timeline, comparison = null }: { timeline: Timeline; comparison?: RunComparison | null }) {
   const summary = comparison ? comparisonSummary(comparison) : null;
   const deltas = comparison ? stageDeltas(comparison) : new Map<string, number>();
+  // Against one earlier run there is no median to speak of.
+  const against = comparison?.recent_runs.total_seconds.count === 1 ? 'vs the earlier run' : 'vs median';
   return (
     <section className="card timeline" aria-labelledby="timeline-title" data-testid="timeline">
       <h2 id="timeline-title" className="timeline__title">
@@ -45,7 +47,7 @@ export function StageTimeline({ timeline, comparison = null }: { timeline: Timel
                     title="against the median of the earlier runs"
                   >
                     {' '}
-                    {formatDelta(delta)} vs median
+                    {formatDelta(delta)} {against}
                   </span>
                 ) : null}
               </span>
