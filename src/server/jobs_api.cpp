@@ -215,6 +215,13 @@ Handler get_handler(Services& services) {
   };
 }
 
+// A finished stage's length (never negative, whatever the clocks did); none while it runs.
+std::optional<double> stage_duration(const store::StageTiming& stage) {
+  if (!stage.finished_at)
+    return std::nullopt;
+  return std::max(0.0, *stage.finished_at - stage.started_at);
+}
+
 // {"job_id", "status", "attempt": the newest, "stages": [{"attempt", "stage",
 // "started_at", "finished_at", "duration_seconds"}, ...]}: every attempt's
 // stages, in order; finished_at and duration_seconds are null while a stage runs.
@@ -238,10 +245,7 @@ std::string stage_timings_json(const store::Job& job,
     out += ",\"finished_at\":";
     append_optional(out, stage.finished_at);
     out += ",\"duration_seconds\":";
-    std::optional<double> duration;
-    if (stage.finished_at)
-      duration = std::max(0.0, *stage.finished_at - stage.started_at);
-    append_optional(out, duration);
+    append_optional(out, stage_duration(stage));
     out += '}';
   }
   out += "]}";
@@ -347,10 +351,7 @@ std::string comparison_json(const store::Job& job, const std::vector<store::Stag
     out += "{\"stage\":";
     append_json_string(out, stage.stage);
     out += ",\"duration_seconds\":";
-    std::optional<double> duration;
-    if (stage.finished_at)
-      duration = std::max(0.0, *stage.finished_at - stage.started_at);
-    append_optional(out, duration);
+    append_optional(out, stage_duration(stage));
     out += '}';
   }
   std::vector<double> totals;
@@ -364,8 +365,8 @@ std::string comparison_json(const store::Job& job, const std::vector<store::Stag
       totals.push_back(*total);
     for (const auto& stage : run.stages) {
       note_stage(stage.stage);
-      if (stage.finished_at)
-        durations.emplace_back(stage.stage, std::max(0.0, *stage.finished_at - stage.started_at));
+      if (auto seconds = stage_duration(stage))
+        durations.emplace_back(stage.stage, *seconds);
     }
   }
   out += "]},\"recent_runs\":{\"runs\":" + std::to_string(compared);
