@@ -5,6 +5,9 @@
 #include <iostream>
 #include <thread>
 
+#include "jobs/command_config.hpp"
+#include "jobs/job_queue.hpp"
+#include "jobs/liveness.hpp"
 #include "redis/redis_url.hpp"
 #include "server/api/routes.hpp"
 #include "server/handler_services.hpp"
@@ -12,9 +15,6 @@
 #include "server/http_session.hpp"
 #include "server/redis/recorder.hpp"
 #include "store/store_url.hpp"
-#include "worker/command_config.hpp"
-#include "worker/job_queue.hpp"
-#include "worker/liveness.hpp"
 
 namespace headway::server {
 

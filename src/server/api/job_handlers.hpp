@@ -2,10 +2,10 @@
 
 #include <string>
 
+#include "jobs/job_queue.hpp"
 #include "server/handler_services.hpp"
 #include "server/http/router.hpp"
 #include "store/job_store.hpp"
-#include "worker/job_queue.hpp"
 
 namespace headway::server {
 

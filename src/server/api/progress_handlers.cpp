@@ -9,6 +9,7 @@
 #include "auth/crypto.hpp"
 #include "core/progress_record.hpp"
 #include "core/uuid.hpp"
+#include "jobs/job_queue.hpp"
 #include "server/api/scrape_metrics.hpp"
 #include "server/auth/authenticator.hpp"
 #include "server/http/cors.hpp"
@@ -16,7 +17,6 @@
 #include "server/redis/recorder.hpp"
 #include "server/run_blocking.hpp"
 #include "server/streams/streams.hpp"
-#include "worker/job_queue.hpp"
 
 namespace headway::server {
 namespace {

@@ -1,9 +1,9 @@
 #pragma once
 
+#include "jobs/job_queue.hpp"
 #include "server/handler_services.hpp"
 #include "server/http/router.hpp"
 #include "server/http/static_files.hpp"
-#include "worker/job_queue.hpp"
 
 namespace headway::server {
 

@@ -3,11 +3,11 @@
 #include <charconv>
 #include <string_view>
 
+#include "jobs/queue_keys.hpp"
 #include "redis/keys.hpp"
 #include "server/redis/recorder.hpp"
 #include "server/redis/resp_socket.hpp"
 #include "server/run_blocking.hpp"
-#include "worker/queue_keys.hpp"
 
 namespace headway::server {
 namespace {

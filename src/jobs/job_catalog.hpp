@@ -7,10 +7,17 @@
 #include <vector>
 
 #include "headway/stage_plan.hpp"
-#include "worker/command_config.hpp"
-#include "worker/job_error.hpp"
+#include "jobs/command_config.hpp"
+#include "jobs/job_error.hpp"
+#include "jobs/param_schema.hpp"
 
 namespace headway::worker {
+
+// The parameters of a `timetable` job (docs/worker.md, "Job types"): clusters
+// (integer, default 216), duration_s (number, default 60), fail_at (a stage
+// name of the reference plan: fail half-way through that stage), seed
+// (integer; default derived from the job id).
+ParamSchema timetable_schema();
 
 // A job request that passed validation.
 struct ValidatedJob {

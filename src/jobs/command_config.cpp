@@ -1,4 +1,4 @@
-#include "worker/command_config.hpp"
+#include "jobs/command_config.hpp"
 
 #include <unistd.h>
 
@@ -7,11 +7,22 @@
 #include <sstream>
 
 #include "core/duration.hpp"
+#include "core/progress_record.hpp"
 
 namespace headway::worker {
 namespace json = boost::json;
 
 namespace {
+
+std::string argument_text(const json::value& value) {
+  if (value.is_string())
+    return std::string(value.get_string());
+  if (value.is_int64())
+    return std::to_string(value.get_int64());
+  std::string text;
+  append_json_number(text, value.to_number<double>());
+  return text;
+}
 
 // Times are compared with the steady clock in nanoseconds; 100 years keep
 // that (and the conversion to milliseconds) far from overflowing.
@@ -169,6 +180,31 @@ JobResult<WorkerConfig> load_worker_config(const std::filesystem::path& file) {
     }
   }
   return config;
+}
+
+JobResult<std::vector<std::string>> command_argv(const CommandSpec& spec,
+                                                 const json::object& args) {
+  std::vector<std::string> argv{spec.path.string()};
+  argv.insert(argv.end(), spec.args.begin(), spec.args.end());
+  for (const auto& param : spec.params.specs()) {
+    const json::value* value = args.if_contains(param.name);
+    if (value == nullptr || value->is_null())
+      continue;
+    if (param.type == ParamSpec::Type::boolean) {
+      if (value->as_bool())
+        argv.push_back(param.flag);
+      continue;
+    }
+    std::string text = argument_text(*value);
+    if (param.flag.empty() && text.starts_with("-")) {
+      const std::string field = "params.args." + param.name;
+      return invalid_input(field, field + ": must not start with '-'");
+    }
+    if (!param.flag.empty())
+      argv.push_back(param.flag);
+    argv.push_back(std::move(text));
+  }
+  return argv;
 }
 
 }  // namespace headway::worker

@@ -5,8 +5,8 @@
 #include <string>
 #include <string_view>
 
+#include "jobs/job_error.hpp"
 #include "redis/connection.hpp"
-#include "worker/job_error.hpp"
 
 namespace headway::worker {
 

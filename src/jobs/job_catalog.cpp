@@ -1,7 +1,6 @@
-#include "worker/job_catalog.hpp"
+#include "jobs/job_catalog.hpp"
 
-#include "worker/jobs/command_job.hpp"
-#include "worker/jobs/timetable_job.hpp"
+#include <utility>
 
 namespace headway::worker {
 namespace json = boost::json;
@@ -45,6 +44,26 @@ JobResult<ValidatedJob> validate_command(const WorkerConfig& config, const json:
 }
 
 }  // namespace
+
+ParamSchema timetable_schema() {
+  const StagePlan plan = StagePlan::reference();
+  std::vector<std::string> names;
+  for (const auto& stage : plan.stages())
+    names.emplace_back(stage.name);
+  ParamSpec clusters{.name = "clusters",
+                     .type = ParamSpec::Type::integer,
+                     .default_value = json::value(216),
+                     .min = 1,
+                     .max = 100000};
+  ParamSpec duration{.name = "duration_s",
+                     .type = ParamSpec::Type::number,
+                     .default_value = json::value(60),
+                     .min = 0,
+                     .max = 86400};
+  ParamSpec fail_at{.name = "fail_at", .type = ParamSpec::Type::string, .one_of = names};
+  ParamSpec seed{.name = "seed", .type = ParamSpec::Type::integer, .min = 0};
+  return ParamSchema({clusters, duration, fail_at, seed});
+}
 
 std::vector<std::string> JobCatalog::type_names() {
   return {"timetable", "command", "external"};

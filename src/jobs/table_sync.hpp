@@ -4,9 +4,9 @@
 #include <string_view>
 
 #include "core/progress_record.hpp"
+#include "jobs/job_error.hpp"
 #include "store/job_store.hpp"
 #include "store/record_update.hpp"
-#include "worker/job_error.hpp"
 
 namespace headway::worker {
 

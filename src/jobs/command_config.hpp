@@ -9,8 +9,8 @@
 #include <vector>
 
 #include "headway/stage_plan.hpp"
-#include "worker/job_error.hpp"
-#include "worker/param_schema.hpp"
+#include "jobs/job_error.hpp"
+#include "jobs/param_schema.hpp"
 
 namespace headway::worker {
 
@@ -40,5 +40,13 @@ JobResult<WorkerConfig> parse_worker_config(std::string_view json_text, std::str
 // Reads and parses a configuration file; every command's program must exist
 // and be executable.
 JobResult<WorkerConfig> load_worker_config(const std::filesystem::path& file);
+
+// The argument vector for one run of `spec` with validated `args`: the path,
+// the fixed arguments, then each parameter in the order the configuration
+// declares it (`flag value`, a boolean's flag alone when true, or the bare
+// value). A positional value starting with '-' is refused so that a request
+// cannot smuggle in an option.
+JobResult<std::vector<std::string>> command_argv(const CommandSpec& spec,
+                                                 const boost::json::object& args);
 
 }  // namespace headway::worker

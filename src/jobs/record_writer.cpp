@@ -1,4 +1,4 @@
-#include "worker/record_writer.hpp"
+#include "jobs/record_writer.hpp"
 
 #include <spdlog/spdlog.h>
 #include <boost/json.hpp>

@@ -1,4 +1,4 @@
-#include "worker/table_sync.hpp"
+#include "jobs/table_sync.hpp"
 
 namespace headway::worker {
 

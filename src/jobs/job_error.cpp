@@ -1,4 +1,4 @@
-#include "worker/job_error.hpp"
+#include "jobs/job_error.hpp"
 
 #include <stdexcept>
 

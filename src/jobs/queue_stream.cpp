@@ -1,10 +1,10 @@
-#include "worker/queue_stream.hpp"
+#include "jobs/queue_stream.hpp"
 
 #include <unordered_map>
 
+#include "jobs/queue_keys.hpp"
+#include "jobs/record_writer.hpp"
 #include "redis/keys.hpp"
-#include "worker/queue_keys.hpp"
-#include "worker/record_writer.hpp"
 
 namespace headway::worker {
 

@@ -1,8 +1,8 @@
-#include "worker/lease.hpp"
+#include "jobs/lease.hpp"
 
+#include "jobs/queue_keys.hpp"
+#include "jobs/record_writer.hpp"
 #include "redis/keys.hpp"
-#include "worker/queue_keys.hpp"
-#include "worker/record_writer.hpp"
 
 namespace headway::worker {
 

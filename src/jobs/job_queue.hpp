@@ -5,11 +5,11 @@
 #include <string>
 #include <string_view>
 
+#include "jobs/job_catalog.hpp"
+#include "jobs/job_error.hpp"
+#include "jobs/record_writer.hpp"
 #include "redis/connection.hpp"
 #include "store/job_store.hpp"
-#include "worker/job_catalog.hpp"
-#include "worker/job_error.hpp"
-#include "worker/record_writer.hpp"
 
 namespace headway::worker {
 

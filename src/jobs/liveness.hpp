@@ -7,11 +7,11 @@
 #include <thread>
 #include <unordered_map>
 
+#include "jobs/job_error.hpp"
+#include "jobs/record_writer.hpp"
 #include "redis/connection.hpp"
 #include "redis/redis_url.hpp"
 #include "store/job_store.hpp"
-#include "worker/job_error.hpp"
-#include "worker/record_writer.hpp"
 
 namespace headway::worker {
 

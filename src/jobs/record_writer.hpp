@@ -7,8 +7,8 @@
 #include <string_view>
 
 #include "core/progress_record.hpp"
+#include "jobs/job_error.hpp"
 #include "redis/connection.hpp"
-#include "worker/job_error.hpp"
 
 namespace headway::worker {
 

@@ -1,4 +1,4 @@
-#include "worker/liveness.hpp"
+#include "jobs/liveness.hpp"
 
 #include <unistd.h>
 
@@ -10,11 +10,11 @@
 #include <unordered_set>
 
 #include "core/progress_record.hpp"
+#include "jobs/lease.hpp"
+#include "jobs/queue_keys.hpp"
+#include "jobs/queue_stream.hpp"
+#include "jobs/table_sync.hpp"
 #include "redis/keys.hpp"
-#include "worker/lease.hpp"
-#include "worker/queue_keys.hpp"
-#include "worker/queue_stream.hpp"
-#include "worker/table_sync.hpp"
 
 namespace headway::worker {
 

@@ -1,4 +1,4 @@
-#include "worker/param_schema.hpp"
+#include "jobs/param_schema.hpp"
 
 #include <cmath>
 

@@ -7,8 +7,8 @@
 namespace headway::worker {
 
 // Why creating, cancelling or running a job did not happen, as a kind the
-// caller can act on without reading the message. Protocol-free: the server
-// turns each kind into an HTTP status in one place (src/server/api/job_handlers.cpp).
+// caller can act on without reading the message. Protocol-free: each caller
+// maps the kinds to its own protocol (the server's HTTP statuses: docs/worker.md).
 struct JobError {
   enum class Code {
     invalid_input,  // unknown type, bad params, malformed id

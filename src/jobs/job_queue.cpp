@@ -1,11 +1,11 @@
-#include "worker/job_queue.hpp"
+#include "jobs/job_queue.hpp"
 
 #include <boost/json.hpp>
 
 #include "core/uuid.hpp"
+#include "jobs/queue_stream.hpp"
+#include "jobs/table_sync.hpp"
 #include "redis/keys.hpp"
-#include "worker/queue_stream.hpp"
-#include "worker/table_sync.hpp"
 
 namespace headway::worker {
 namespace json = boost::json;
