@@ -12,9 +12,9 @@
 
 #include "core/uuid.hpp"
 #include "fuzz_check.hpp"
-#include "server/http_common.hpp"
-#include "server/router.hpp"
-#include "server/static_files.hpp"
+#include "server/http/http_common.hpp"
+#include "server/http/router.hpp"
+#include "server/http/static_files.hpp"
 #include "support/process.hpp"
 
 namespace {
@@ -24,8 +24,8 @@ using headway::server::Router;
 
 constexpr std::string_view kSecret = "file-outside-the-web-root";
 
-// The patterns of the server's route table (api_routes, auth_routes,
-// jobs_api, static_files), each with a placeholder handler.
+// The patterns of the server's route table (src/server/api/routes.cpp),
+// each with a placeholder handler.
 Router make_router() {
   using V = http::verb;
   const std::pair<V, const char*> rows[] = {

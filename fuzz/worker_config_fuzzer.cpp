@@ -10,8 +10,7 @@
 #include <string>
 
 #include "fuzz_check.hpp"
-#include "worker/command_config.hpp"
-#include "worker/jobs/command_job.hpp"
+#include "jobs/command_config.hpp"
 
 namespace {
 

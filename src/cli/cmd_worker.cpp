@@ -9,10 +9,10 @@
 
 #include "cli/commands.hpp"
 #include "cli/settings.hpp"
+#include "jobs/command_config.hpp"
 #include "server/config.hpp"
 #include "store/job_store.hpp"
 #include "store/store_url.hpp"
-#include "worker/command_config.hpp"
 #include "worker/worker.hpp"
 
 namespace headway::cli {

@@ -7,7 +7,7 @@
 #include <array>
 #include <chrono>
 
-#include "server/cors.hpp"
+#include "server/http/cors.hpp"
 
 namespace headway::server {
 namespace {

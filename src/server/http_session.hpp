@@ -1,8 +1,8 @@
 #pragma once
 
 #include "server/asio_types.hpp"
-#include "server/router.hpp"
-#include "server/services.hpp"
+#include "server/handler_services.hpp"
+#include "server/http/router.hpp"
 
 namespace headway::server {
 

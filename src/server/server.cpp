@@ -5,18 +5,16 @@
 #include <iostream>
 #include <thread>
 
+#include "jobs/command_config.hpp"
+#include "jobs/job_queue.hpp"
+#include "jobs/liveness.hpp"
 #include "redis/redis_url.hpp"
-#include "server/api_routes.hpp"
-#include "server/auth_routes.hpp"
+#include "server/api/routes.hpp"
+#include "server/handler_services.hpp"
+#include "server/http/static_files.hpp"
 #include "server/http_session.hpp"
-#include "server/jobs_api.hpp"
-#include "server/recorder.hpp"
-#include "server/services.hpp"
-#include "server/static_files.hpp"
+#include "server/redis/recorder.hpp"
 #include "store/store_url.hpp"
-#include "worker/command_config.hpp"
-#include "worker/job_queue.hpp"
-#include "worker/liveness.hpp"
 
 namespace headway::server {
 
@@ -69,7 +67,7 @@ struct Server::Impl {
   std::atomic<bool> stop_requested{false};
   bool forced = false;
 
-  std::string add_job_and_static_routes(const redis::Endpoint& endpoint);
+  std::string prepare_jobs_and_web_ui(const redis::Endpoint& endpoint);
   awaitable<void> accept_loop();
   awaitable<void> drain();
 };
@@ -123,10 +121,9 @@ std::string Server::start() {
   s.services = std::make_unique<Services>(Services{s.config, s.metrics, *s.store, *s.db_pool,
                                                    *s.redis, s.pubsub, *s.snapshots, *s.fanout,
                                                    s.connections, *s.auth, nullptr, nullptr});
-  add_progress_routes(s.router, *s.services);
-  add_auth_routes(s.router, *s.services);
-  if (auto error = s.add_job_and_static_routes(*endpoint); !error.empty())
+  if (auto error = s.prepare_jobs_and_web_ui(*endpoint); !error.empty())
     return error;
+  add_routes(s.router, *s.services, *s.job_queue, *s.static_files);
 
   error_code ec;
   auto address = asio::ip::make_address(s.config.listen_host, ec);
@@ -210,9 +207,10 @@ void Server::set_snapshot_hook(std::function<void(const std::string& job_id)> ho
   impl_->fanout->set_snapshot_hook(std::move(hook));
 }
 
-// The job API validates `command` jobs with the workers' configuration file;
-// the static rows serve the web UI (or explain that none is built).
-std::string Server::Impl::add_job_and_static_routes(const redis::Endpoint& endpoint) {
+// The job queue behind the job API, which validates `command` jobs with the
+// workers' configuration file, and the web UI the catch-all rows serve (or
+// explain that none is built).
+std::string Server::Impl::prepare_jobs_and_web_ui(const redis::Endpoint& endpoint) {
   worker::WorkerConfig worker_config;
   if (!config.worker_config.empty()) {
     auto loaded = worker::load_worker_config(config.worker_config);
@@ -226,7 +224,6 @@ std::string Server::Impl::add_job_and_static_routes(const redis::Endpoint& endpo
                                                  worker::JobCatalog(std::move(worker_config)),
                                                  worker::RecordOptions{}, timeouts);
   services->job_queue = job_queue.get();
-  add_job_routes(router, *services, *job_queue);
 
   std::filesystem::path web_root = config.web_root;
   std::error_code ec;
@@ -235,7 +232,6 @@ std::string Server::Impl::add_job_and_static_routes(const redis::Endpoint& endpo
   if (web_root.empty())
     web_root = default_web_root();
   static_files = std::make_unique<StaticFiles>(web_root);
-  add_static_routes(router, *services, *static_files);
   if (static_files->root().empty())
     spdlog::info("headway serve: no web UI found (build web/ or pass --web-root)");
   else

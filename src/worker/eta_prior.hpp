@@ -9,8 +9,8 @@
 
 #include "headway/eta.hpp"
 #include "headway/stage_plan.hpp"
+#include "jobs/job_catalog.hpp"
 #include "store/job_store.hpp"
-#include "worker/job_catalog.hpp"
 
 namespace headway::worker {
 

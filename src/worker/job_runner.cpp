@@ -4,14 +4,14 @@
 
 #include "core/progress_record.hpp"
 #include "headway/tracker.hpp"
+#include "jobs/lease.hpp"
+#include "jobs/queue_keys.hpp"
+#include "jobs/record_writer.hpp"
+#include "jobs/table_sync.hpp"
 #include "redis/keys.hpp"
 #include "worker/eta_prior.hpp"
 #include "worker/jobs/command_job.hpp"
 #include "worker/jobs/timetable_job.hpp"
-#include "worker/lease.hpp"
-#include "worker/queue_keys.hpp"
-#include "worker/record_writer.hpp"
-#include "worker/table_sync.hpp"
 
 namespace headway::worker {
 

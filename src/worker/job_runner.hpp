@@ -4,10 +4,10 @@
 #include <cstdint>
 #include <string>
 
+#include "jobs/job_catalog.hpp"
+#include "jobs/queue_stream.hpp"
 #include "store/job_store.hpp"
-#include "worker/job_catalog.hpp"
 #include "worker/job_context.hpp"
-#include "worker/queue_stream.hpp"
 #include "worker/worker_options.hpp"
 
 namespace headway::worker {

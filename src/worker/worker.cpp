@@ -5,10 +5,10 @@
 
 #include <algorithm>
 
+#include "jobs/lease.hpp"
+#include "jobs/liveness.hpp"
+#include "jobs/queue_stream.hpp"
 #include "worker/job_runner.hpp"
-#include "worker/lease.hpp"
-#include "worker/liveness.hpp"
-#include "worker/queue_stream.hpp"
 
 namespace headway::worker {
 

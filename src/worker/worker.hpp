@@ -7,10 +7,10 @@
 #include <thread>
 #include <vector>
 
+#include "jobs/job_catalog.hpp"
+#include "jobs/job_error.hpp"
+#include "jobs/queue_stream.hpp"
 #include "store/job_store.hpp"
-#include "worker/job_catalog.hpp"
-#include "worker/job_error.hpp"
-#include "worker/queue_stream.hpp"
 #include "worker/worker_options.hpp"
 
 namespace headway::worker {

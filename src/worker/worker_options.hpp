@@ -3,7 +3,7 @@
 #include <chrono>
 #include <string>
 
-#include "worker/record_writer.hpp"
+#include "jobs/record_writer.hpp"
 
 namespace headway::worker {
 

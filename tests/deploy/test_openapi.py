@@ -147,12 +147,12 @@ def test_the_document_is_valid_openapi_3_1() -> None:
 
 
 def route_table() -> Set[Tuple[str, str]]:
-    """(path, method) of every router.add() row in src/server."""
+    """(path, method) of every router.add() row in any source under src/server."""
     routes = set()
-    for source in (SOURCE_DIR / "src" / "server").glob("*.cpp"):
+    for source in (SOURCE_DIR / "src" / "server").rglob("*.cpp"):
         text = source.read_text()
         for verb, pattern in re.findall(
-                r"router\.add\(\s*\{\s*(?:V|http::verb)::(\w+),\s*\"([^\"]+)\"", text):
+                r"router\.add\(\s*\{?\s*(?:V|http::verb)::(\w+),\s*\"([^\"]+)\"", text):
             verb = verb.rstrip("_")
             path = pattern.replace("{*path}", "{path}")
             routes.add((path, "get" if verb == "head" else verb))

@@ -11,15 +11,15 @@
 
 #include "core/progress_record.hpp"
 #include "core/uuid.hpp"
-#include "server/credential_cache.hpp"
-#include "server/fanout.hpp"
-#include "server/login_limiter.hpp"
-#include "server/metrics.hpp"
-#include "server/redis_commands.hpp"
-#include "server/router.hpp"
-#include "server/snapshots.hpp"
-#include "server/stream_mailbox.hpp"
-#include "server/update.hpp"
+#include "server/auth/credential_cache.hpp"
+#include "server/auth/login_limiter.hpp"
+#include "server/http/router.hpp"
+#include "server/metrics/metrics.hpp"
+#include "server/redis/redis_commands.hpp"
+#include "server/streams/fanout.hpp"
+#include "server/streams/mailbox.hpp"
+#include "server/streams/record_snapshots.hpp"
+#include "server/streams/rendered_update.hpp"
 #include "store/job_store.hpp"
 #include "support/manual_clock.hpp"
 #include "support/process.hpp"
@@ -74,6 +74,15 @@ TEST(RouterTest, ALiteralPathMatchesOnlyItself) {
   ASSERT_NE(match.route, nullptr);
   EXPECT_EQ(match.route->name, "jobs");
   EXPECT_TRUE(match.params.empty());
+}
+
+TEST(RouterTest, ARowAddedWithoutALabelIsCountedUnderItsPattern) {
+  Router router;
+  router.add(http::verb::get, "/api/generation/progress/{id}/", RouteKind::plain, no_handler());
+  const auto match = router.match(http::verb::get, "/api/generation/progress/abc/");
+  ASSERT_NE(match.route, nullptr);
+  EXPECT_EQ(match.route->name, "/api/generation/progress/{id}/");
+  EXPECT_EQ(match.route->pattern, "/api/generation/progress/{id}/");
 }
 
 TEST(RouterTest, AParameterSegmentIsCapturedInOrder) {
@@ -197,7 +206,7 @@ TEST_F(StreamMailboxTest, DoneIsNotDroppedByOffersFromManyThreadsWhileTheStreamR
   std::vector<std::int64_t> sent;
   std::optional<JobStatus> final_status;
   int wakeups = 0;
-  // The stream's loop, as sse_stream and ws_stream run it: take, else wait.
+  // The stream's loop, as streams/sse.cpp and streams/ws.cpp run it: take, else wait.
   asio::co_spawn(
       io,
       [&]() -> awaitable<void> {

@@ -1,5 +1,5 @@
-// The job list and resume position of a many-job stream (src/server/job_list).
-#include "server/job_list.hpp"
+// The job list and resume position of a many-job stream (src/server/streams/many_job_stream).
+#include "server/streams/many_job_stream.hpp"
 
 #include <gtest/gtest.h>
 

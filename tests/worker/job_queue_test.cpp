@@ -3,8 +3,8 @@
 // running.
 #include "worker/worker_fixture.hpp"
 
+#include "jobs/queue_keys.hpp"
 #include "redis/keys.hpp"
-#include "worker/queue_keys.hpp"
 
 namespace headway::test {
 namespace {

@@ -1,14 +1,14 @@
 // No job is stuck, whatever Redis forgets: real `headway worker` processes, a
 // real redis-server killed and restarted (empty, or with its AOF), the
 // liveness sweep, and a job table on SQLite and on PostgreSQL.
-#include "worker/liveness.hpp"
+#include "jobs/liveness.hpp"
 
 #include <signal.h>
 
 #include <thread>
 
+#include "jobs/queue_keys.hpp"
 #include "redis/keys.hpp"
-#include "worker/queue_keys.hpp"
 #include "worker/worker_fixture.hpp"
 
 namespace headway::test {

@@ -9,11 +9,11 @@
 #include <string>
 #include <vector>
 
+#include "jobs/job_queue.hpp"
 #include "store/job_store.hpp"
 #include "support/process.hpp"
 #include "support/redis_server.hpp"
 #include "support/test_databases.hpp"
-#include "worker/job_queue.hpp"
 
 namespace headway::test {
 

@@ -8,9 +8,9 @@
 #include <set>
 #include <thread>
 
+#include "jobs/queue_keys.hpp"
 #include "redis/keys.hpp"
 #include "support/channel_listener.hpp"
-#include "worker/queue_keys.hpp"
 #include "worker/worker_fixture.hpp"
 
 namespace headway::test {

@@ -2,9 +2,9 @@
 // progress lines, without Redis or processes.
 #include <gtest/gtest.h>
 
-#include "worker/command_config.hpp"
+#include "jobs/command_config.hpp"
+#include "jobs/job_catalog.hpp"
 #include "worker/eta_prior.hpp"
-#include "worker/job_catalog.hpp"
 #include "worker/jobs/command_job.hpp"
 #include "worker/jobs/progress_line.hpp"
 

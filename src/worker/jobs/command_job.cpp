@@ -20,16 +20,6 @@ namespace {
 constexpr std::size_t kStderrTail = 2048;
 constexpr std::size_t kMaxLine = 4096;
 
-std::string argument_text(const json::value& value) {
-  if (value.is_string())
-    return std::string(value.get_string());
-  if (value.is_int64())
-    return std::to_string(value.get_int64());
-  std::string text;
-  append_json_number(text, value.to_number<double>());
-  return text;
-}
-
 // Splits a pipe's bytes into lines, keeping at most kMaxLine bytes of each.
 class LineBuffer {
  public:
@@ -115,31 +105,6 @@ bool drain(int fd, OnBytes&& on_bytes) {
 }
 
 }  // namespace
-
-JobResult<std::vector<std::string>> command_argv(const CommandSpec& spec,
-                                                 const json::object& args) {
-  std::vector<std::string> argv{spec.path.string()};
-  argv.insert(argv.end(), spec.args.begin(), spec.args.end());
-  for (const auto& param : spec.params.specs()) {
-    const json::value* value = args.if_contains(param.name);
-    if (value == nullptr || value->is_null())
-      continue;
-    if (param.type == ParamSpec::Type::boolean) {
-      if (value->as_bool())
-        argv.push_back(param.flag);
-      continue;
-    }
-    std::string text = argument_text(*value);
-    if (param.flag.empty() && text.starts_with("-")) {
-      const std::string field = "params.args." + param.name;
-      return invalid_input(field, field + ": must not start with '-'");
-    }
-    if (!param.flag.empty())
-      argv.push_back(param.flag);
-    argv.push_back(std::move(text));
-  }
-  return argv;
-}
 
 JobOutcome run_command_job(const WorkerConfig& config, JobContext& context) {
   const auto& params = context.params();

@@ -4,19 +4,11 @@
 #include <string>
 #include <vector>
 
-#include "worker/command_config.hpp"
+#include "jobs/command_config.hpp"
+#include "jobs/job_error.hpp"
 #include "worker/job_context.hpp"
-#include "worker/job_error.hpp"
 
 namespace headway::worker {
-
-// The argument vector for one run of `spec` with validated `args`: the path,
-// the fixed arguments, then each parameter in the order the configuration
-// declares it (`flag value`, a boolean's flag alone when true, or the bare
-// value). A positional value starting with '-' is refused so that a request
-// cannot smuggle in an option.
-JobResult<std::vector<std::string>> command_argv(const CommandSpec& spec,
-                                                 const boost::json::object& args);
 
 // Runs the allowed program named by the job's params and reports the progress
 // lines it prints (jobs/progress_line.hpp). Exit 0 completes the job; any

@@ -6,7 +6,7 @@
 #include <string>
 #include <vector>
 
-#include "worker/job_error.hpp"
+#include "jobs/job_error.hpp"
 
 namespace headway::worker {
 

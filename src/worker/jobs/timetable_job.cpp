@@ -24,25 +24,6 @@ constexpr SimulatedStage kStages[] = {{"loading", 0.08, 20},
 
 }  // namespace
 
-ParamSchema timetable_schema() {
-  std::vector<std::string> names;
-  for (const auto& stage : kStages)
-    names.emplace_back(stage.name);
-  ParamSpec clusters{.name = "clusters",
-                     .type = ParamSpec::Type::integer,
-                     .default_value = json::value(216),
-                     .min = 1,
-                     .max = 100000};
-  ParamSpec duration{.name = "duration_s",
-                     .type = ParamSpec::Type::number,
-                     .default_value = json::value(60),
-                     .min = 0,
-                     .max = 86400};
-  ParamSpec fail_at{.name = "fail_at", .type = ParamSpec::Type::string, .one_of = names};
-  ParamSpec seed{.name = "seed", .type = ParamSpec::Type::integer, .min = 0};
-  return ParamSchema({clusters, duration, fail_at, seed});
-}
-
 JobOutcome run_timetable_job(JobContext& context) {
   const auto& params = context.params();
   const std::int64_t clusters =

@@ -1,7 +1,6 @@
 #pragma once
 
 #include "worker/job_context.hpp"
-#include "worker/param_schema.hpp"
 
 namespace headway::worker {
 
@@ -9,13 +8,9 @@ namespace headway::worker {
 // cpsat_solving over `clusters` clusters (one update per cluster solved),
 // ga_optimization and rl_refinement, taking about `duration_s` in total with
 // per-step times drawn from a seeded lognormal distribution, so progress is
-// uneven the way real solver runs are.
+// uneven the way real solver runs are. Its parameters are
+// timetable_schema()'s (jobs/job_catalog.hpp).
 //
-// Parameters: clusters (integer, default 216), duration_s (number, default 60),
-// fail_at (a stage name: fail half-way through that stage), seed (integer;
-// default derived from the job id).
-ParamSchema timetable_schema();
-
 // Runs the job on the calling thread; stops within ~50 ms of a stop request.
 JobOutcome run_timetable_job(JobContext& context);
 
