@@ -123,60 +123,82 @@ std::optional<int> read_port(const boost::urls::url_view& url, int otherwise, st
   return port;
 }
 
-// One `host[:port]` of a Sentinel list.
-std::optional<HostPort> parse_sentinel_address(std::string_view text, std::string& error) {
+// One `host[:port]` of a Sentinel or cluster node list (`what` names it).
+std::optional<HostPort> parse_list_address(std::string_view text, int default_port,
+                                           std::string_view what, std::string& error) {
   const std::string as_url = "redis://" + std::string(text);
   auto parsed = boost::urls::parse_uri(as_url);
   if (!parsed || parsed->has_userinfo() || !parsed->path().empty() || parsed->has_query() ||
       parsed->has_fragment() || parsed->host_address().empty() ||
       parsed->host_type() == boost::urls::host_type::ipvfuture) {
-    error = "not a Sentinel address: '" + std::string(text) + "' (use host[:port])";
+    error =
+        "not a " + std::string(what) + " address: '" + std::string(text) + "' (use host[:port])";
     return std::nullopt;
   }
-  HostPort address{parsed->host_address(), 26379};
+  HostPort address{parsed->host_address(), default_port};
   // A host name or an IP address; nothing that would need encoding back.
   const bool ipv6 = parsed->host_type() == boost::urls::host_type::ipv6;
   const bool plain = std::all_of(address.host.begin(), address.host.end(), [ipv6](unsigned char c) {
     return std::isalnum(c) || c == '.' || c == '-' || c == '_' || (ipv6 && c == ':');
   });
   if (!plain) {
-    error = "not a Sentinel host: '" + address.host + "'";
+    error = "not a " + std::string(what) + " host: '" + address.host + "'";
     return std::nullopt;
   }
-  const auto port = read_port(*parsed, 26379, error);
+  const auto port = read_port(*parsed, default_port, error);
   if (!port)
     return std::nullopt;
   address.port = *port;
   return address;
 }
 
+// The parts of a URL whose authority lists several hosts:
+// scheme://[userinfo@]host[:port][,host[:port]...][rest].
+struct HostList {
+  std::string_view userinfo;  // with its '@', or empty
+  std::string_view hosts;
+  std::string_view rest;  // path, query and fragment
+};
+
+HostList split_host_list(std::string_view text) {
+  const auto rest = text.substr(text.find("://") + 3);
+  const auto authority_end = std::min(rest.find_first_of("/?#"), rest.size());
+  const auto authority = rest.substr(0, authority_end);
+  const auto at = authority.rfind('@');
+  return {at == std::string_view::npos ? std::string_view() : authority.substr(0, at + 1),
+          at == std::string_view::npos ? authority : authority.substr(at + 1),
+          rest.substr(authority_end)};
+}
+
+std::optional<std::vector<HostPort>> parse_host_list(std::string_view hosts, int default_port,
+                                                     std::string_view what, std::string& error) {
+  std::vector<HostPort> list;
+  while (true) {
+    const auto comma = hosts.find(',');
+    auto address = parse_list_address(hosts.substr(0, comma), default_port, what, error);
+    if (!address)
+      return std::nullopt;
+    list.push_back(std::move(*address));
+    if (comma == std::string_view::npos)
+      return list;
+    hosts = hosts.substr(comma + 1);
+  }
+}
+
 // redis+sentinel://[[user]:password@]host[:port][,host[:port]...]/master[?...]
 // Boost.URL takes one host per authority, so the list is split off here and
 // the rest (credentials, master name, query) parsed with one placeholder host.
 std::optional<Endpoint> parse_sentinel_url(std::string_view text, bool tls, std::string& error) {
-  const auto scheme_end = text.find("://");
-  const auto rest = text.substr(scheme_end + 3);
-  const auto authority_end = std::min(rest.find_first_of("/?#"), rest.size());
-  const auto authority = rest.substr(0, authority_end);
-  const auto at = authority.rfind('@');
-  const auto userinfo =
-      at == std::string_view::npos ? std::string_view() : authority.substr(0, at + 1);
-  auto hosts = at == std::string_view::npos ? authority : authority.substr(at + 1);
+  const auto parts = split_host_list(text);
   Endpoint endpoint;
   endpoint.tls = tls;
   endpoint.port = 0;
-  while (true) {
-    const auto comma = hosts.find(',');
-    auto address = parse_sentinel_address(hosts.substr(0, comma), error);
-    if (!address)
-      return std::nullopt;
-    endpoint.sentinels.push_back(std::move(*address));
-    if (comma == std::string_view::npos)
-      break;
-    hosts = hosts.substr(comma + 1);
-  }
+  auto sentinels = parse_host_list(parts.hosts, 26379, "Sentinel", error);
+  if (!sentinels)
+    return std::nullopt;
+  endpoint.sentinels = std::move(*sentinels);
   const std::string rebuilt =
-      "redis://" + std::string(userinfo) + "sentinel" + std::string(rest.substr(authority_end));
+      "redis://" + std::string(parts.userinfo) + "sentinel" + std::string(parts.rest);
   auto parsed = boost::urls::parse_uri(rebuilt);
   if (!parsed) {
     error = "not a valid URL: '" + std::string(text) + "'";
@@ -201,6 +223,38 @@ std::optional<Endpoint> parse_sentinel_url(std::string_view text, bool tls, std:
   return endpoint;
 }
 
+// redis+cluster://[[user]:password@]host[:port][,host[:port]...][/][?...]
+// Parsed as a Sentinel URL is; a cluster has database 0 only, so no db.
+std::optional<Endpoint> parse_cluster_url(std::string_view text, bool tls, std::string& error) {
+  const auto parts = split_host_list(text);
+  Endpoint endpoint;
+  endpoint.tls = tls;
+  endpoint.port = 0;
+  auto nodes = parse_host_list(parts.hosts, 6379, "cluster node", error);
+  if (!nodes)
+    return std::nullopt;
+  endpoint.cluster_nodes = std::move(*nodes);
+  const std::string rebuilt =
+      "redis://" + std::string(parts.userinfo) + "cluster" + std::string(parts.rest);
+  auto parsed = boost::urls::parse_uri(rebuilt);
+  if (!parsed) {
+    error = "not a valid URL: '" + std::string(text) + "'";
+    return std::nullopt;
+  }
+  const auto& url = *parsed;
+  if (url.has_userinfo()) {
+    endpoint.user = url.user();
+    endpoint.password = url.password();
+  }
+  if (!url.path().empty() && url.path() != "/") {
+    error = "a cluster URL names no database (a Redis Cluster has database 0 only)";
+    return std::nullopt;
+  }
+  if (!read_query_options(url, {}, endpoint, error))
+    return std::nullopt;
+  return endpoint;
+}
+
 }  // namespace
 
 std::string HostPort::display() const {
@@ -217,6 +271,12 @@ std::string Endpoint::display() const {
       out += (i ? "," : "") + sentinels[i].display();
     return tls ? out + " (TLS)" : out;
   }
+  if (is_cluster()) {
+    std::string out = "cluster via ";
+    for (std::size_t i = 0; i < cluster_nodes.size(); ++i)
+      out += (i ? "," : "") + cluster_nodes[i].display();
+    return tls ? out + " (TLS)" : out;
+  }
   const std::string address = host + ":" + std::to_string(port);
   return tls ? address + " (TLS)" : address;
 }
@@ -226,6 +286,10 @@ std::optional<Endpoint> parse_redis_url(std::string_view text, std::string& erro
     return parse_sentinel_url(text, false, error);
   if (text.starts_with("rediss+sentinel://"))
     return parse_sentinel_url(text, true, error);
+  if (text.starts_with("redis+cluster://"))
+    return parse_cluster_url(text, false, error);
+  if (text.starts_with("rediss+cluster://"))
+    return parse_cluster_url(text, true, error);
   auto parsed = boost::urls::parse_uri(boost::core::string_view(text.data(), text.size()));
   if (!parsed) {
     error = "not a valid URL: '" + std::string(text) + "'";
@@ -250,7 +314,8 @@ std::optional<Endpoint> parse_redis_url(std::string_view text, std::string& erro
   }
   if (scheme != "redis" && scheme != "rediss") {
     error = "unsupported scheme '" + scheme +
-            "' (use redis://, rediss://, redis+sentinel://, rediss+sentinel:// or unix://)";
+            "' (use redis://, rediss://, redis+sentinel://, rediss+sentinel://, redis+cluster://, "
+            "rediss+cluster:// or unix://)";
     return std::nullopt;
   }
   endpoint.tls = scheme == "rediss";
