@@ -31,3 +31,8 @@ endif()
 # The six-node cluster launcher and ClusterClient's routing and redirects.
 headway_add_test(redis_cluster_test LABEL integration
   SOURCES integration/redis_cluster_test.cpp)
+
+# The Tracker writing to a Redis Cluster with the cluster names.
+headway_add_test(tracker_cluster_test LABEL integration
+  SOURCES integration/tracker_cluster_test.cpp
+  LIBS Boost::json)
