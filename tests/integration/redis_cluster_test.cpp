@@ -14,6 +14,8 @@
 namespace headway {
 namespace {
 
+using namespace std::chrono_literals;
+
 std::string text(const redis::CommandResult& result) {
   return result.reply && result.reply->str ? std::string(result.reply->str, result.reply->len)
                                            : std::string();
@@ -151,6 +153,30 @@ TEST_F(RedisClusterTest, EndlessRedirectsFailAfterFive) {
   EXPECT_EQ(cluster_client->redirects(), 5u);
   cluster_.command(masters[0], {"CLUSTER", "SETSLOT", slot, "STABLE"});
   EXPECT_EQ(text(cluster_client->command(key, {"SET", key, "now"})), "OK");
+}
+
+TEST_F(RedisClusterTest, AfterAMasterDiesOneCommandFailsAndTheNextReachesItsPromotedReplica) {
+  auto cluster_client = client();
+  ASSERT_TRUE(cluster_client);
+  const auto masters = cluster_.master_ports();
+  const std::string key = key_on(masters[0]);
+  const int slot = redis::key_slot(key);
+  ASSERT_EQ(text(cluster_client->command(key, {"SET", key, "before"})), "OK");
+  cluster_.kill(masters[0]);
+  // Bounded: eventually() gives up after its timeout.
+  ASSERT_TRUE(test::eventually(
+      [&] { return cluster_.healthy() && cluster_.master_of_slot(slot) != masters[0]; }, 60s))
+      << text(cluster_.command(masters[1], {"CLUSTER", "NODES"}));
+  const int promoted = cluster_.master_of_slot(slot);
+  // The client still knows the dead master: that command fails (it may
+  // have run), and has the map read again.
+  const auto first = cluster_client->command(key, {"SET", key, "after"});
+  EXPECT_FALSE(first.ok());
+  const auto second = cluster_client->command(key, {"SET", key, "after"});
+  ASSERT_TRUE(second.ok()) << second.error;
+  EXPECT_EQ(text(second), "OK") << second.error_reply();
+  EXPECT_EQ(cluster_client->master_of(slot), "127.0.0.1:" + std::to_string(promoted));
+  EXPECT_EQ(text(cluster_.command(promoted, {"GET", key})), "after");
 }
 
 }  // namespace

@@ -175,5 +175,27 @@ TEST_F(TrackerClusterTest, LoadsTheScriptAgainAfterTheMasterForgotIt) {
   ASSERT_TRUE(tracker.mark_completed());
 }
 
+TEST_F(TrackerClusterTest, TheTerminalRecordSurvivesTheDeathOfTheJobsMaster) {
+  TrackerOptions options;
+  options.terminal_timeout = 60s;
+  Tracker tracker(config(), job_id_, StagePlan::reference(), options);
+  ASSERT_TRUE(tracker.start_stage("loading"));
+  ASSERT_TRUE(tracker.flush(30s));
+  const int slot = redis::key_slot(cluster_keys::record(job_id_));
+  const int old_master = cluster_.master_of_slot(slot);
+  cluster_.kill(old_master);
+  ASSERT_TRUE(tracker.complete_stage());
+  // Acknowledged once the replica has taken over (a few seconds), within
+  // the terminal timeout.
+  ASSERT_TRUE(tracker.mark_completed());
+  // Every node names the promoted master before the record is read there.
+  ASSERT_TRUE(test::eventually(
+      [&] { return cluster_.healthy() && cluster_.master_of_slot(slot) != old_master; }, 60s));
+  const auto record = stored_record();
+  ASSERT_TRUE(record);
+  EXPECT_EQ(record->at("status").as_string(), "completed");
+  EXPECT_EQ(event_statuses().back(), "completed");
+}
+
 }  // namespace
 }  // namespace headway

@@ -65,25 +65,13 @@ RedisCluster::~RedisCluster() {
 }
 
 bool RedisCluster::start_node(Node& node) {
-  const std::vector<std::string> argv = {"redis-server",
-                                         "--port",
-                                         std::to_string(node.port),
-                                         "--cluster-port",
-                                         std::to_string(node.bus_port),
-                                         "--bind",
-                                         "127.0.0.1",
-                                         "--cluster-enabled",
-                                         "yes",
-                                         "--cluster-config-file",
-                                         (node.dir.path() / "nodes.conf").string(),
-                                         "--cluster-node-timeout",
-                                         "2000",
-                                         "--save",
-                                         "",
-                                         "--appendonly",
-                                         "no",
-                                         "--dir",
-                                         node.dir.path().string()};
+  const std::vector<std::string> argv = {
+      "redis-server", "--port", std::to_string(node.port), "--cluster-port",
+      std::to_string(node.bus_port), "--bind", "127.0.0.1", "--cluster-enabled", "yes",
+      "--cluster-config-file", (node.dir.path() / "nodes.conf").string(), "--cluster-node-timeout",
+      "2000", "--save", "", "--appendonly", "no",
+      // A replica's first sync starts at once.
+      "--repl-diskless-sync-delay", "0", "--dir", node.dir.path().string()};
   node.process = ChildProcess::spawn(argv, node.dir.path() / "redis.log");
   const bool ready = eventually([&] {
     if (!node.process.running() || node.process.poll())
@@ -99,6 +87,23 @@ bool RedisCluster::start_node(Node& node) {
     return pong.ok() && !pong.is_error_reply();
   });
   return ready && node.process.running();
+}
+
+void RedisCluster::kill(int port) {
+  for (auto& node : nodes_) {
+    if (node->port == port && node->process.running()) {
+      node->process.signal(SIGKILL);
+      node->process.wait();
+    }
+  }
+}
+
+int RedisCluster::running_port() const {
+  for (const auto& node : nodes_) {
+    if (node->process.running())
+      return node->port;
+  }
+  throw std::runtime_error("no cluster node is running");
 }
 
 std::vector<int> RedisCluster::ports() const {
@@ -132,9 +137,18 @@ redis::CommandResult RedisCluster::command(int port,
 
 bool RedisCluster::healthy() const {
   return std::all_of(nodes_.begin(), nodes_.end(), [this](const auto& node) {
+    if (!node->process.running())
+      return true;
     try {
       const auto info = command(node->port, {"CLUSTER", "INFO"});
-      return reply_text(info.reply.get()).find("cluster_state:ok") != std::string::npos;
+      if (reply_text(info.reply.get()).find("cluster_state:ok") == std::string::npos)
+        return false;
+      // A replica that never completed a sync with its master refuses to
+      // take over from it (its data counts as too old), so a replica must
+      // have its link up too.
+      const auto replication = reply_text(command(node->port, {"INFO", "replication"}).reply.get());
+      return replication.find("role:slave") == std::string::npos ||
+             replication.find("master_link_status:up") != std::string::npos;
     } catch (const std::runtime_error&) {
       return false;
     }
@@ -142,7 +156,7 @@ bool RedisCluster::healthy() const {
 }
 
 int RedisCluster::master_of_slot(int slot, int asked) const {
-  const auto slots = command(asked ? asked : nodes_.front()->port, {"CLUSTER", "SLOTS"});
+  const auto slots = command(asked ? asked : running_port(), {"CLUSTER", "SLOTS"});
   const redisReply* ranges = slots.reply.get();
   if (ranges->type == REDIS_REPLY_ARRAY) {
     for (std::size_t i = 0; i < ranges->elements; ++i) {
@@ -156,7 +170,7 @@ int RedisCluster::master_of_slot(int slot, int asked) const {
 }
 
 std::vector<int> RedisCluster::master_ports() const {
-  const auto slots = command(nodes_.front()->port, {"CLUSTER", "SLOTS"});
+  const auto slots = command(running_port(), {"CLUSTER", "SLOTS"});
   std::map<long long, int> by_first_slot;
   const redisReply* ranges = slots.reply.get();
   for (std::size_t i = 0; i < ranges->elements; ++i) {
