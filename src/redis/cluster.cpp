@@ -6,10 +6,6 @@
 namespace headway::redis {
 namespace {
 
-std::string reply_string(const redisReply* reply) {
-  return reply && reply->str ? std::string(reply->str, reply->len) : std::string();
-}
-
 CommandResult failed(std::string error) {
   CommandResult result;
   result.error = std::move(error);
@@ -22,7 +18,7 @@ std::optional<HostPort> slot_node(const redisReply* node, const HostPort& asked)
   if (node == nullptr || node->type != REDIS_REPLY_ARRAY || node->elements < 2 ||
       node->element[1]->type != REDIS_REPLY_INTEGER)
     return std::nullopt;
-  std::string host = reply_string(node->element[0]);
+  std::string host = reply_text(node->element[0]);
   if (host == "?")
     return std::nullopt;
   if (host.empty())
@@ -56,6 +52,10 @@ std::optional<std::pair<int, HostPort>> redirect_target(std::string_view reply,
 
 std::unique_ptr<ClusterClient> ClusterClient::open(const Endpoint& endpoint, Timeouts timeouts,
                                                    std::string& error) {
+  if (!endpoint.is_cluster()) {
+    error = endpoint.display() + " is no cluster URL (redis+cluster://host:port,...)";
+    return nullptr;
+  }
   std::unique_ptr<ClusterClient> client(new ClusterClient(endpoint, timeouts));
   client->slot_owner_.fill(-1);
   if (!client->refresh(error))
@@ -165,6 +165,8 @@ CommandResult ClusterClient::command(std::string_view key,
 }
 
 CommandResult ClusterClient::command_in_slot(int slot, const std::vector<std::string_view>& args) {
+  if (slot < 0 || slot >= kClusterSlots)
+    return failed("no such cluster slot: " + std::to_string(slot));
   const auto index = static_cast<std::size_t>(slot);
   if (map_stale_) {
     std::string ignored;  // the old map is still the best guess

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <boost/url/parse.hpp>
 #include <boost/url/pct_string_view.hpp>
+#include <boost/url/url.hpp>
 #include <cctype>
 #include <charconv>
 #include <vector>
@@ -185,72 +186,69 @@ std::optional<std::vector<HostPort>> parse_host_list(std::string_view hosts, int
   }
 }
 
-// redis+sentinel://[[user]:password@]host[:port][,host[:port]...]/master[?...]
+// A URL whose authority lists several hosts (Sentinels, cluster nodes):
 // Boost.URL takes one host per authority, so the list is split off here and
-// the rest (credentials, master name, query) parsed with one placeholder host.
-std::optional<Endpoint> parse_sentinel_url(std::string_view text, bool tls, std::string& error) {
+// the rest (credentials, path, query) parsed with one placeholder host.
+// Fills in `endpoint`'s TLS flag and credentials; returns the rest as a URL.
+std::optional<boost::urls::url> parse_multi_host_url(std::string_view text, bool tls,
+                                                     int default_port, std::string_view what,
+                                                     std::vector<HostPort>& hosts,
+                                                     Endpoint& endpoint, std::string& error) {
   const auto parts = split_host_list(text);
-  Endpoint endpoint;
   endpoint.tls = tls;
   endpoint.port = 0;
-  auto sentinels = parse_host_list(parts.hosts, 26379, "Sentinel", error);
-  if (!sentinels)
+  auto list = parse_host_list(parts.hosts, default_port, what, error);
+  if (!list)
     return std::nullopt;
-  endpoint.sentinels = std::move(*sentinels);
+  hosts = std::move(*list);
   const std::string rebuilt =
-      "redis://" + std::string(parts.userinfo) + "sentinel" + std::string(parts.rest);
+      "redis://" + std::string(parts.userinfo) + "placeholder" + std::string(parts.rest);
   auto parsed = boost::urls::parse_uri(rebuilt);
   if (!parsed) {
     error = "not a valid URL: '" + std::string(text) + "'";
     return std::nullopt;
   }
-  const auto& url = *parsed;
-  if (url.has_userinfo()) {
-    endpoint.user = url.user();
-    endpoint.password = url.password();
+  if (parsed->has_userinfo()) {
+    endpoint.user = parsed->user();
+    endpoint.password = parsed->password();
   }
-  const std::string path = url.path();
+  return boost::urls::url(*parsed);
+}
+
+// redis+sentinel://[[user]:password@]host[:port][,host[:port]...]/master[?...]
+std::optional<Endpoint> parse_sentinel_url(std::string_view text, bool tls, std::string& error) {
+  Endpoint endpoint;
+  const auto url =
+      parse_multi_host_url(text, tls, 26379, "Sentinel", endpoint.sentinels, endpoint, error);
+  if (!url)
+    return std::nullopt;
+  const std::string path = url->path();
   if (path.size() < 2 || path.front() != '/' || path.find('/', 1) != std::string::npos) {
     error = "a Sentinel URL names the master: redis+sentinel://host:26379/mymaster";
     return std::nullopt;
   }
   endpoint.master_name = path.substr(1);
-  if (!read_query_options(url, {"db", "sentinel_user", "sentinel_password"}, endpoint, error) ||
-      !read_database_parameter(url, endpoint, error))
+  if (!read_query_options(*url, {"db", "sentinel_user", "sentinel_password"}, endpoint, error) ||
+      !read_database_parameter(*url, endpoint, error))
     return std::nullopt;
-  endpoint.sentinel_user = query_value(url, "sentinel_user").value_or("");
-  endpoint.sentinel_password = query_value(url, "sentinel_password").value_or("");
+  endpoint.sentinel_user = query_value(*url, "sentinel_user").value_or("");
+  endpoint.sentinel_password = query_value(*url, "sentinel_password").value_or("");
   return endpoint;
 }
 
 // redis+cluster://[[user]:password@]host[:port][,host[:port]...][/][?...]
-// Parsed as a Sentinel URL is; a cluster has database 0 only, so no db.
+// A cluster has database 0 only, so no db.
 std::optional<Endpoint> parse_cluster_url(std::string_view text, bool tls, std::string& error) {
-  const auto parts = split_host_list(text);
   Endpoint endpoint;
-  endpoint.tls = tls;
-  endpoint.port = 0;
-  auto nodes = parse_host_list(parts.hosts, 6379, "cluster node", error);
-  if (!nodes)
+  const auto url = parse_multi_host_url(text, tls, 6379, "cluster node", endpoint.cluster_nodes,
+                                        endpoint, error);
+  if (!url)
     return std::nullopt;
-  endpoint.cluster_nodes = std::move(*nodes);
-  const std::string rebuilt =
-      "redis://" + std::string(parts.userinfo) + "cluster" + std::string(parts.rest);
-  auto parsed = boost::urls::parse_uri(rebuilt);
-  if (!parsed) {
-    error = "not a valid URL: '" + std::string(text) + "'";
-    return std::nullopt;
-  }
-  const auto& url = *parsed;
-  if (url.has_userinfo()) {
-    endpoint.user = url.user();
-    endpoint.password = url.password();
-  }
-  if (!url.path().empty() && url.path() != "/") {
+  if (!url->path().empty() && url->path() != "/") {
     error = "a cluster URL names no database (a Redis Cluster has database 0 only)";
     return std::nullopt;
   }
-  if (!read_query_options(url, {}, endpoint, error))
+  if (!read_query_options(*url, {}, endpoint, error))
     return std::nullopt;
   return endpoint;
 }

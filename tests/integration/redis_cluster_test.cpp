@@ -17,8 +17,7 @@ namespace {
 using namespace std::chrono_literals;
 
 std::string text(const redis::CommandResult& result) {
-  return result.reply && result.reply->str ? std::string(result.reply->str, result.reply->len)
-                                           : std::string();
+  return redis::reply_text(result.reply.get());
 }
 
 class RedisClusterTest : public ::testing::Test {

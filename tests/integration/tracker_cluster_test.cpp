@@ -4,11 +4,11 @@
 #include <gtest/gtest.h>
 
 #include <boost/json.hpp>
-#include <thread>
 
 #include "core/uuid.hpp"
 #include "headway/tracker.hpp"
 #include "redis/keys.hpp"
+#include "support/channel_listener.hpp"
 #include "support/redis_cluster.hpp"
 
 namespace headway {
@@ -18,58 +18,7 @@ using namespace std::chrono_literals;
 namespace json = boost::json;
 namespace cluster_keys = redis::keys::cluster;
 
-std::string text(const redisReply* reply) {
-  return reply && reply->str ? std::string(reply->str, reply->len) : std::string();
-}
-
-// Collects every record sent on a job's shard channel (SSUBSCRIBE on the
-// master serving it), on its own thread, until a terminal record.
-class ShardChannelListener {
- public:
-  ShardChannelListener(const test::RedisCluster& cluster, const std::string& job_id) {
-    const std::string channel = cluster_keys::channel(job_id);
-    redis::Endpoint endpoint;
-    endpoint.host = "127.0.0.1";
-    endpoint.port = cluster.master_of_slot(redis::key_slot(channel));
-    std::string error;
-    connection_ = redis::Connection::open(endpoint, {1s, 60s}, error);
-    if (!connection_)
-      throw std::runtime_error(error);
-    auto subscribed = connection_->command({"SSUBSCRIBE", channel});
-    EXPECT_TRUE(subscribed.ok() && !subscribed.is_error_reply()) << subscribed.error_reply();
-    thread_ = std::thread([this] {
-      // Bounded: a read gives up after the connection's 60 s command timeout.
-      for (int i = 0; i < 100'000; ++i) {
-        auto message = connection_->read_reply();
-        if (!message.ok())
-          return;
-        const redisReply* reply = message.reply.get();
-        if (reply->type != REDIS_REPLY_ARRAY || reply->elements != 3 ||
-            text(reply->element[0]) != "smessage")
-          continue;
-        auto record = json::parse(text(reply->element[2])).as_object();
-        const std::string status(record.at("status").as_string());
-        records_.push_back(std::move(record));
-        if (status == "completed" || status == "failed" || status == "cancelled")
-          return;
-      }
-    });
-  }
-  ~ShardChannelListener() {
-    if (thread_.joinable())
-      thread_.join();
-  }
-  std::vector<json::object> wait() {
-    if (thread_.joinable())
-      thread_.join();
-    return std::move(records_);
-  }
-
- private:
-  std::unique_ptr<redis::Connection> connection_;
-  std::vector<json::object> records_;
-  std::thread thread_;
-};
+using redis::reply_text;
 
 class TrackerClusterTest : public ::testing::Test {
  protected:
@@ -84,7 +33,7 @@ class TrackerClusterTest : public ::testing::Test {
     auto got = on_master_of(key, {"GET", key});
     if (got.reply->type != REDIS_REPLY_STRING)
       return std::nullopt;
-    return json::parse(text(got.reply.get())).as_object();
+    return json::parse(reply_text(got.reply.get())).as_object();
   }
   // The statuses of the job's entries in its events partition, oldest first.
   std::vector<std::string> event_statuses() const {
@@ -93,12 +42,21 @@ class TrackerClusterTest : public ::testing::Test {
     std::vector<std::string> statuses;
     for (std::size_t i = 0; i < entries.reply->elements; ++i) {
       const redisReply* fields = entries.reply->element[i]->element[1];
-      EXPECT_EQ(text(fields->element[0]), "job_id");
-      EXPECT_EQ(text(fields->element[1]), job_id_);
-      EXPECT_EQ(text(fields->element[4]), "status");
-      statuses.push_back(text(fields->element[5]));
+      EXPECT_EQ(reply_text(fields->element[0]), "job_id");
+      EXPECT_EQ(reply_text(fields->element[1]), job_id_);
+      EXPECT_EQ(reply_text(fields->element[4]), "status");
+      statuses.push_back(reply_text(fields->element[5]));
     }
     return statuses;
+  }
+
+  // Listens on the job's shard channel, on the master serving it.
+  test::ChannelListener shard_channel_listener() const {
+    const std::string channel = cluster_keys::channel(job_id_);
+    redis::Endpoint endpoint;
+    endpoint.host = "127.0.0.1";
+    endpoint.port = cluster_.master_of_slot(redis::key_slot(channel));
+    return test::ChannelListener(endpoint, {"SSUBSCRIBE", channel});
   }
 
   test::RedisCluster cluster_;
@@ -106,7 +64,7 @@ class TrackerClusterTest : public ::testing::Test {
 };
 
 TEST_F(TrackerClusterTest, WritesTheRecordUnderTheJobsHashTagAndSendsItOnTheShardChannel) {
-  ShardChannelListener listener(cluster_, job_id_);
+  auto listener = shard_channel_listener();
   {
     Tracker tracker(config(), job_id_);
     ASSERT_TRUE(tracker.start_stage("loading"));

@@ -11,10 +11,6 @@
 namespace headway::test {
 namespace {
 
-std::string reply_text(const redisReply* reply) {
-  return reply && reply->str ? std::string(reply->str, reply->len) : std::string();
-}
-
 // A free loopback port not in `taken`, which it joins.
 int fresh_port(std::set<int>& taken) {
   for (int attempt = 0; attempt < 100; ++attempt) {
@@ -141,12 +137,13 @@ bool RedisCluster::healthy() const {
       return true;
     try {
       const auto info = command(node->port, {"CLUSTER", "INFO"});
-      if (reply_text(info.reply.get()).find("cluster_state:ok") == std::string::npos)
+      if (redis::reply_text(info.reply.get()).find("cluster_state:ok") == std::string::npos)
         return false;
       // A replica that never completed a sync with its master refuses to
       // take over from it (its data counts as too old), so a replica must
       // have its link up too.
-      const auto replication = reply_text(command(node->port, {"INFO", "replication"}).reply.get());
+      const auto replication =
+          redis::reply_text(command(node->port, {"INFO", "replication"}).reply.get());
       return replication.find("role:slave") == std::string::npos ||
              replication.find("master_link_status:up") != std::string::npos;
     } catch (const std::runtime_error&) {
