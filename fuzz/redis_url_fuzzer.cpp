@@ -1,9 +1,10 @@
 // Redis URLs (`--redis`, REDIS_URL, RedisConfig::from_url): any text either
 // parses into an endpoint a connection can use (a host and a port in range,
-// an absolute socket path, or Sentinels each with a host and a port in range
-// and a master name; a database number in range) or is refused with a
-// reason; an endpoint written back as a URL reads back as the same endpoint,
-// TLS and Sentinel settings included.
+// an absolute socket path, Sentinels each with a host and a port in range
+// and a master name, or cluster nodes each with a host and a port in range;
+// a database number in range) or is refused with a reason; an endpoint
+// written back as a URL reads back as the same endpoint, TLS, Sentinel and
+// cluster settings included.
 #include <boost/url/url.hpp>
 #include <cctype>
 #include <string>
@@ -68,12 +69,25 @@ std::string sentinel_url(const Endpoint& endpoint) {
   return url;
 }
 
+std::string cluster_url(const Endpoint& endpoint) {
+  std::string url = endpoint.tls ? "rediss+cluster://" : "redis+cluster://";
+  if (!endpoint.user.empty() || !endpoint.password.empty())
+    url += encode_value(endpoint.user) + ":" + encode_value(endpoint.password) + "@";
+  for (std::size_t i = 0; i < endpoint.cluster_nodes.size(); ++i)
+    url += (i ? "," : "") + endpoint.cluster_nodes[i].display();
+  if (endpoint.tls)
+    url += "/?" + tls_query(endpoint);
+  return url;
+}
+
 // The endpoint as a URL, each part encoded as a URL needs it.
 std::string to_url(const Endpoint& endpoint) {
   if (endpoint.is_unix())
     return "unix://" + encode_path(endpoint.socket_path) + "?db=" + std::to_string(endpoint.db);
   if (endpoint.is_sentinel())
     return sentinel_url(endpoint);
+  if (endpoint.is_cluster())
+    return cluster_url(endpoint);
   boost::urls::url url;
   url.set_scheme(endpoint.tls ? "rediss" : "redis");
   {
@@ -111,6 +125,12 @@ extern "C" int LLVMFuzzerTestOneInput(const unsigned char* data, std::size_t siz
       FUZZ_CHECK(sentinel.port >= 1 && sentinel.port <= 65535);
     }
     FUZZ_CHECK(endpoint->master_name.find('/') == std::string::npos);
+  } else if (endpoint->is_cluster()) {
+    for (const auto& node : endpoint->cluster_nodes) {
+      FUZZ_CHECK(!node.host.empty());
+      FUZZ_CHECK(node.port >= 1 && node.port <= 65535);
+    }
+    FUZZ_CHECK(endpoint->db == 0);
   } else {
     FUZZ_CHECK(!endpoint->host.empty());
     FUZZ_CHECK(endpoint->port >= 1 && endpoint->port <= 65535);
@@ -142,6 +162,13 @@ extern "C" int LLVMFuzzerTestOneInput(const unsigned char* data, std::size_t siz
     FUZZ_CHECK(again->sentinels[i].port == endpoint->sentinels[i].port);
     if (endpoint->sentinels[i].host.find(':') == std::string::npos)
       FUZZ_CHECK(again->sentinels[i].host == endpoint->sentinels[i].host);
+  }
+  FUZZ_CHECK(again->cluster_nodes.size() == endpoint->cluster_nodes.size());
+  for (std::size_t i = 0; i < again->cluster_nodes.size() && i < endpoint->cluster_nodes.size();
+       ++i) {
+    FUZZ_CHECK(again->cluster_nodes[i].port == endpoint->cluster_nodes[i].port);
+    if (endpoint->cluster_nodes[i].host.find(':') == std::string::npos)
+      FUZZ_CHECK(again->cluster_nodes[i].host == endpoint->cluster_nodes[i].host);
   }
   if (!endpoint->is_unix()) {
     FUZZ_CHECK(again->user == endpoint->user);

@@ -10,7 +10,11 @@ struct RedisConfig {
   // redis://[[user]:password@]host[:port][/db], unix:///path/to/socket[?db=N],
   // rediss://...[?cacert=PATH&cert=PATH&key=PATH&sni=NAME] (TLS), or
   // redis+sentinel://[[user]:password@]host[:port][,host[:port]...]/master
-  //   [?db=N&sentinel_user=U&sentinel_password=P] (rediss+sentinel:// for TLS);
+  //   [?db=N&sentinel_user=U&sentinel_password=P] (rediss+sentinel:// for TLS),
+  // or redis+cluster://[[user]:password@]host[:port][,host[:port]...] for a
+  //   Redis Cluster found through these seed nodes (rediss+cluster:// for TLS,
+  //   with rediss://'s parameters), written with the cluster key layout of
+  //   docs/protocol.md;
   // see docs/operations.md.
   std::string url = "redis://127.0.0.1:6379";
   std::chrono::milliseconds connect_timeout{1000};

@@ -90,16 +90,16 @@ CommandResult exchange(Link& link, const std::vector<std::string_view>& args) {
   return result;
 }
 
-std::string reply_string(const redisReply* reply) {
-  return reply && reply->str ? std::string(reply->str, reply->len) : std::string();
-}
-
 // The reason a setup command failed, from a connection error or an error reply.
 std::string failure(const CommandResult& result) {
   return result.ok() ? std::string(result.error_reply()) : result.error;
 }
 
 }  // namespace
+
+std::string reply_text(const redisReply* reply) {
+  return reply && reply->str ? std::string(reply->str, reply->len) : std::string();
+}
 
 std::unique_ptr<Link> open_tcp_link(const HostPort& address, Timeouts timeouts,
                                     std::string& error) {
@@ -181,18 +181,18 @@ std::unique_ptr<Link> Connection::open_master(std::string& error) const {
       else if (answer.reply->type != REDIS_REPLY_ARRAY || answer.reply->elements != 2)
         why = "does not know the master '" + endpoint_.master_name + "'";
       else
-        master = HostPort{reply_string(answer.reply->element[0]),
-                          std::atoi(reply_string(answer.reply->element[1]).c_str())};
+        master = HostPort{reply_text(answer.reply->element[0]),
+                          std::atoi(reply_text(answer.reply->element[1]).c_str())};
     }
     if (master) {
       auto ready = open_ready(&*master, why);
       if (ready) {
         auto role = exchange(*ready, {"ROLE"});
         if (role.ok() && role.reply->type == REDIS_REPLY_ARRAY && role.reply->elements > 0 &&
-            reply_string(role.reply->element[0]) == "master")
+            reply_text(role.reply->element[0]) == "master")
           return ready;
         why = master->display() + " is not a master (" +
-              (role.ok() ? reply_string(role.reply->element[0]) : role.error) + ")";
+              (role.ok() ? reply_text(role.reply->element[0]) : role.error) + ")";
       }
     }
     reasons +=

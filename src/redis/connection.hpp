@@ -27,6 +27,9 @@ struct CommandResult {
   }
 };
 
+// The text of a string, status or error reply; empty for any other reply or none.
+std::string reply_text(const redisReply* reply);
+
 // RESP for one command (binary-safe arguments); empty if hiredis cannot format it.
 std::string format_command(const std::vector<std::string_view>& args);
 

@@ -8,6 +8,7 @@
 #include <string>
 #include <string_view>
 
+#include "redis/cluster.hpp"
 #include "redis/connection.hpp"
 
 namespace headway::redis {
@@ -41,6 +42,10 @@ struct WriteReply {
 struct RecordScriptRun {
   CommandResult result;
   std::optional<WriteReply> reply;
+  // On a cluster: the record was written but its events stream entry could
+  // not be appended (why); `reply` is then empty, so the write counts as
+  // failed and the writer writes the record again with the next seq.
+  std::string event_error;
 
   // EVALSHA found no script under that hash (SCRIPT FLUSH, a restart):
   // load it again and retry.
@@ -58,8 +63,17 @@ struct RecordScriptRun {
 RecordScriptRun run_write_script(Connection& connection, const RecordScriptCall& call,
                                  std::string_view sha = {});
 
+// The same on a Redis Cluster, with the cluster names (keys::cluster): the
+// script on the job's two keys, then, when it wrote and `call.append_event`,
+// XADD to the job's events partition.
+RecordScriptRun run_write_script(ClusterClient& cluster, const RecordScriptCall& call,
+                                 std::string_view sha = {});
+
 // SCRIPT LOAD of write_record.lua: its hash, or nullopt with `error` set.
 std::optional<std::string> load_record_script(Connection& connection, std::string& error);
+// The same on the cluster node serving `job_id`'s keys.
+std::optional<std::string> load_record_script(ClusterClient& cluster, std::string_view job_id,
+                                              std::string& error);
 
 // Reads the script's reply; nullopt for anything but {int, int, int, string}.
 std::optional<WriteReply> parse_write_reply(const redisReply* reply);

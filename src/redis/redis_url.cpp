@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <boost/url/parse.hpp>
 #include <boost/url/pct_string_view.hpp>
+#include <boost/url/url.hpp>
 #include <cctype>
 #include <charconv>
 #include <vector>
@@ -123,81 +124,132 @@ std::optional<int> read_port(const boost::urls::url_view& url, int otherwise, st
   return port;
 }
 
-// One `host[:port]` of a Sentinel list.
-std::optional<HostPort> parse_sentinel_address(std::string_view text, std::string& error) {
+// One `host[:port]` of a Sentinel or cluster node list (`what` names it).
+std::optional<HostPort> parse_list_address(std::string_view text, int default_port,
+                                           std::string_view what, std::string& error) {
   const std::string as_url = "redis://" + std::string(text);
   auto parsed = boost::urls::parse_uri(as_url);
   if (!parsed || parsed->has_userinfo() || !parsed->path().empty() || parsed->has_query() ||
       parsed->has_fragment() || parsed->host_address().empty() ||
       parsed->host_type() == boost::urls::host_type::ipvfuture) {
-    error = "not a Sentinel address: '" + std::string(text) + "' (use host[:port])";
+    error =
+        "not a " + std::string(what) + " address: '" + std::string(text) + "' (use host[:port])";
     return std::nullopt;
   }
-  HostPort address{parsed->host_address(), 26379};
+  HostPort address{parsed->host_address(), default_port};
   // A host name or an IP address; nothing that would need encoding back.
   const bool ipv6 = parsed->host_type() == boost::urls::host_type::ipv6;
   const bool plain = std::all_of(address.host.begin(), address.host.end(), [ipv6](unsigned char c) {
     return std::isalnum(c) || c == '.' || c == '-' || c == '_' || (ipv6 && c == ':');
   });
   if (!plain) {
-    error = "not a Sentinel host: '" + address.host + "'";
+    error = "not a " + std::string(what) + " host: '" + address.host + "'";
     return std::nullopt;
   }
-  const auto port = read_port(*parsed, 26379, error);
+  const auto port = read_port(*parsed, default_port, error);
   if (!port)
     return std::nullopt;
   address.port = *port;
   return address;
 }
 
-// redis+sentinel://[[user]:password@]host[:port][,host[:port]...]/master[?...]
-// Boost.URL takes one host per authority, so the list is split off here and
-// the rest (credentials, master name, query) parsed with one placeholder host.
-std::optional<Endpoint> parse_sentinel_url(std::string_view text, bool tls, std::string& error) {
-  const auto scheme_end = text.find("://");
-  const auto rest = text.substr(scheme_end + 3);
+// The parts of a URL whose authority lists several hosts:
+// scheme://[userinfo@]host[:port][,host[:port]...][rest].
+struct HostList {
+  std::string_view userinfo;  // with its '@', or empty
+  std::string_view hosts;
+  std::string_view rest;  // path, query and fragment
+};
+
+HostList split_host_list(std::string_view text) {
+  const auto rest = text.substr(text.find("://") + 3);
   const auto authority_end = std::min(rest.find_first_of("/?#"), rest.size());
   const auto authority = rest.substr(0, authority_end);
   const auto at = authority.rfind('@');
-  const auto userinfo =
-      at == std::string_view::npos ? std::string_view() : authority.substr(0, at + 1);
-  auto hosts = at == std::string_view::npos ? authority : authority.substr(at + 1);
-  Endpoint endpoint;
-  endpoint.tls = tls;
-  endpoint.port = 0;
+  return {at == std::string_view::npos ? std::string_view() : authority.substr(0, at + 1),
+          at == std::string_view::npos ? authority : authority.substr(at + 1),
+          rest.substr(authority_end)};
+}
+
+std::optional<std::vector<HostPort>> parse_host_list(std::string_view hosts, int default_port,
+                                                     std::string_view what, std::string& error) {
+  std::vector<HostPort> list;
   while (true) {
     const auto comma = hosts.find(',');
-    auto address = parse_sentinel_address(hosts.substr(0, comma), error);
+    auto address = parse_list_address(hosts.substr(0, comma), default_port, what, error);
     if (!address)
       return std::nullopt;
-    endpoint.sentinels.push_back(std::move(*address));
+    list.push_back(std::move(*address));
     if (comma == std::string_view::npos)
-      break;
+      return list;
     hosts = hosts.substr(comma + 1);
   }
+}
+
+// A URL whose authority lists several hosts (Sentinels, cluster nodes):
+// Boost.URL takes one host per authority, so the list is split off here and
+// the rest (credentials, path, query) parsed with one placeholder host.
+// Fills in `endpoint`'s TLS flag and credentials; returns the rest as a URL.
+std::optional<boost::urls::url> parse_multi_host_url(std::string_view text, bool tls,
+                                                     int default_port, std::string_view what,
+                                                     std::vector<HostPort>& hosts,
+                                                     Endpoint& endpoint, std::string& error) {
+  const auto parts = split_host_list(text);
+  endpoint.tls = tls;
+  endpoint.port = 0;
+  auto list = parse_host_list(parts.hosts, default_port, what, error);
+  if (!list)
+    return std::nullopt;
+  hosts = std::move(*list);
   const std::string rebuilt =
-      "redis://" + std::string(userinfo) + "sentinel" + std::string(rest.substr(authority_end));
+      "redis://" + std::string(parts.userinfo) + "placeholder" + std::string(parts.rest);
   auto parsed = boost::urls::parse_uri(rebuilt);
   if (!parsed) {
     error = "not a valid URL: '" + std::string(text) + "'";
     return std::nullopt;
   }
-  const auto& url = *parsed;
-  if (url.has_userinfo()) {
-    endpoint.user = url.user();
-    endpoint.password = url.password();
+  if (parsed->has_userinfo()) {
+    endpoint.user = parsed->user();
+    endpoint.password = parsed->password();
   }
-  const std::string path = url.path();
+  return boost::urls::url(*parsed);
+}
+
+// redis+sentinel://[[user]:password@]host[:port][,host[:port]...]/master[?...]
+std::optional<Endpoint> parse_sentinel_url(std::string_view text, bool tls, std::string& error) {
+  Endpoint endpoint;
+  const auto url =
+      parse_multi_host_url(text, tls, 26379, "Sentinel", endpoint.sentinels, endpoint, error);
+  if (!url)
+    return std::nullopt;
+  const std::string path = url->path();
   if (path.size() < 2 || path.front() != '/' || path.find('/', 1) != std::string::npos) {
     error = "a Sentinel URL names the master: redis+sentinel://host:26379/mymaster";
     return std::nullopt;
   }
   endpoint.master_name = path.substr(1);
-  if (!read_query_options(url, {"db", "sentinel_user", "sentinel_password"}, endpoint, error) ||
-      !read_database_parameter(url, endpoint, error))
+  if (!read_query_options(*url, {"db", "sentinel_user", "sentinel_password"}, endpoint, error) ||
+      !read_database_parameter(*url, endpoint, error))
     return std::nullopt;
-  endpoint.sentinel_user = query_value(url, "sentinel_user").value_or("");
-  endpoint.sentinel_password = query_value(url, "sentinel_password").value_or("");
+  endpoint.sentinel_user = query_value(*url, "sentinel_user").value_or("");
+  endpoint.sentinel_password = query_value(*url, "sentinel_password").value_or("");
+  return endpoint;
+}
+
+// redis+cluster://[[user]:password@]host[:port][,host[:port]...][/][?...]
+// A cluster has database 0 only, so no db.
+std::optional<Endpoint> parse_cluster_url(std::string_view text, bool tls, std::string& error) {
+  Endpoint endpoint;
+  const auto url = parse_multi_host_url(text, tls, 6379, "cluster node", endpoint.cluster_nodes,
+                                        endpoint, error);
+  if (!url)
+    return std::nullopt;
+  if (!url->path().empty() && url->path() != "/") {
+    error = "a cluster URL names no database (a Redis Cluster has database 0 only)";
+    return std::nullopt;
+  }
+  if (!read_query_options(*url, {}, endpoint, error))
+    return std::nullopt;
   return endpoint;
 }
 
@@ -217,6 +269,12 @@ std::string Endpoint::display() const {
       out += (i ? "," : "") + sentinels[i].display();
     return tls ? out + " (TLS)" : out;
   }
+  if (is_cluster()) {
+    std::string out = "cluster via ";
+    for (std::size_t i = 0; i < cluster_nodes.size(); ++i)
+      out += (i ? "," : "") + cluster_nodes[i].display();
+    return tls ? out + " (TLS)" : out;
+  }
   const std::string address = host + ":" + std::to_string(port);
   return tls ? address + " (TLS)" : address;
 }
@@ -226,6 +284,10 @@ std::optional<Endpoint> parse_redis_url(std::string_view text, std::string& erro
     return parse_sentinel_url(text, false, error);
   if (text.starts_with("rediss+sentinel://"))
     return parse_sentinel_url(text, true, error);
+  if (text.starts_with("redis+cluster://"))
+    return parse_cluster_url(text, false, error);
+  if (text.starts_with("rediss+cluster://"))
+    return parse_cluster_url(text, true, error);
   auto parsed = boost::urls::parse_uri(boost::core::string_view(text.data(), text.size()));
   if (!parsed) {
     error = "not a valid URL: '" + std::string(text) + "'";
@@ -250,7 +312,8 @@ std::optional<Endpoint> parse_redis_url(std::string_view text, std::string& erro
   }
   if (scheme != "redis" && scheme != "rediss") {
     error = "unsupported scheme '" + scheme +
-            "' (use redis://, rediss://, redis+sentinel://, rediss+sentinel:// or unix://)";
+            "' (use redis://, rediss://, redis+sentinel://, rediss+sentinel://, redis+cluster://, "
+            "rediss+cluster:// or unix://)";
     return std::nullopt;
   }
   endpoint.tls = scheme == "rediss";

@@ -48,10 +48,16 @@ struct Endpoint {
   std::string sentinel_user;      // ?sentinel_user=
   std::string sentinel_password;  // ?sentinel_password=; empty: no AUTH to Sentinels
 
+  // redis+cluster:// (rediss+cluster:// for TLS): the seed nodes the slot
+  // map is first asked of. user/password/TLS above hold for every node.
+  std::vector<HostPort> cluster_nodes;
+
   bool is_unix() const { return !socket_path.empty(); }
   bool is_sentinel() const { return !master_name.empty(); }
+  bool is_cluster() const { return !cluster_nodes.empty(); }
   // host:port or the socket path, without credentials (safe to log); for
-  // TLS "host:port (TLS)"; for Sentinel "master NAME via host:port,...".
+  // TLS "host:port (TLS)"; for Sentinel "master NAME via host:port,...";
+  // for a cluster "cluster via host:port,...".
   std::string display() const;
   // The address a direct connection goes to (not for Sentinel).
   HostPort address() const { return {host, port}; }

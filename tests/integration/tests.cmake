@@ -27,3 +27,12 @@ if(NOT HEADWAY_SANITIZE)
     COMMAND bash ${CMAKE_CURRENT_SOURCE_DIR}/integration/eta_replay_test.sh $<TARGET_FILE:headway_cli>)
   set_tests_properties(eta_replay_test PROPERTIES LABELS integration)
 endif()
+
+# The six-node cluster launcher and ClusterClient's routing and redirects.
+headway_add_test(redis_cluster_test LABEL integration
+  SOURCES integration/redis_cluster_test.cpp)
+
+# The Tracker writing to a Redis Cluster with the cluster names.
+headway_add_test(tracker_cluster_test LABEL integration
+  SOURCES integration/tracker_cluster_test.cpp
+  LIBS Boost::json)

@@ -17,6 +17,9 @@ namespace headway::test {
 class ChannelListener {
  public:
   ChannelListener(const RedisServer& redis, const std::string& job_id);
+  // Subscribed with `subscribe` (e.g. {"SSUBSCRIBE", channel} on the cluster
+  // node serving a shard channel) on a connection to `endpoint`.
+  ChannelListener(const redis::Endpoint& endpoint, const std::vector<std::string>& subscribe);
   ~ChannelListener();
   ChannelListener(const ChannelListener&) = delete;
   ChannelListener& operator=(const ChannelListener&) = delete;

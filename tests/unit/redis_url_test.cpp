@@ -118,6 +118,36 @@ TEST(RedisUrlTest, RejectsBadTlsAndSentinelUrlsWithAReason) {
   EXPECT_NE(error.find("unknown parameter 'verify'"), std::string::npos) << error;
 }
 
+TEST(RedisUrlTest, ParsesClusterUrls) {
+  auto endpoint = parse_ok("redis+cluster://app:s3cret@10.0.0.1:7000,[::1],node-3:7002");
+  EXPECT_TRUE(endpoint.is_cluster());
+  EXPECT_FALSE(endpoint.is_sentinel());
+  EXPECT_FALSE(endpoint.tls);
+  EXPECT_EQ(endpoint.cluster_nodes,
+            (std::vector<HostPort>{{"10.0.0.1", 7000}, {"::1", 6379}, {"node-3", 7002}}));
+  EXPECT_EQ(endpoint.user, "app");
+  EXPECT_EQ(endpoint.password, "s3cret");
+  EXPECT_EQ(endpoint.db, 0);
+  EXPECT_EQ(endpoint.display(), "cluster via 10.0.0.1:7000,[::1]:6379,node-3:7002");
+  auto tls = parse_ok("rediss+cluster://n1:7000/?cacert=/ca.pem&sni=redis.internal");
+  EXPECT_TRUE(tls.tls);
+  EXPECT_EQ(tls.tls_options.ca_file, "/ca.pem");
+  EXPECT_EQ(tls.tls_options.server_name, "redis.internal");
+  EXPECT_EQ(tls.cluster_nodes, (std::vector<HostPort>{{"n1", 7000}}));
+  EXPECT_EQ(tls.display(), "cluster via n1:7000 (TLS)");
+}
+
+TEST(RedisUrlTest, RejectsBadClusterUrlsWithAReason) {
+  for (const char* url : {"redis+cluster://", "redis+cluster://n1,,n2", "redis+cluster://n1:0",
+                          "redis+cluster://n1:70x5", "redis+cluster://n1/2",
+                          "redis+cluster://n1?db=2", "redis+cluster://n1?cacert=/a",
+                          "rediss+cluster://n1?cert=/c.pem", "redis+cluster://a%2Cb"}) {
+    std::string error;
+    EXPECT_FALSE(parse_redis_url(url, error)) << url;
+    EXPECT_FALSE(error.empty()) << url;
+  }
+}
+
 TEST(RedisUrlTest, DisplayLeavesOutTheCredentials) {
   auto endpoint = parse_ok("redis://u:topsecret@10.0.0.1:7000");
   EXPECT_EQ(endpoint.display().find("topsecret"), std::string::npos);

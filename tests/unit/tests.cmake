@@ -3,6 +3,7 @@ headway_add_test(unit_tests LABEL unit
     unit/stage_plan_test.cpp
     unit/progress_record_test.cpp
     unit/redis_url_test.cpp
+    unit/cluster_slot_test.cpp
     unit/tracker_logic_test.cpp
     unit/eta_test.cpp
     unit/eta_hedge_test.cpp

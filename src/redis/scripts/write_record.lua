@@ -11,12 +11,19 @@
 -- honoured, such a seq would refuse every later write (Lua numbers are
 -- doubles: past 2^53 a seq + 1 is the same number).
 --
+-- Standalone Redis, three keys:
 -- KEYS[1] progress:job:<id>   (also the pub/sub channel)
 -- KEYS[2] progress:events
 -- KEYS[3] progress:cancel:<id>
+-- Redis Cluster, two keys sharing the job's hash tag (docs/protocol.md,
+-- "Redis Cluster"); the record goes out with SPUBLISH on ARGV[8], and the
+-- caller appends to the events stream partition itself, after the script:
+-- KEYS[1] progress:{<id>}:job
+-- KEYS[2] progress:{<id>}:cancel
 -- ARGV[1] record JSON   ARGV[2] seq (decimal, 1 to 2^53-1)   ARGV[3] TTL seconds
--- ARGV[4] "1" to append to the events stream   ARGV[5] stream MAXLEN (approximate)
--- ARGV[6] job id   ARGV[7] status
+-- ARGV[4] "1" to append to the events stream (standalone only)
+-- ARGV[5] stream MAXLEN (approximate)   ARGV[6] job id   ARGV[7] status
+-- ARGV[8] the shard channel progress:{<id>} (cluster only)
 -- Returns {written (1|0), seq now stored, cancel requested (1|0),
 --          why a stored value was overwritten ("" when it was a record or absent)}.
 local max_seq = 9007199254740991
@@ -26,6 +33,9 @@ local statuses = {queued = true, initializing = true, running = true, completed 
 local function valid_seq(n)
   return type(n) == 'number' and n >= 0 and n <= max_seq and n == math.floor(n)
 end
+
+local cluster = #KEYS == 2
+local cancel_key = cluster and KEYS[2] or KEYS[3]
 
 local seq = tonumber(ARGV[2])
 if not string.match(ARGV[2], '^%d+$') or not valid_seq(seq) or seq < 1 then
@@ -45,13 +55,17 @@ if stored then
   elseif not valid_seq(record.seq) then
     replaced = 'seq is not an integer from 0 to 2^53-1'
   elseif record.seq >= seq then
-    return {0, record.seq, redis.call('EXISTS', KEYS[3]), ''}
+    return {0, record.seq, redis.call('EXISTS', cancel_key), ''}
   end
 end
 redis.call('SET', KEYS[1], ARGV[1], 'EX', ARGV[3])
+if cluster then
+  redis.call('SPUBLISH', ARGV[8], ARGV[1])
+  return {1, seq, redis.call('EXISTS', cancel_key), replaced}
+end
 redis.call('PUBLISH', KEYS[1], ARGV[1])
 if ARGV[4] == '1' then
   redis.call('XADD', KEYS[2], 'MAXLEN', '~', ARGV[5], '*',
              'job_id', ARGV[6], 'seq', ARGV[2], 'status', ARGV[7], 'record', ARGV[1])
 end
-return {1, seq, redis.call('EXISTS', KEYS[3]), replaced}
+return {1, seq, redis.call('EXISTS', cancel_key), replaced}
