@@ -8,6 +8,8 @@
 #include <utility>
 #include <vector>
 
+#include "headway/export.hpp"
+
 namespace headway {
 
 class StagePlan;
@@ -31,7 +33,7 @@ struct StageDuration {
 // run first reached k) and of log(seconds it then still took), and the
 // variance of the latter across runs (averaged over k); log_elapsed[100] is
 // the mean log duration.
-struct EtaHistory {
+struct HEADWAY_API EtaHistory {
   int runs = 0;
   std::array<double, 101> log_elapsed{};
   std::array<double, 101> log_remaining{};
@@ -57,7 +59,7 @@ struct EtaHistory {
 // so replaying a trace is deterministic. observe() is on the Tracker's hot path
 // and must be O(1) amortized; estimate() runs at flush time (a few times a second).
 // Not thread-safe: the owner serializes calls.
-class EtaEstimator {
+class HEADWAY_API EtaEstimator {
  public:
   virtual ~EtaEstimator() = default;
 
@@ -93,14 +95,15 @@ class EtaEstimator {
 };
 
 // Names accepted by make_eta_estimator(); the first is the default.
-std::vector<std::string> eta_estimator_names();
+HEADWAY_API std::vector<std::string> eta_estimator_names();
 
 // Creates the named estimator, or nullptr for an unknown name. `plan` (may be
 // null) tells plan-aware estimators the weight of each stage.
-std::unique_ptr<EtaEstimator> make_eta_estimator(std::string_view name,
-                                                 const StagePlan* plan = nullptr);
+HEADWAY_API std::unique_ptr<EtaEstimator> make_eta_estimator(std::string_view name,
+                                                             const StagePlan* plan = nullptr);
 
 // The default estimator used by the Tracker.
-std::unique_ptr<EtaEstimator> make_default_eta_estimator(const StagePlan* plan = nullptr);
+HEADWAY_API std::unique_ptr<EtaEstimator> make_default_eta_estimator(
+    const StagePlan* plan = nullptr);
 
 }  // namespace headway

@@ -1,9 +1,13 @@
 #pragma once
 
+#include <chrono>
+#include <cstddef>
 #include <cstdint>
 #include <memory>
 #include <string>
 #include <vector>
+
+#include "headway/export.hpp"
 
 namespace headway {
 
@@ -22,7 +26,7 @@ struct MemorySinkState;
 // Thread-safe: the Tracker writes from its flusher thread while the test reads.
 // A Tracker keeps what it needs of the sink alive, so the two may be
 // destroyed in either order.
-class MemorySink {
+class HEADWAY_API MemorySink {
  public:
   // One record as the Tracker wrote it.
   struct Record {
@@ -41,6 +45,12 @@ class MemorySink {
 
   // Every record written, oldest first.
   std::vector<Record> records() const;
+  // How many writes the Tracker has tried: written, refused as stale, or
+  // failed while unreachable.
+  std::size_t attempts() const;
+  // Waits until the Tracker has tried `count` writes in all; false if
+  // `timeout` passed first. Lets a test await the flusher instead of sleeping.
+  bool wait_for_attempts(std::size_t count, std::chrono::milliseconds timeout) const;
 
   // Requests cancellation, as `DELETE /api/generation-jobs/<id>/cancel/`
   // does: the Tracker's cancel_requested() turns true with its next write, or

@@ -6,6 +6,8 @@
 #include <string_view>
 #include <vector>
 
+#include "headway/export.hpp"
+
 namespace headway {
 
 // One stage of a job and the slice of overall progress it covers, in percent.
@@ -17,7 +19,7 @@ struct Stage {
 
 // The ordered stages of a job type, each worth a share of the overall 0-100 %.
 // Immutable once built, so it is safe to share between threads.
-class StagePlan {
+class HEADWAY_API StagePlan {
  public:
   // The reference timetable workload: loading 0-5, clustering 5-15,
   // cpsat_solving 15-75, ga_optimization 75-90, rl_refinement 90-100.

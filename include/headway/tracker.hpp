@@ -117,7 +117,7 @@ class TrackerImpl;
 // back a stage, completing a stage twice, an update after a terminal state) are
 // returned as a Result and leave the record untouched; nothing throws after
 // construction.
-class Tracker {
+class HEADWAY_API Tracker {
  public:
   // Creates the record in state `initializing`. Throws std::invalid_argument
   // for a job id that is not a UUID, a Redis URL that cannot be parsed, an

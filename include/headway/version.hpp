@@ -1,8 +1,10 @@
 #pragma once
 
+#include "headway/export.hpp"
+
 namespace headway {
 
 // The library's version, "MAJOR.MINOR.PATCH".
-const char* version();
+HEADWAY_API const char* version();
 
 }  // namespace headway

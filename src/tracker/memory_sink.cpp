@@ -1,5 +1,6 @@
 #include "headway/memory_sink.hpp"
 
+#include <condition_variable>
 #include <mutex>
 
 #include "tracker/memory_sink_access.hpp"
@@ -10,6 +11,8 @@ namespace detail {
 
 struct MemorySinkState {
   mutable std::mutex mutex;
+  mutable std::condition_variable attempted;
+  std::size_t attempts = 0;
   std::vector<MemorySink::Record> records;
   std::int64_t stored_seq = 0;
   bool reachable = true;
@@ -24,6 +27,16 @@ MemorySink::~MemorySink() = default;
 std::vector<MemorySink::Record> MemorySink::records() const {
   std::lock_guard lock(state_->mutex);
   return state_->records;
+}
+
+std::size_t MemorySink::attempts() const {
+  std::lock_guard lock(state_->mutex);
+  return state_->attempts;
+}
+
+bool MemorySink::wait_for_attempts(std::size_t count, std::chrono::milliseconds timeout) const {
+  std::unique_lock lock(state_->mutex);
+  return state_->attempted.wait_for(lock, timeout, [&] { return state_->attempts >= count; });
 }
 
 void MemorySink::request_cancel() {
@@ -51,6 +64,8 @@ class MemoryRecordSink final : public RecordSink {
 
   WriteOutcome write(const WriteRequest& request) override {
     std::lock_guard lock(state_->mutex);
+    ++state_->attempts;
+    state_->attempted.notify_all();
     WriteOutcome outcome;
     if (!state_->reachable) {
       outcome.error = "the memory sink is unreachable (set_reachable(false))";

@@ -3,13 +3,15 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
+#include <limits>
 #include <stdexcept>
 
 namespace headway::detail {
 namespace {
 
-constexpr auto kFirstRetryDelay = std::chrono::milliseconds(50);
-constexpr auto kMaxRetryDelay = std::chrono::milliseconds(1000);
+// Seconds between attempts while writes fail, doubling from the first to the last.
+constexpr double kFirstRetryDelay = 0.05;
+constexpr double kMaxRetryDelay = 1.0;
 // A cancel request is seen within 1 s even while the job is silent
 // (docs/protocol.md section 2, progress:cancel:<id>).
 constexpr auto kMaxCancelPollInterval = std::chrono::milliseconds(1000);
@@ -52,8 +54,7 @@ TrackerImpl::TrackerImpl(std::unique_ptr<RecordSink> sink, std::string job_id, S
       clock_(options_.clock ? options_.clock : system_clock()),
       sink_(std::move(sink)),
       started_at_(clock_->now()),
-      write_interval_(std::chrono::duration_cast<SteadyClock::duration>(
-          std::chrono::duration<double>(1.0 / std::max(options_.max_writes_per_second, 0.001)))) {
+      write_interval_(1.0 / std::max(options_.max_writes_per_second, 0.001)) {
   eta_ = options_.eta_estimator.empty() ? make_default_eta_estimator(&plan_)
                                         : make_eta_estimator(options_.eta_estimator, &plan_);
   if (!eta_) {
@@ -74,8 +75,14 @@ TrackerImpl::TrackerImpl(std::unique_ptr<RecordSink> sink, std::string job_id, S
 
 TrackerImpl::~TrackerImpl() {
   {
-    std::lock_guard lock(mutex_);
+    std::unique_lock lock(mutex_);
     stopping_ = true;
+    flusher_wake_.notify_one();
+    // What is left gets terminal_timeout of real time to land, whatever the
+    // injected clock says: a destructor must not wait on a test's clock.
+    acked_.wait_for(lock, options_.terminal_timeout,
+                    [&] { return boundaries_.empty() && !dirty_; });
+    abandoned_ = true;
   }
   flusher_wake_.notify_one();
   flusher_.join();
@@ -291,30 +298,30 @@ TrackerImpl::EtaFields TrackerImpl::eta_for(const State& state, double now) cons
   }
 }
 
+// Every timer here runs on the injected clock (steady_now, wait_until), so
+// that a test's ManualClock decides when writes, cancel polls and retries are due.
 void TrackerImpl::run_flusher() {
   std::unique_lock lock(mutex_);
-  auto next_regular_write = SteadyClock::now();
-  auto next_cancel_check = SteadyClock::now() + options_.cancel_poll_interval;
-  auto retry_at = SteadyClock::time_point{};
-  auto retry_delay = std::chrono::duration_cast<SteadyClock::duration>(kFirstRetryDelay);
-  std::optional<SteadyClock::time_point> stop_deadline;
+  const double cancel_poll = std::chrono::duration<double>(options_.cancel_poll_interval).count();
+  double next_regular_write = clock_->steady_now();
+  double next_cancel_check = next_regular_write + cancel_poll;
+  double retry_at = -std::numeric_limits<double>::infinity();
+  double retry_delay = kFirstRetryDelay;
 
   auto after_attempt = [&](bool ok) {
     if (ok) {
       retry_delay = kFirstRetryDelay;
-      retry_at = {};
+      retry_at = -std::numeric_limits<double>::infinity();
     } else {
-      retry_at = SteadyClock::now() + retry_delay;
-      retry_delay = std::min<SteadyClock::duration>(retry_delay * 2, kMaxRetryDelay);
+      retry_at = clock_->steady_now() + retry_delay;
+      retry_delay = std::min(retry_delay * 2, kMaxRetryDelay);
     }
   };
 
   while (true) {
-    auto now = SteadyClock::now();
-    if (stopping_ && !stop_deadline)
-      stop_deadline = now + options_.terminal_timeout;
+    const double now = clock_->steady_now();
     const bool has_work = !boundaries_.empty() || dirty_;
-    if (stopping_ && (!has_work || now >= *stop_deadline))
+    if (stopping_ && (!has_work || abandoned_))
       break;
 
     if (has_work && now >= retry_at) {
@@ -340,7 +347,7 @@ void TrackerImpl::run_flusher() {
         lock.lock();
         after_attempt(ok);
         if (ok) {
-          next_regular_write = SteadyClock::now() + write_interval_;
+          next_regular_write = clock_->steady_now() + write_interval_;
           acked_.notify_all();
         } else if (boundaries_.empty()) {
           dirty_ = true;  // the newest state still has to reach Redis
@@ -354,17 +361,15 @@ void TrackerImpl::run_flusher() {
       lock.lock();
       if (cancel && *cancel)
         cancel_.store(true, std::memory_order_relaxed);
-      next_cancel_check = SteadyClock::now() + options_.cancel_poll_interval;
+      next_cancel_check = clock_->steady_now() + cancel_poll;
       continue;
     }
 
-    auto wake_at = next_cancel_check;
+    double wake_at = stopping_ ? std::numeric_limits<double>::infinity() : next_cancel_check;
     if (has_work)
       wake_at =
           std::min(wake_at, std::max(retry_at, boundaries_.empty() ? next_regular_write : now));
-    if (stop_deadline)
-      wake_at = std::min(wake_at, *stop_deadline);
-    flusher_wake_.wait_until(lock, wake_at);
+    clock_->wait_until(flusher_wake_, lock, wake_at);
   }
 }
 

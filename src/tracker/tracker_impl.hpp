@@ -58,8 +58,6 @@ class TrackerImpl {
     bool append_event = false;
     std::uint64_t ticket = 0;
   };
-  using SteadyClock = std::chrono::steady_clock;
-
   Result check_active(std::string_view operation) const;
   Result enter_stage(std::size_t index);
   void touch();
@@ -77,7 +75,7 @@ class TrackerImpl {
   const std::shared_ptr<Clock> clock_;
   const std::unique_ptr<RecordSink> sink_;
   const double started_at_;
-  const SteadyClock::duration write_interval_;
+  const double write_interval_;  // seconds between coalesced writes
 
   mutable std::mutex mutex_;
   std::condition_variable flusher_wake_;
@@ -89,6 +87,8 @@ class TrackerImpl {
   std::uint64_t last_ticket_ = 0;
   std::uint64_t acked_ticket_ = 0;
   bool stopping_ = false;
+  // The destructor gave up waiting for what is left: the flusher stops.
+  bool abandoned_ = false;
   std::string last_error_;
   std::uint64_t updates_ = 0;
 

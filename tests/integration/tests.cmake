@@ -21,6 +21,11 @@ if(NOT HEADWAY_SANITIZE)
     COMMAND bash ${CMAKE_CURRENT_SOURCE_DIR}/consumer/run.sh ${PROJECT_BINARY_DIR})
   set_tests_properties(install_consumer_test PROPERTIES LABELS integration)
 
+  # The shared library exports the public API and hides the rest.
+  add_test(NAME exported_symbols_test
+    COMMAND bash ${CMAKE_CURRENT_SOURCE_DIR}/integration/exported_symbols_test.sh $<TARGET_FILE:headway>)
+  set_tests_properties(exported_symbols_test PROPERTIES LABELS integration)
+
 
   # `headway eta-replay` on a known trace, its error paths, and eta-bench's causality check.
   add_test(NAME eta_replay_test
