@@ -45,6 +45,14 @@ struct HedgeSettings {
   // squared log error. [cv]
   double interval_low_z = 1.25;
   double interval_high_z = 2.3;
+  // Each side of the interval follows the run's own backtested errors on that
+  // side (forecasts that were late widen the high end, early ones the low
+  // end), blended with the population's prior error, worth this many percent
+  // of progress of evidence. [cv]
+  double interval_prior_percent = 1.0;
+  // Share of sigma^2 (the shrink's variance, which is the same for every job
+  // at a given progress) kept in the interval's width. [cv]
+  double interval_population_share = 1.0;
   // 0-4 forecasts with that candidate alone (ema, linear, recent, stage,
   // history), to score the simple methods through the same code; -1 (the
   // default) mixes.
@@ -119,6 +127,11 @@ class HedgeEstimator final : public EtaEstimator, private ReportBookkeeping {
     double percent = 0;
     LogPaces log_pace{};
     double combined = 0;
+    // The history's share of `combined` and the pace it stood for there (the
+    // rest of the job's), so the combined forecast is judged, like the
+    // history, on what the earlier runs took over the stretch judged.
+    double history_weight = 0;
+    double history_log_pace = 0;
   };
 
   bool ready() const;
@@ -128,12 +141,15 @@ class HedgeEstimator final : public EtaEstimator, private ReportBookkeeping {
   double median_remaining(double now_elapsed) const;
   double log_variance() const;
   double backtested_squared_error() const;
+  double backtested_side_error(double side_sum) const;
   void on_whole_percent(int first, int last, double elapsed);
   void score_filed();
   void pin_single_candidate();
   void set_weights(const LogPaces& mse);
   double history_prior_error() const;
   double history_log_speed() const;
+  double history_log_elapsed(double percent) const;
+  double history_log_remaining(double percent) const;
 
   HedgeSettings settings_;
   double recent_decay_rate_;
@@ -151,6 +167,10 @@ class HedgeEstimator final : public EtaEstimator, private ReportBookkeeping {
   // the combined forecast.
   LogPaces squared_error_{};
   double combined_squared_error_ = 0;
+  // The same split by sign: forecasts that were too early (the work took
+  // longer, error > 0) and too late.
+  double combined_late_error_ = 0;
+  double combined_early_error_ = 0;
   double error_weight_ = 0;
   std::array<double, kCandidates> weights_{};
   // The forecast's log pace at the last whole-percent crossing, and where.
