@@ -102,7 +102,7 @@ def eta_ratios_while_loading(redis: RedisServer, job_id: str, history):
     with Tracker(job_id, redis.url, eta_history=history) as tracker:
         tracker.start_stage("loading")
         for step in range(1, 21):
-            time.sleep(0.01)  # the work of one step
+            time.sleep(0.03)  # the work of one step
             tracker.update_stage_progress(step, 20)
             tracker.flush(60)
             record = redis.record(job_id)
@@ -121,14 +121,29 @@ def prior_ratio(percent: float) -> float:
     return (1 - elapsed_share) / elapsed_share
 
 
+def own_ratio(percent: float) -> float:
+    """Remaining over elapsed if the whole job went at loading's pace."""
+    return (100 - percent) / percent
+
+
+def closer_to_prior(percent: float, ratio: float) -> bool:
+    return abs(math.log(ratio / prior_ratio(percent))) < abs(math.log(ratio / own_ratio(percent)))
+
+
 def test_a_tracker_given_a_history_follows_it_from_its_first_eta(redis: RedisServer, job_id):
     history = EtaHistory.from_stage_durations(StagePlan.reference(), [RUN, RUN, RUN])
-    for percent, ratio in eta_ratios_while_loading(redis, job_id, history):
-        assert prior_ratio(percent) / 2 < ratio < prior_ratio(percent) * 2, (percent, ratio)
+    ratios = eta_ratios_while_loading(redis, job_id, history)
+    # Every ETA, the first one included, is nearer (by factor) the earlier
+    # runs' than the run's own extrapolation, which is ten times and more
+    # away from it. Real time passes here, and a step delayed by a busy
+    # machine moves the ETA, but not by a factor of three.
+    for percent, ratio in ratios:
+        assert closer_to_prior(percent, ratio), (percent, ratio, prior_ratio(percent))
 
 
 def test_without_a_history_the_eta_is_the_runs_own(redis: RedisServer, job_id):
     # The live estimate extrapolates loading's pace over the whole job: ten
     # times the earlier runs' remaining time and more.
-    for percent, ratio in eta_ratios_while_loading(redis, job_id, None):
-        assert ratio > prior_ratio(percent) * 3, (percent, ratio)
+    ratios = eta_ratios_while_loading(redis, job_id, None)
+    for percent, ratio in ratios:
+        assert not closer_to_prior(percent, ratio), (percent, ratio, own_ratio(percent))

@@ -19,7 +19,6 @@ std::span<const HedgeSettings::Field> HedgeSettings::fields() {
       {"interval_low_z", &HedgeSettings::interval_low_z},
       {"interval_high_z", &HedgeSettings::interval_high_z},
       {"interval_prior_percent", &HedgeSettings::interval_prior_percent},
-      {"interval_population_share", &HedgeSettings::interval_population_share},
       {"single_candidate", &HedgeSettings::single_candidate},
   };
   return kFields;
@@ -349,11 +348,9 @@ std::optional<EtaRange> HedgeEstimator::range(double now_elapsed) const {
   // Each end is as far out as this run's own forecasts have missed on that
   // side, backtested, blended with the population's prior while the run has
   // shown little, plus the variance every job has at this progress.
-  const double shared = settings_.interval_population_share * log_variance();
-  const double low_spread =
-      std::sqrt(std::max(shared + backtested_side_error(combined_early_error_), 0.0));
-  const double high_spread =
-      std::sqrt(std::max(shared + backtested_side_error(combined_late_error_), 0.0));
+  const double shared = log_variance();
+  const double low_spread = std::sqrt(shared + backtested_side_error(combined_early_error_));
+  const double high_spread = std::sqrt(shared + backtested_side_error(combined_late_error_));
   const double median = median_remaining(now_elapsed);
   return EtaRange{median * std::exp(-settings_.interval_low_z * low_spread),
                   median * std::exp(settings_.interval_high_z * high_spread)};

@@ -40,19 +40,17 @@ struct HedgeSettings {
   // Plus this share of the combined forecast's backtested mean squared log
   // error: a job whose forecasts have held up is shrunk less. [cv]
   double log_variance_backtest_gain = 0.5;
-  // The 80 % interval in log space: median * exp(-low_z * s) to median *
-  // exp(high_z * s), s^2 = sigma^2 + the combined forecast's backtested mean
-  // squared log error. [cv]
+  // The 80 % interval in log space: median * exp(-low_z * s_low) to median *
+  // exp(high_z * s_high), s^2 = sigma^2 + the combined forecast's backtested
+  // mean squared log error on that side (forecasts the work outran for the
+  // low end, forecasts it took longer than for the high end), each counted
+  // twice, shrunk towards kPriorSquaredError. [cv]
   double interval_low_z = 1.25;
-  double interval_high_z = 2.3;
-  // Each side of the interval follows the run's own backtested errors on that
-  // side (forecasts that were late widen the high end, early ones the low
-  // end), blended with the population's prior error, worth this many percent
-  // of progress of evidence. [cv]
-  double interval_prior_percent = 1.0;
-  // Share of sigma^2 (the shrink's variance, which is the same for every job
-  // at a given progress) kept in the interval's width. [cv]
-  double interval_population_share = 1.0;
+  double interval_high_z = 2.05;
+  // How many percent of progress of the run's own evidence that prior is
+  // worth: with errors remembered over error_memory_percent (10 %), 20 keeps
+  // a third of each end from the run itself at most. [cv]
+  double interval_prior_percent = 20.0;
   // 0-4 forecasts with that candidate alone (ema, linear, recent, stage,
   // history), to score the simple methods through the same code; -1 (the
   // default) mixes.
@@ -167,8 +165,8 @@ class HedgeEstimator final : public EtaEstimator, private ReportBookkeeping {
   // the combined forecast.
   LogPaces squared_error_{};
   double combined_squared_error_ = 0;
-  // The same split by sign: forecasts that were too early (the work took
-  // longer, error > 0) and too late.
+  // The same split by sign: the work took longer than forecast (the truth
+  // comes late, error > 0: the high end) or less (the low end).
   double combined_late_error_ = 0;
   double combined_early_error_ = 0;
   double error_weight_ = 0;

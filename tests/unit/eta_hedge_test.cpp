@@ -5,6 +5,7 @@
 #include <optional>
 #include <random>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "core/eta_hedge.hpp"
@@ -210,6 +211,51 @@ TEST(HedgeEtaTest, IntervalCoversAboutEightyPercentOnAGeneratedFamily) {
   const double coverage = static_cast<double>(inside) / static_cast<double>(scored);
   EXPECT_GT(coverage, 0.70);
   EXPECT_LT(coverage, 0.90);
+}
+
+// A one-stage job of 400 steps of 0.25 %, the pace multiplied by `growth` at
+// every step and by lognormal noise of `noise`.
+std::vector<Report> paced_job(std::uint64_t seed, double growth, double noise) {
+  std::mt19937_64 rng(seed);
+  const auto uniform = [&rng] { return (static_cast<double>(rng() >> 11) + 0.5) * 0x1p-53; };
+  std::vector<Report> job{{0, 0, "work"}};
+  double pace = 1;
+  for (int k = 1; k <= 400; ++k) {
+    pace *= growth;
+    const double step = pace * 0.25 * std::exp(noise * (2 * uniform() - 1));
+    job.push_back({job.back().t + step, 0.25 * k, "work"});
+  }
+  return job;
+}
+
+// The interval's log spread on each side of the median, per unit of its
+// multiplier: {low, high}.
+std::pair<double, double> spreads_at(const std::vector<Report>& job, double percent) {
+  HedgeEstimator hedge;
+  const std::size_t at = feed_until(hedge, job, percent);
+  const double median = median_of(hedge, job[at].t);
+  const auto range = hedge.range(job[at].t);
+  const eta::HedgeSettings defaults;
+  return {std::log(median / range->low) / defaults.interval_low_z,
+          std::log(range->high / median) / defaults.interval_high_z};
+}
+
+TEST(HedgeEtaTest, EachEndOfTheIntervalFollowsWhereTheRunsForecastsHaveMissed) {
+  // Slowing down: every forecast of the pace was too fast, so the truth keeps
+  // landing late and the high end moves out; speeding up, the low end does.
+  const auto slowing = spreads_at(paced_job(1, 1.008, 0.1), 60);
+  const auto speeding = spreads_at(paced_job(1, 1 / 1.008, 0.1), 60);
+  EXPECT_GT(slowing.second, slowing.first);
+  EXPECT_GT(speeding.first, speeding.second);
+  EXPECT_GT(slowing.second, 1.1 * speeding.second);
+  EXPECT_GT(speeding.first, 1.1 * slowing.first);
+}
+
+TEST(HedgeEtaTest, ASteadyRunGetsANarrowerIntervalThanANoisyOne) {
+  const auto steady = spreads_at(paced_job(2, 1.0, 0.05), 50);
+  const auto noisy = spreads_at(paced_job(2, 1.0, 1.5), 50);
+  EXPECT_LT(steady.first, noisy.first);
+  EXPECT_LT(steady.second, noisy.second);
 }
 
 // A three-stage job whose stages run at 4, 1 and 3 s/%, with per-step noise.
