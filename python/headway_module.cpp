@@ -102,6 +102,119 @@ StagePlan plan_from_weights(const py::object& weights) {
   return StagePlan::from_weights(pairs);
 }
 
+// EtaHistory's C++ constructors skip a run they cannot use; from Python a
+// run that cannot be used is a mistake worth raising, so every run is checked
+// here first and the message names it.
+std::string run_label(std::size_t run) {
+  return "run " + std::to_string(run + 1);
+}
+
+void check_runs_not_empty(const char* function, std::size_t count) {
+  if (count == 0)
+    throw py::value_error(std::string(function) + ": no runs (pass at least one earlier run)");
+}
+
+bool is_pair(const py::handle& item) {
+  return py::isinstance<py::sequence>(item) && !py::isinstance<py::str>(item) && py::len(item) == 2;
+}
+
+double number(const py::handle& value, const std::string& where) {
+  if (!py::isinstance<py::float_>(value) && !py::isinstance<py::int_>(value))
+    throw py::type_error(where + ": expected a number, got " +
+                         std::string(py::str(py::type::handle_of(value).attr("__name__"))));
+  return value.cast<double>();
+}
+
+void check_seconds(const std::string& where, const char* what, double seconds) {
+  if (!std::isfinite(seconds) || seconds < 0)
+    throw py::value_error(where + ": " + what + " must be a finite number of seconds >= 0, got " +
+                          std::string(py::repr(py::float_(seconds))));
+}
+
+EtaHistory history_from_runs(const py::sequence& runs) {
+  check_runs_not_empty("from_runs", runs.size());
+  std::vector<std::vector<std::pair<double, double>>> reports;
+  for (std::size_t r = 0; r < runs.size(); ++r) {
+    const std::string label = "from_runs: " + run_label(r);
+    py::object run = runs[r];
+    if (!py::isinstance<py::sequence>(run) || py::isinstance<py::str>(run))
+      throw py::type_error(label + " must be a sequence of (elapsed, percent) pairs");
+    auto points = run.cast<py::sequence>();
+    if (points.size() == 0)
+      throw py::value_error(label + " has no reports");
+    std::vector<std::pair<double, double>> parsed;
+    double last_elapsed = 0;
+    for (std::size_t i = 0; i < points.size(); ++i) {
+      const std::string where = label + ", report " + std::to_string(i + 1);
+      py::object item = points[i];
+      if (!is_pair(item))
+        throw py::type_error(where + " must be an (elapsed, percent) pair");
+      auto pair = item.cast<py::sequence>();
+      const double elapsed = number(pair[0], where);
+      const double percent = number(pair[1], where);
+      check_seconds(where, "elapsed", elapsed);
+      if (elapsed < last_elapsed)
+        throw py::value_error(where + ": elapsed goes back in time (" +
+                              std::string(py::repr(py::float_(elapsed))) + " after " +
+                              std::string(py::repr(py::float_(last_elapsed))) + ")");
+      if (!std::isfinite(percent) || percent < 0 || percent > 100)
+        throw py::value_error(where + ": percent must be in [0, 100], got " +
+                              std::string(py::repr(py::float_(percent))));
+      last_elapsed = elapsed;
+      parsed.emplace_back(elapsed, percent);
+    }
+    if (EtaHistory::from_runs({parsed}).runs != 1)
+      throw py::value_error(label + " never reaches 100 % after a positive elapsed time");
+    reports.push_back(std::move(parsed));
+  }
+  return EtaHistory::from_runs(reports);
+}
+
+// One run's stage durations: a dict {stage: seconds} (in the order the stages
+// ran) or a sequence of (stage, seconds) pairs.
+std::vector<StageDuration> stage_durations(const StagePlan& plan, const py::handle& run,
+                                           const std::string& label) {
+  if (py::isinstance<py::str>(run) ||
+      !(py::isinstance<py::dict>(run) || py::isinstance<py::sequence>(run)))
+    throw py::type_error(label + " must be a dict {stage: seconds} or (stage, seconds) pairs");
+  py::object items =
+      py::isinstance<py::dict>(run) ? run.attr("items")() : py::reinterpret_borrow<py::object>(run);
+  std::vector<StageDuration> out;
+  for (const auto& item : items) {
+    if (!is_pair(item) || !py::isinstance<py::str>(item.cast<py::sequence>()[0]))
+      throw py::type_error(label + ": each stage is a (name, seconds) pair");
+    auto pair = item.cast<py::sequence>();
+    StageDuration stage{pair[0].cast<std::string>(), number(pair[1], label)};
+    if (!plan.index_of(stage.stage)) {
+      std::string known;
+      for (const auto& s : plan.stages())
+        known += (known.empty() ? "" : ", ") + s.name;
+      throw py::value_error(label + ": unknown stage " +
+                            std::string(py::repr(py::str(stage.stage))) + " (the plan has " +
+                            known + ")");
+    }
+    check_seconds(label + ", stage " + stage.stage, "its duration", stage.seconds);
+    out.push_back(std::move(stage));
+  }
+  if (out.empty())
+    throw py::value_error(label + " has no stages");
+  return out;
+}
+
+EtaHistory history_from_stage_durations(const StagePlan& plan, const py::sequence& runs) {
+  check_runs_not_empty("from_stage_durations", runs.size());
+  std::vector<std::vector<StageDuration>> parsed;
+  for (std::size_t r = 0; r < runs.size(); ++r) {
+    const std::string label = "from_stage_durations: " + run_label(r);
+    auto run = stage_durations(plan, py::object(runs[r]), label);
+    if (EtaHistory::from_stage_durations(plan, {run}).runs != 1)
+      throw py::value_error(label + " never reaches the end of the plan (its last stage, " +
+                            plan[plan.size() - 1].name + ", is missing) or takes no time");
+    parsed.push_back(std::move(run));
+  }
+  return EtaHistory::from_stage_durations(plan, parsed);
+}
+
 // The Python object behind headway.Tracker. `tracker_` is replaced only with
 // the GIL held; calls that release the GIL keep their own reference, so
 // close() on one thread never frees a Tracker another thread still waits in.
@@ -110,8 +223,8 @@ class PyTracker {
   PyTracker(const std::string& job_id, const std::string& redis_url, std::optional<StagePlan> plan,
             double ttl, double max_writes_per_second, double terminal_timeout,
             double cancel_poll_interval, std::int64_t attempt, std::size_t events_max_len,
-            const std::string& eta_estimator, std::optional<py::function> on_write,
-            double connect_timeout, double command_timeout)
+            const std::string& eta_estimator, std::optional<EtaHistory> eta_history,
+            std::optional<py::function> on_write, double connect_timeout, double command_timeout)
       : job_id_(job_id) {
     RedisConfig redis = RedisConfig::from_url(redis_url);
     redis.connect_timeout =
@@ -136,6 +249,7 @@ class PyTracker {
     options.attempt = attempt;
     options.events_max_len = events_max_len;
     options.eta_estimator = eta_estimator;
+    options.eta_history = std::move(eta_history);
     if (on_write) {
       on_write_ = std::move(*on_write);
       options.on_write = [callback = &on_write_](std::string_view record) {
@@ -304,17 +418,32 @@ PYBIND11_MODULE(_headway, m) {
                ", failed_writes=" + std::to_string(s.failed_writes) + ")";
       });
 
+  py::class_<EtaHistory>(m, "EtaHistory")
+      .def_static("from_runs", &history_from_runs, py::arg("runs"))
+      .def_static("from_stage_durations", &history_from_stage_durations, py::arg("plan"),
+                  py::arg("runs"))
+      .def_readonly("runs", &EtaHistory::runs)
+      .def_readonly("log_elapsed", &EtaHistory::log_elapsed)
+      .def_readonly("log_remaining", &EtaHistory::log_remaining)
+      .def_readonly("log_remaining_variance", &EtaHistory::log_remaining_variance)
+      .def_property_readonly("typical_duration",
+                             [](const EtaHistory& h) { return std::exp(h.log_elapsed[100]); })
+      .def("__repr__", [](const EtaHistory& h) {
+        return "EtaHistory(runs=" + std::to_string(h.runs) + ", typical_duration=" +
+               std::string(py::repr(py::float_(std::exp(h.log_elapsed[100])))) + ")";
+      });
+
   py::class_<PyTracker>(m, "Tracker")
       .def(py::init<const std::string&, const std::string&, std::optional<StagePlan>, double,
                     double, double, double, std::int64_t, std::size_t, const std::string&,
-                    std::optional<py::function>, double, double>(),
+                    std::optional<EtaHistory>, std::optional<py::function>, double, double>(),
            py::arg("job_id"), py::arg("redis_url") = "redis://127.0.0.1:6379",
            py::arg("plan") = py::none(), py::kw_only(), py::arg("ttl") = 7200.0,
            py::arg("max_writes_per_second") = 10.0, py::arg("terminal_timeout") = 10.0,
            py::arg("cancel_poll_interval") = 0.5, py::arg("attempt") = 1,
            py::arg("events_max_len") = 100000, py::arg("eta_estimator") = "",
-           py::arg("on_write") = py::none(), py::arg("connect_timeout") = 1.0,
-           py::arg("command_timeout") = 2.0)
+           py::arg("eta_history") = py::none(), py::arg("on_write") = py::none(),
+           py::arg("connect_timeout") = 1.0, py::arg("command_timeout") = 2.0)
       .def("start_stage", &PyTracker::start_stage, py::arg("name"))
       .def("update_stage_progress", &PyTracker::update_stage_progress, py::arg("completed"),
            py::arg("total"))

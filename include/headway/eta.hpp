@@ -40,7 +40,8 @@ struct HEADWAY_API EtaHistory {
   double log_remaining_variance = 0;
 
   // From each earlier run's reports, (elapsed seconds, overall percent) in
-  // order; a run that never reaches 100 % is skipped.
+  // order; a run that never reaches 100 % is skipped. A percent passed between
+  // two reports counts as reached in between, progress growing evenly.
   static EtaHistory from_runs(const std::vector<std::vector<std::pair<double, double>>>& runs);
 
   // From each earlier run's stage durations, in the order the stages ran, and

@@ -8,6 +8,7 @@
 """
 
 from ._headway import (
+    EtaHistory,
     Stage,
     StagePlan,
     Tracker,
@@ -18,6 +19,7 @@ from ._headway import (
 )
 
 __all__ = [
+    "EtaHistory",
     "Stage",
     "StagePlan",
     "Tracker",

@@ -1,5 +1,5 @@
 from types import TracebackType
-from typing import Callable, Iterable, Mapping, Optional, Type, Union
+from typing import Callable, Iterable, Mapping, Optional, Sequence, Type, Union
 
 __version__: str
 
@@ -37,6 +37,40 @@ class StagePlan:
     def index_of(self, name: str) -> Optional[int]: ...
     def overall_percent(self, index: int, fraction: float) -> float: ...
 
+class EtaHistory:
+    """What earlier runs of the same job took: the ETA's prior for a new run
+    (docs/eta.md, "History"). Immutable; pass it as Tracker(eta_history=...).
+
+    Both constructors raise ValueError on a run they cannot use (no runs, a
+    run with no reports or stages, a negative or non-finite time, time going
+    back, a percent outside [0, 100], an unknown stage, a run that never
+    reaches 100 % or the end of the plan) and TypeError on a value of the
+    wrong shape."""
+    @staticmethod
+    def from_runs(runs: Sequence[Sequence[tuple[float, float]]]) -> EtaHistory:
+        """Each run's reports, (elapsed seconds, overall percent) in order."""
+    @staticmethod
+    def from_stage_durations(
+        plan: StagePlan,
+        runs: Sequence[Union[Mapping[str, float], Sequence[tuple[str, float]]]],
+    ) -> EtaHistory:
+        """Each run's stage durations in seconds, in the order the stages ran;
+        progress grows evenly through each stage of the plan."""
+    @property
+    def runs(self) -> int: ...
+    @property
+    def log_elapsed(self) -> list[float]:
+        """Per whole percent 0-100, the mean log of the seconds a run took to
+        reach it (index 100: the mean log duration)."""
+    @property
+    def log_remaining(self) -> list[float]:
+        """Per whole percent 0-100, the mean log of the seconds then left."""
+    @property
+    def log_remaining_variance(self) -> float: ...
+    @property
+    def typical_duration(self) -> float:
+        """The runs' geometric mean duration in seconds."""
+
 class TrackerStats:
     @property
     def updates(self) -> int: ...
@@ -67,6 +101,7 @@ class Tracker:
         attempt: int = 1,
         events_max_len: int = 100000,
         eta_estimator: str = "",
+        eta_history: Optional[EtaHistory] = None,
         on_write: Optional[Callable[[str], object]] = None,
         connect_timeout: float = 1.0,
         command_timeout: float = 2.0,

@@ -18,6 +18,7 @@ std::span<const HedgeSettings::Field> HedgeSettings::fields() {
       {"log_variance_backtest_gain", &HedgeSettings::log_variance_backtest_gain},
       {"interval_low_z", &HedgeSettings::interval_low_z},
       {"interval_high_z", &HedgeSettings::interval_high_z},
+      {"interval_prior_percent", &HedgeSettings::interval_prior_percent},
       {"single_candidate", &HedgeSettings::single_candidate},
   };
   return kFields;
@@ -62,9 +63,31 @@ void HedgeEstimator::set_history(const EtaHistory& history) {
   set_weights(prior);
 }
 
+double HedgeEstimator::history_log_elapsed(double percent) const {
+  // The runs are known at whole percents: in between, interpolated; below 1 %
+  // the time to get there taken as growing in proportion to progress.
+  if (percent < 1)
+    return history_.log_elapsed[1] + std::log(std::max(percent, 0.01));
+  if (percent >= 100)
+    return history_.log_elapsed[100];
+  const int k = static_cast<int>(percent);
+  const double share = percent - k;
+  return (1 - share) * history_.log_elapsed[k] + share * history_.log_elapsed[k + 1];
+}
+
+double HedgeEstimator::history_log_remaining(double percent) const {
+  // log_remaining[100] is no time at all, so from 99 % on the last one holds.
+  if (percent < 1)
+    return history_.log_remaining[1];
+  if (percent >= 99)
+    return history_.log_remaining[99];
+  const int k = static_cast<int>(percent);
+  const double share = percent - k;
+  return (1 - share) * history_.log_remaining[k] + share * history_.log_remaining[k + 1];
+}
+
 double HedgeEstimator::history_log_speed() const {
-  const int k = std::clamp(static_cast<int>(std::floor(moved_p_)), 1, 99);
-  return std::log(moved_t_) - history_.log_elapsed[k];
+  return std::log(moved_t_) - history_log_elapsed(moved_p_);
 }
 
 double HedgeEstimator::history_prior_error() const {
@@ -160,9 +183,9 @@ HedgeEstimator::LogPaces HedgeEstimator::log_paces() const {
                                                        : out[kRecent];
   // Earlier runs: what they still took from this percent on, times how much
   // slower (or faster) this run has been to get here.
-  const int k = std::clamp(static_cast<int>(std::floor(moved_p_)), 1, 99);
   out[kHistory] = has_history_ && moved_p_ < 100
-                      ? history_.log_remaining[k] + history_log_speed() - std::log(100.0 - k)
+                      ? history_log_remaining(moved_p_) + history_log_speed() -
+                            std::log(100.0 - std::min(moved_p_, 99.0))
                       : out[kRecent];
   return out;
 }
@@ -203,14 +226,17 @@ void HedgeEstimator::on_whole_percent(int first, int last, double elapsed) {
   anchored_ = true;
   anchor_p_ = moved_p_;
   LogPaces now = log_paces();
+  const double history_remaining = now[kHistory];
   // The history candidate is judged on what the earlier runs took over the
   // stretch it is judged on, so it files how fast this run has been against
   // them (log of the time ratio) and score_filed() works out the rest.
   if (has_history_)
     now[kHistory] = history_log_speed();
+  const double history_weight = has_history_ ? weights_[kHistory] : 0.0;
   for (int k = first; k <= last; ++k) {
     if (!filed_[k].valid)
-      filed_[k] = Filed{true, elapsed, moved_p_, now, anchor_log_pace_};
+      filed_[k] =
+          Filed{true, elapsed, moved_p_, now, anchor_log_pace_, history_weight, history_remaining};
   }
 }
 
@@ -227,23 +253,32 @@ void HedgeEstimator::score_filed() {
     return;
   const double actual = std::log((moved_t_ - then.elapsed) / (moved_p_ - then.percent));
   const double decay = std::exp(-step / settings_.error_memory_percent);
+  double history_predicted = then.log_pace[kRecent];
+  if (has_history_) {
+    // What the earlier runs took from then to now, at this run's speed then.
+    const auto elapsed_at = [this](double percent) {
+      return std::exp(history_log_elapsed(percent));
+    };
+    const double took = elapsed_at(moved_p_) - elapsed_at(then.percent);
+    if (took > 0)
+      history_predicted = then.log_pace[kHistory] + std::log(took / (moved_p_ - then.percent));
+  }
   for (std::size_t i = 0; i < kCandidates; ++i) {
-    double predicted = then.log_pace[i];
-    if (i == kHistory && has_history_) {
-      // What the earlier runs took from then to now, at this run's speed then.
-      const auto elapsed_at = [this](double percent) {
-        return std::exp(history_.log_elapsed[std::clamp(static_cast<int>(percent), 1, 100)]);
-      };
-      const double took = elapsed_at(moved_p_) - elapsed_at(then.percent);
-      predicted = took > 0 ? then.log_pace[i] + std::log(took / (moved_p_ - then.percent))
-                           : then.log_pace[kRecent];
-    }
+    const double predicted = i == kHistory && has_history_ ? history_predicted : then.log_pace[i];
     const double error = actual - predicted;
     squared_error_[i] = squared_error_[i] * decay + step * error * error;
   }
-  const double combined_error = actual - then.combined;
+  // The combined forecast's history share stood for the rest of the job's
+  // pace; over this stretch it predicted what the history predicted here.
+  const double combined_predicted =
+      then.combined + then.history_weight * (history_predicted - then.history_log_pace);
+  const double combined_error = actual - combined_predicted;
   combined_squared_error_ =
       combined_squared_error_ * decay + step * combined_error * combined_error;
+  const double late = std::max(combined_error, 0.0);
+  const double early = std::min(combined_error, 0.0);
+  combined_late_error_ = combined_late_error_ * decay + step * late * late;
+  combined_early_error_ = combined_early_error_ * decay + step * early * early;
   error_weight_ = error_weight_ * decay + step;
 }
 
@@ -277,6 +312,14 @@ double HedgeEstimator::backtested_squared_error() const {
          (error_weight_ + kPriorWeightPercent);
 }
 
+double HedgeEstimator::backtested_side_error(double side_sum) const {
+  // One side's errors count twice: with errors symmetric about zero each side
+  // holds half of the squared error, and this is the mean squared error again.
+  const double prior = std::max(settings_.interval_prior_percent, 0.0);
+  const double evidence = error_weight_ + prior;
+  return evidence > 0 ? (2 * side_sum + prior * kPriorSquaredError) / evidence : kPriorSquaredError;
+}
+
 double HedgeEstimator::log_variance() const {
   const double done = std::clamp(moved_p_ / 100.0, 0.0, 1.0);
   return settings_.log_variance_at_start +
@@ -302,10 +345,15 @@ std::optional<double> HedgeEstimator::display_percent(double now_elapsed) const 
 std::optional<EtaRange> HedgeEstimator::range(double now_elapsed) const {
   if (!ready())
     return std::nullopt;
-  const double spread = std::sqrt(log_variance() + backtested_squared_error());
+  // Each end is as far out as this run's own forecasts have missed on that
+  // side, backtested, blended with the population's prior while the run has
+  // shown little, plus the variance every job has at this progress.
+  const double shared = log_variance();
+  const double low_spread = std::sqrt(shared + backtested_side_error(combined_early_error_));
+  const double high_spread = std::sqrt(shared + backtested_side_error(combined_late_error_));
   const double median = median_remaining(now_elapsed);
-  return EtaRange{median * std::exp(-settings_.interval_low_z * spread),
-                  median * std::exp(settings_.interval_high_z * spread)};
+  return EtaRange{median * std::exp(-settings_.interval_low_z * low_spread),
+                  median * std::exp(settings_.interval_high_z * high_spread)};
 }
 
 }  // namespace headway::eta

@@ -40,11 +40,17 @@ struct HedgeSettings {
   // Plus this share of the combined forecast's backtested mean squared log
   // error: a job whose forecasts have held up is shrunk less. [cv]
   double log_variance_backtest_gain = 0.5;
-  // The 80 % interval in log space: median * exp(-low_z * s) to median *
-  // exp(high_z * s), s^2 = sigma^2 + the combined forecast's backtested mean
-  // squared log error. [cv]
+  // The 80 % interval in log space: median * exp(-low_z * s_low) to median *
+  // exp(high_z * s_high), s^2 = sigma^2 + the combined forecast's backtested
+  // mean squared log error on that side (forecasts the work outran for the
+  // low end, forecasts it took longer than for the high end), each counted
+  // twice, shrunk towards kPriorSquaredError. [cv]
   double interval_low_z = 1.25;
-  double interval_high_z = 2.3;
+  double interval_high_z = 2.05;
+  // How many percent of progress of the run's own evidence that prior is
+  // worth: with errors remembered over error_memory_percent (10 %), 20 keeps
+  // a third of each end from the run itself at most. [cv]
+  double interval_prior_percent = 20.0;
   // 0-4 forecasts with that candidate alone (ema, linear, recent, stage,
   // history), to score the simple methods through the same code; -1 (the
   // default) mixes.
@@ -119,6 +125,11 @@ class HedgeEstimator final : public EtaEstimator, private ReportBookkeeping {
     double percent = 0;
     LogPaces log_pace{};
     double combined = 0;
+    // The history's share of `combined` and the pace it stood for there (the
+    // rest of the job's), so the combined forecast is judged, like the
+    // history, on what the earlier runs took over the stretch judged.
+    double history_weight = 0;
+    double history_log_pace = 0;
   };
 
   bool ready() const;
@@ -128,12 +139,15 @@ class HedgeEstimator final : public EtaEstimator, private ReportBookkeeping {
   double median_remaining(double now_elapsed) const;
   double log_variance() const;
   double backtested_squared_error() const;
+  double backtested_side_error(double side_sum) const;
   void on_whole_percent(int first, int last, double elapsed);
   void score_filed();
   void pin_single_candidate();
   void set_weights(const LogPaces& mse);
   double history_prior_error() const;
   double history_log_speed() const;
+  double history_log_elapsed(double percent) const;
+  double history_log_remaining(double percent) const;
 
   HedgeSettings settings_;
   double recent_decay_rate_;
@@ -151,6 +165,10 @@ class HedgeEstimator final : public EtaEstimator, private ReportBookkeeping {
   // the combined forecast.
   LogPaces squared_error_{};
   double combined_squared_error_ = 0;
+  // The same split by sign: the work took longer than forecast (the truth
+  // comes late, error > 0: the high end) or less (the low end).
+  double combined_late_error_ = 0;
+  double combined_early_error_ = 0;
   double error_weight_ = 0;
   std::array<double, kCandidates> weights_{};
   // The forecast's log pace at the last whole-percent crossing, and where.

@@ -15,10 +15,24 @@ EtaHistory EtaHistory::from_runs(const std::vector<std::vector<std::pair<double,
     std::array<double, 101> first{};
     first.fill(-1);
     double end = -1;
+    bool started = false;
+    double before_t = 0;
+    double before_p = 0;
     for (const auto& [elapsed, percent] : run) {
       const int top = std::clamp(static_cast<int>(std::floor(percent)), 0, 100);
-      for (int k = top; k >= 0 && first[k] < 0; --k)
-        first[k] = elapsed;
+      // A percent passed between two reports was reached in between, as if
+      // the progress had grown evenly from one to the other: a run that
+      // reports rarely is then described at every percent as a run that
+      // reports often would be, and a new run can be compared with it at any
+      // progress.
+      for (int k = top; k >= 0 && first[k] < 0; --k) {
+        const bool between = started && percent > before_p && k > before_p;
+        first[k] = between ? before_t + (elapsed - before_t) * (k - before_p) / (percent - before_p)
+                           : elapsed;
+      }
+      started = true;
+      before_t = elapsed;
+      before_p = percent;
       if (percent >= 100) {
         end = elapsed;
         break;
