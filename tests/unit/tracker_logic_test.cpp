@@ -375,9 +375,9 @@ TEST(TrackerLogicTest, TheNewestStateIsWrittenWhenTheClockReachesTheNextWrite) {
 TEST(TrackerLogicTest, WhileWritesFailTheFlusherRetriesWithABackoffThatDoubles) {
   TrackerHarness h;
   ASSERT_TRUE(h.tracker->flush(10s));
+  std::size_t attempts = h.sink.attempts() + 1;  // the stage start's first attempt
   h.sink.set_reachable(false);
   ASSERT_TRUE(h.tracker->start_stage("loading"));
-  std::size_t attempts = h.sink.attempts() + 1;
   ASSERT_TRUE(h.sink.wait_for_attempts(attempts, 30s));
   // Retries after 0.05 s, then 0.1 s, 0.2 s: each checked just short of and
   // just past its time.
