@@ -365,7 +365,10 @@ void TrackerImpl::run_flusher() {
       continue;
     }
 
-    double wake_at = stopping_ ? std::numeric_limits<double>::infinity() : next_cancel_check;
+    // Once the job is over there is no cancel to look for: sleep until there
+    // is work (a flusher that kept waking for a past cancel check would spin).
+    const bool polls_cancel = !stopping_ && !is_terminal(state_.status);
+    double wake_at = polls_cancel ? next_cancel_check : std::numeric_limits<double>::infinity();
     if (has_work)
       wake_at =
           std::min(wake_at, std::max(retry_at, boundaries_.empty() ? next_regular_write : now));

@@ -1,6 +1,7 @@
 #pragma once
 
 #include <algorithm>
+#include <chrono>
 #include <condition_variable>
 #include <cstddef>
 #include <cstdint>
@@ -62,10 +63,12 @@ class ManualClock final : public Clock {
   }
 
   // Blocks until `count` threads wait on this clock for a deadline still
-  // ahead of it.
-  void wait_until_parked(std::size_t count = 1) const {
+  // ahead of it; false if that took longer than `timeout` of real time (the
+  // code under test is stuck or spinning).
+  bool wait_until_parked(std::size_t count = 1,
+                         std::chrono::milliseconds timeout = std::chrono::seconds(60)) const {
     std::unique_lock guard(mutex_);
-    parked_.wait(guard, [&] {
+    return parked_.wait_for(guard, timeout, [&] {
       return static_cast<std::size_t>(std::count_if(
                  waiters_.begin(), waiters_.end(),
                  [&](const Waiter& waiter) { return waiter.deadline > now_; })) >= count;

@@ -317,11 +317,23 @@ TEST(TrackerLogicTest, TheTerminalRecordLandsOnceTheSinkRecovers) {
   h.sink.set_reachable(false);
   ASSERT_TRUE(h.tracker->start_stage("loading"));
   EXPECT_FALSE(h.tracker->mark_completed());
-  h.clock->wait_until_parked();  // until its next retry
+  ASSERT_TRUE(h.clock->wait_until_parked());  // until its next retry
   h.sink.set_reachable(true);
   h.clock->advance(1.0);
   ASSERT_TRUE(h.tracker->flush(30s));
   EXPECT_EQ(h.last_record().at("status").as_string(), "completed");
+}
+
+TEST(TrackerLogicTest, AfterTheTerminalRecordTheFlusherSleepsUntilThereIsWork) {
+  TrackerOptions options;
+  options.cancel_poll_interval = 20ms;
+  TrackerHarness h(std::move(options));
+  ASSERT_TRUE(h.tracker->mark_completed());
+  // Past its last cancel check: a flusher that still waited for it would
+  // never park again.
+  h.clock->advance(1.0);
+  ASSERT_TRUE(h.clock->wait_until_parked());
+  EXPECT_EQ(h.sink.records().back().status, "completed");
 }
 
 TEST(TrackerLogicTest, SeesACancelRequestWhileTheJobIsSilent) {
@@ -331,12 +343,12 @@ TEST(TrackerLogicTest, SeesACancelRequestWhileTheJobIsSilent) {
   ASSERT_TRUE(h.tracker->start_stage("loading"));
   ASSERT_TRUE(h.tracker->flush(10s));
   h.sink.request_cancel();
-  h.clock->wait_until_parked();
+  ASSERT_TRUE(h.clock->wait_until_parked());
   h.clock->advance(0.01);
-  h.clock->wait_until_parked();
+  ASSERT_TRUE(h.clock->wait_until_parked());
   EXPECT_FALSE(h.tracker->cancel_requested()) << "polled before the interval was up";
   h.clock->advance(0.02);
-  h.clock->wait_until_parked();
+  ASSERT_TRUE(h.clock->wait_until_parked());
   EXPECT_TRUE(h.tracker->cancel_requested());
   ASSERT_TRUE(h.tracker->mark_cancelled());
   EXPECT_EQ(h.last_record().at("status").as_string(), "cancelled");
@@ -351,9 +363,9 @@ TEST(TrackerLogicTest, TheNewestStateIsWrittenWhenTheClockReachesTheNextWrite) {
   ASSERT_TRUE(h.tracker->update_stage_progress(1, 100));
   ASSERT_TRUE(h.sink.wait_for_attempts(before + 1, 30s));
   ASSERT_TRUE(h.tracker->update_stage_progress(2, 100));
-  h.clock->wait_until_parked();
+  ASSERT_TRUE(h.clock->wait_until_parked());
   h.clock->advance(0.05);
-  h.clock->wait_until_parked();
+  ASSERT_TRUE(h.clock->wait_until_parked());
   EXPECT_EQ(h.sink.attempts(), before + 1) << "wrote before the write interval was up";
   h.clock->advance(0.06);
   ASSERT_TRUE(h.sink.wait_for_attempts(before + 2, 30s));
@@ -363,21 +375,21 @@ TEST(TrackerLogicTest, TheNewestStateIsWrittenWhenTheClockReachesTheNextWrite) {
 TEST(TrackerLogicTest, WhileWritesFailTheFlusherRetriesWithABackoffThatDoubles) {
   TrackerHarness h;
   ASSERT_TRUE(h.tracker->flush(10s));
+  std::size_t attempts = h.sink.attempts() + 1;  // the stage start's first attempt
   h.sink.set_reachable(false);
   ASSERT_TRUE(h.tracker->start_stage("loading"));
-  std::size_t attempts = h.sink.attempts() + 1;
   ASSERT_TRUE(h.sink.wait_for_attempts(attempts, 30s));
   // Retries after 0.05 s, then 0.1 s, 0.2 s: each checked just short of and
   // just past its time.
   for (double delay : {0.05, 0.1, 0.2}) {
-    h.clock->wait_until_parked();
+    ASSERT_TRUE(h.clock->wait_until_parked());
     h.clock->advance(delay * 0.8);
-    h.clock->wait_until_parked();
+    ASSERT_TRUE(h.clock->wait_until_parked());
     EXPECT_EQ(h.sink.attempts(), attempts) << "retried before " << delay << " s";
     h.clock->advance(delay * 0.4);
     ASSERT_TRUE(h.sink.wait_for_attempts(++attempts, 30s)) << "no retry after " << delay << " s";
   }
-  h.clock->wait_until_parked();
+  ASSERT_TRUE(h.clock->wait_until_parked());
   h.sink.set_reachable(true);
   h.clock->advance(1.0);
   ASSERT_TRUE(h.tracker->flush(30s));
