@@ -19,6 +19,7 @@
 #include <utility>
 #include <vector>
 
+#include "headway/manual_clock.hpp"
 #include "headway/tracker.hpp"
 #include "headway/version.hpp"
 
@@ -224,7 +225,8 @@ class PyTracker {
             double ttl, double max_writes_per_second, double terminal_timeout,
             double cancel_poll_interval, std::int64_t attempt, std::size_t events_max_len,
             const std::string& eta_estimator, std::optional<EtaHistory> eta_history,
-            std::optional<py::function> on_write, double connect_timeout, double command_timeout)
+            std::optional<py::function> on_write, double connect_timeout, double command_timeout,
+            std::shared_ptr<ManualClock> clock)
       : job_id_(job_id) {
     RedisConfig redis = RedisConfig::from_url(redis_url);
     redis.connect_timeout =
@@ -250,6 +252,7 @@ class PyTracker {
     options.events_max_len = events_max_len;
     options.eta_estimator = eta_estimator;
     options.eta_history = std::move(eta_history);
+    options.clock = std::move(clock);  // null: the system clock
     if (on_write) {
       on_write_ = std::move(*on_write);
       options.on_write = [callback = &on_write_](std::string_view record) {
@@ -433,17 +436,46 @@ PYBIND11_MODULE(_headway, m) {
                std::string(py::repr(py::float_(std::exp(h.log_elapsed[100])))) + ")";
       });
 
+  // Held by shared_ptr: a Tracker keeps its clock alive. Its time is read
+  // by the flusher thread without the GIL, so it cannot be a Python callable.
+  py::class_<ManualClock, std::shared_ptr<ManualClock>>(m, "ManualClock")
+      .def(py::init<double>(), py::arg("start") = 1'700'000'000.0)
+      .def("now", &ManualClock::now)
+      .def(
+          "advance",
+          [](ManualClock& clock, double seconds) {
+            if (!std::isfinite(seconds) || seconds < 0)
+              throw py::value_error("advance: seconds must be a finite number >= 0");
+            py::gil_scoped_release release;
+            clock.advance(seconds);
+          },
+          py::arg("seconds"))
+      .def(
+          "wait_until_parked",
+          [](const ManualClock& clock, std::size_t count, double timeout) {
+            const auto limit =
+                seconds_option<std::chrono::milliseconds>("timeout", timeout, true);
+            py::gil_scoped_release release;
+            return clock.wait_until_parked(count, limit);
+          },
+          py::arg("count") = 1, py::arg("timeout") = 60.0)
+      .def("__repr__", [](const ManualClock& clock) {
+        return "ManualClock(" + std::string(py::repr(py::float_(clock.now()))) + ")";
+      });
+
   py::class_<PyTracker>(m, "Tracker")
       .def(py::init<const std::string&, const std::string&, std::optional<StagePlan>, double,
                     double, double, double, std::int64_t, std::size_t, const std::string&,
-                    std::optional<EtaHistory>, std::optional<py::function>, double, double>(),
+                    std::optional<EtaHistory>, std::optional<py::function>, double, double,
+                    std::shared_ptr<ManualClock>>(),
            py::arg("job_id"), py::arg("redis_url") = "redis://127.0.0.1:6379",
            py::arg("plan") = py::none(), py::kw_only(), py::arg("ttl") = 7200.0,
            py::arg("max_writes_per_second") = 10.0, py::arg("terminal_timeout") = 10.0,
            py::arg("cancel_poll_interval") = 0.5, py::arg("attempt") = 1,
            py::arg("events_max_len") = 100000, py::arg("eta_estimator") = "",
            py::arg("eta_history") = py::none(), py::arg("on_write") = py::none(),
-           py::arg("connect_timeout") = 1.0, py::arg("command_timeout") = 2.0)
+           py::arg("connect_timeout") = 1.0, py::arg("command_timeout") = 2.0,
+           py::arg("clock") = py::none())
       .def("start_stage", &PyTracker::start_stage, py::arg("name"))
       .def("update_stage_progress", &PyTracker::update_stage_progress, py::arg("completed"),
            py::arg("total"))

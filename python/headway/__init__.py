@@ -9,6 +9,7 @@
 
 from ._headway import (
     EtaHistory,
+    ManualClock,
     Stage,
     StagePlan,
     Tracker,
@@ -20,6 +21,7 @@ from ._headway import (
 
 __all__ = [
     "EtaHistory",
+    "ManualClock",
     "Stage",
     "StagePlan",
     "Tracker",

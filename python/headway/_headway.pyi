@@ -71,6 +71,21 @@ class EtaHistory:
     def typical_duration(self) -> float:
         """The runs' geometric mean duration in seconds."""
 
+class ManualClock:
+    """A clock a test moves by hand: records carry its time, the ETA follows
+    it, and so do the Tracker's timers (its write interval, cancel poll and
+    retry backoff wait until advance() reaches them). Pass it as
+    Tracker(clock=...)."""
+
+    def __init__(self, start: float = 1700000000.0) -> None: ...
+    def now(self) -> float:
+        """Unix time in seconds, as the clock stands."""
+    def advance(self, seconds: float) -> None:
+        """Moves the clock on; raises ValueError for a negative or non-finite step."""
+    def wait_until_parked(self, count: int = 1, timeout: float = 60.0) -> bool:
+        """Waits until `count` Trackers' flushers sleep on this clock with
+        nothing due; False if that took longer than `timeout` real seconds."""
+
 class TrackerStats:
     @property
     def updates(self) -> int: ...
@@ -105,6 +120,7 @@ class Tracker:
         on_write: Optional[Callable[[str], object]] = None,
         connect_timeout: float = 1.0,
         command_timeout: float = 2.0,
+        clock: Optional[ManualClock] = None,
     ) -> None: ...
     def start_stage(self, name: str) -> None: ...
     def update_stage_progress(self, completed: int, total: int) -> None: ...

@@ -6,7 +6,7 @@ import threading
 import pytest
 
 from conftest import RedisServer, eventually
-from headway import StagePlan, Tracker, TrackerError, TrackerTimeoutError
+from headway import ManualClock, StagePlan, Tracker, TrackerError, TrackerTimeoutError
 
 
 def test_reference_plan_and_weights():
@@ -119,15 +119,37 @@ def test_a_terminal_call_redis_never_acknowledges_raises_a_timeout(job_id):
 
 
 def test_cancellation_set_as_the_server_sets_it_is_seen(redis: RedisServer, job_id):
-    tracker = Tracker(job_id, redis.url, cancel_poll_interval=0.05)
+    clock = ManualClock()
+    tracker = Tracker(job_id, redis.url, cancel_poll_interval=0.05, clock=clock)
     tracker.start_stage("cpsat_solving")
     tracker.flush(60)
     assert not tracker.cancel_requested()
     redis.cli("SET", f"progress:cancel:{job_id}", "1", "EX", "7200")
-    assert eventually(tracker.cancel_requested)
+    # The poll waits on the Tracker's clock: nothing is looked at before it
+    # moves, and once it has the flusher looks before going back to sleep.
+    assert clock.wait_until_parked()
+    assert not tracker.cancel_requested()
+    clock.advance(0.05)
+    assert clock.wait_until_parked()
+    assert tracker.cancel_requested()
     tracker.mark_cancelled()
     assert redis.record(job_id)["status"] == "cancelled"
     tracker.close()
+
+
+def test_a_manual_clock_is_the_time_records_carry(redis: RedisServer, job_id):
+    clock = ManualClock(1_800_000_000.0)
+    with Tracker(job_id, redis.url, clock=clock) as tracker:
+        tracker.start_stage("loading")
+        clock.advance(12.5)
+        tracker.update_stage_progress(1, 2)
+        tracker.flush(60)
+        record = redis.record(job_id)
+        assert record["started_at"] == 1_800_000_000.0
+        assert record["last_updated"] == 1_800_000_012.5
+    with pytest.raises(ValueError, match="seconds"):
+        clock.advance(-1)
+    assert repr(clock) == "ManualClock(1800000012.5)"
 
 
 def test_the_gil_is_released_while_a_terminal_call_waits(redis: RedisServer, job_id):

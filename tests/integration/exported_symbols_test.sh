@@ -11,7 +11,7 @@ mapfile -t ours < <(nm -D --defined-only -C "$library" | cut -d' ' -f3- | grep '
 [ ${#ours[@]} -gt 0 ] || { echo "FAIL: libheadway exports nothing of headway's" >&2; exit 1; }
 
 # The public names: what a program linked against the library may call.
-public='Clock|Tracker|StagePlan|EtaEstimator|EtaHistory|MemorySink|Result|system_clock|version|eta_estimator_names|make_eta_estimator|make_default_eta_estimator'
+public='Clock|ManualClock|Tracker|StagePlan|EtaEstimator|EtaHistory|MemorySink|Result|system_clock|version|eta_estimator_names|make_eta_estimator|make_default_eta_estimator'
 status=0
 for symbol in "${ours[@]}"; do
   # The first headway:: name in the symbol (after "vtable for", "typeinfo for", ...).
