@@ -453,8 +453,7 @@ PYBIND11_MODULE(_headway, m) {
       .def(
           "wait_until_parked",
           [](const ManualClock& clock, std::size_t count, double timeout) {
-            const auto limit =
-                seconds_option<std::chrono::milliseconds>("timeout", timeout, true);
+            const auto limit = seconds_option<std::chrono::milliseconds>("timeout", timeout, true);
             py::gil_scoped_release release;
             return clock.wait_until_parked(count, limit);
           },
