@@ -92,6 +92,9 @@ std::string Server::start() {
   auto endpoint = redis::parse_redis_url(s.config.redis_url, error);
   if (!endpoint)
     return "--redis: " + error;
+  if (endpoint->is_cluster())
+    return "--redis: headway serve does not run on a Redis Cluster yet (docs/operations.md, "
+           "\"Redis Cluster\"); give it a standalone, rediss:// or redis+sentinel:// URL";
   auto store = store::open_job_store(s.config.database_url);
   if (!store)
     return "cannot open the job table at " + store::redact_url(s.config.database_url) + ": " +

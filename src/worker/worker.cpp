@@ -68,8 +68,14 @@ bool Worker::wait_for_stop(std::chrono::milliseconds timeout) {
 
 JobResult<void> Worker::run() {
   std::string error;
-  if (!redis::parse_redis_url(options_.redis_url, error))
+  const auto endpoint = redis::parse_redis_url(options_.redis_url, error);
+  if (!endpoint)
     return invalid_input("redis", "Redis URL: " + error);
+  if (endpoint->is_cluster())
+    return invalid_input("redis",
+                         "headway worker does not run on a Redis Cluster yet (docs/operations.md, "
+                         "\"Redis Cluster\"); give it a standalone, rediss:// or "
+                         "redis+sentinel:// URL");
   spdlog::info("worker {}: concurrency {}, reclaim after {} ms idle, max attempts {}", consumer_,
                options_.concurrency, options_.reclaim_idle.count(), options_.max_attempts);
   std::thread heartbeat([this] { heartbeat_loop(); });

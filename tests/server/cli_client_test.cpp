@@ -3,6 +3,9 @@
 // redis-server, their --json output parsed, and every documented exit
 // status provoked. (https:// is covered through nginx by deploy_nginx_test.)
 #include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <filesystem>
 
 #include <boost/json.hpp>
 
@@ -63,6 +66,23 @@ TEST(CliConventionsTest, AMalformedCommandLineExitsTwo) {
   EXPECT_EQ(run_command({headway_bin(), "jobs", "--limit", "0"}).status, 2);
   EXPECT_EQ(run_command({headway_bin(), "watch", "not-a-uuid"}).status, 2);
   EXPECT_EQ(run_command({headway_bin(), "jobs", "--server", "ftp://example"}).status, 2);
+}
+
+TEST(CliConventionsTest, ServeAndWorkerRefuseARedisClusterUrlSayingWhy) {
+  const auto directory = std::filesystem::temp_directory_path() /
+                         ("headway-cluster-refusal-" + std::to_string(::getpid()));
+  std::filesystem::create_directories(directory);
+  const std::string db = "sqlite://" + (directory / "jobs.db").string();
+  const std::string cluster = "redis+cluster://127.0.0.1:" + std::to_string(free_loopback_port());
+  auto serve = run_command({headway_bin(), "serve", "--redis", cluster, "--db", db, "--listen",
+                            "127.0.0.1:" + std::to_string(free_loopback_port())});
+  EXPECT_EQ(serve.status, 1) << serve.err;
+  EXPECT_NE(serve.err.find("does not run on a Redis Cluster yet"), std::string::npos) << serve.err;
+  auto worker = run_command({headway_bin(), "worker", "--redis", cluster, "--db", db});
+  EXPECT_EQ(worker.status, 2) << worker.err;
+  EXPECT_NE(worker.err.find("does not run on a Redis Cluster yet"), std::string::npos)
+      << worker.err;
+  std::filesystem::remove_all(directory);
 }
 
 TEST(CliConventionsTest, AServerThatIsNotThereExitsThree) {
