@@ -14,7 +14,7 @@ git ls-files '*.cpp' '*.hpp' '*.h' | xargs clang-format --dry-run -Werror || sta
 echo "--- eslint"
 (cd web && npx eslint .) || status=1
 
-tidy=${HEADWAY_TIDY-src/(core|redis|tracker|auth|store|jobs|client|cli|worker)/}
+tidy=${HEADWAY_TIDY-src/(core|redis|tracker|auth|store|jobs|server|client|cli|worker)/}
 if [ "$tidy" != off ]; then
   echo "--- clang-tidy ($tidy)"
   # A unity configuration of its own: clang-tidy reads each target's sources

@@ -14,7 +14,8 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
-struct Outcome {
+// Beast's response declares no noexcept move, though moving one does not throw.
+struct Outcome {                     // NOLINT(bugprone-exception-escape)
   std::optional<Response> response;  // nullopt: a stream handler took the connection
   std::string_view route = "unmatched";
   bool stream = false;

@@ -2,6 +2,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include <cstdio>
 #include <iostream>
 #include <thread>
 
@@ -75,9 +76,16 @@ struct Server::Impl {
 Server::Server(ServerConfig config) : impl_(std::make_unique<Impl>(std::move(config))) {}
 
 Server::~Server() {
-  if (!impl_->threads.empty()) {
-    request_stop();
-    wait();
+  // A destructor must not throw: a failed join (std::system_error) or the
+  // log is reported on stderr, and the parts are left as they are.
+  try {
+    if (!impl_->threads.empty()) {
+      request_stop();
+      wait();
+    }
+  } catch (const std::exception& error) {
+    std::fprintf(stderr, "headway serve: while stopping: %s\n", error.what());
+    impl_->forced = true;
   }
   if (impl_->forced) {
     // Coroutines still hold references into these parts; the process is
@@ -258,7 +266,7 @@ awaitable<void> Server::Impl::accept_loop() {
     }
     auto executor = socket.get_executor();
     asio::co_spawn(executor, run_http_session(*services, router, std::move(socket)),
-                   [](std::exception_ptr error) {
+                   [](const std::exception_ptr& error) {
                      if (!error)
                        return;
                      try {

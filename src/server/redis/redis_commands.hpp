@@ -47,6 +47,7 @@ class RedisCommands {
   template <typename Token>
   auto async_execute(std::vector<std::string> args, Token&& token) {
     return asio::async_initiate<Token, void(error_code, redis::Reply)>(
+        // NOLINTNEXTLINE(performance-unnecessary-value-param): moved into the queue below
         [this](auto handler, std::vector<std::string> args) {
           enqueue(std::move(args), make_completion(std::move(handler)));
         },

@@ -8,7 +8,8 @@
 
 namespace headway::server {
 
-RespSocket::RespSocket(asio::any_io_executor executor, std::chrono::milliseconds step_timeout)
+RespSocket::RespSocket(const asio::any_io_executor& executor,
+                       std::chrono::milliseconds step_timeout)
     : executor_(executor),
       step_timeout_(step_timeout),
       socket_(executor),
@@ -225,7 +226,7 @@ awaitable<error_code> RespSocket::write(std::string data) {
   co_return ec;
 }
 
-void RespSocket::send(std::string data) {
+void RespSocket::send(std::string_view data) {
   outbox_ += data;
   if (writing_ || !is_open())
     return;

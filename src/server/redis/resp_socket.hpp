@@ -34,7 +34,7 @@ class RespSocket {
  public:
   // Each step of a connect (reaching one server and its AUTH, SELECT, ROLE
   // or SENTINEL command) gives up after `step_timeout`.
-  RespSocket(asio::any_io_executor executor, std::chrono::milliseconds step_timeout);
+  RespSocket(const asio::any_io_executor& executor, std::chrono::milliseconds step_timeout);
   ~RespSocket();
   RespSocket(const RespSocket&) = delete;
   RespSocket& operator=(const RespSocket&) = delete;
@@ -53,7 +53,7 @@ class RespSocket {
   // flight at a time and whatever queued meanwhile goes out in the next. Call
   // on the socket's executor. A failed write closes the socket, which the
   // reader sees.
-  void send(std::string data);
+  void send(std::string_view data);
   // The next reply; a protocol error or EOF closes the socket and returns an error.
   awaitable<std::pair<error_code, redis::Reply>> read_reply();
   // Closes the socket; pending operations end with an error. Safe to repeat.

@@ -87,7 +87,7 @@ void Fanout::unsubscribe(std::size_t home, const std::string& job_id) {
 }
 
 std::shared_ptr<Fanout::Topic> Fanout::join(const std::string& job_id,
-                                            std::shared_ptr<StreamMailbox> mailbox) {
+                                            const std::shared_ptr<StreamMailbox>& mailbox) {
   std::shared_ptr<Topic> topic;
   bool created = false;
   {

@@ -69,7 +69,8 @@ class Fanout {
   std::size_t add_home(const asio::execution_context& context, Subscriber& subscriber);
   void set_snapshot_hook(SnapshotHook hook) { snapshot_hook_ = std::move(hook); }
 
-  std::shared_ptr<Topic> join(const std::string& job_id, std::shared_ptr<StreamMailbox> mailbox);
+  std::shared_ptr<Topic> join(const std::string& job_id,
+                              const std::shared_ptr<StreamMailbox>& mailbox);
   void leave(const std::shared_ptr<Topic>& topic, const std::shared_ptr<StreamMailbox>& mailbox);
 
   // From the pub/sub connection of home `home`.

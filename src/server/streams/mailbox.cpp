@@ -4,15 +4,16 @@
 
 namespace headway::server {
 
-StreamMailbox::StreamMailbox(asio::any_io_executor stream_executor, std::int64_t last_sent_seq,
-                             Metrics& metrics)
+StreamMailbox::StreamMailbox(const asio::any_io_executor& stream_executor,
+                             std::int64_t last_sent_seq, Metrics& metrics)
     : accepted_seq_(last_sent_seq),
       metrics_(metrics),
       executor_(stream_executor),
       wake_(stream_executor) {}
 
-StreamMailbox::StreamMailbox(asio::any_io_executor stream_executor, std::int64_t last_sent_seq,
-                             Metrics& metrics, std::shared_ptr<asio::steady_timer> shared_wake)
+StreamMailbox::StreamMailbox(const asio::any_io_executor& stream_executor,
+                             std::int64_t last_sent_seq, Metrics& metrics,
+                             std::shared_ptr<asio::steady_timer> shared_wake)
     : StreamMailbox(std::move(stream_executor), last_sent_seq, metrics) {
   shared_wake_ = std::move(shared_wake);
 }
@@ -110,12 +111,15 @@ StreamMailbox::Next StreamMailbox::take() {
     next.kind = Next::Kind::progress;
     next.update = std::move(*pending_);
     pending_.reset();
-  } else if (final_status_ && !done_taken_) {
-    done_taken_ = true;
-    next.kind = Next::Kind::done;
-    next.final_status = *final_status_;
   } else if (final_status_) {
-    next.kind = Next::Kind::closed;
+    // `done` once, then the stream is over.
+    if (done_taken_) {
+      next.kind = Next::Kind::closed;
+    } else {
+      done_taken_ = true;
+      next.kind = Next::Kind::done;
+      next.final_status = *final_status_;
+    }
   } else {
     waiting_ = true;
   }

@@ -54,13 +54,13 @@ class StreamMailbox : public std::enable_shared_from_this<StreamMailbox> {
   using Clock = std::chrono::steady_clock;
 
   // `last_sent_seq` is what the client already has (Last-Event-ID, or 0).
-  StreamMailbox(asio::any_io_executor stream_executor, std::int64_t last_sent_seq,
+  StreamMailbox(const asio::any_io_executor& stream_executor, std::int64_t last_sent_seq,
                 Metrics& metrics);
   // A mailbox of a connection that streams several jobs: offer() and close()
   // wake `shared_wake`, the one timer that connection waits on for all its
   // jobs (it then calls take() on each), instead of this mailbox's own.
-  StreamMailbox(asio::any_io_executor stream_executor, std::int64_t last_sent_seq, Metrics& metrics,
-                std::shared_ptr<asio::steady_timer> shared_wake);
+  StreamMailbox(const asio::any_io_executor& stream_executor, std::int64_t last_sent_seq,
+                Metrics& metrics, std::shared_ptr<asio::steady_timer> shared_wake);
 
   // Returns whether the record was accepted. A terminal record ends the
   // stream after it; a terminal record that is not newer (the client resumed

@@ -203,8 +203,8 @@ class ActiveStream {
 // that stops reading is dropped instead of holding the stream forever.
 class WriteDeadline {
  public:
-  WriteDeadline(asio::any_io_executor executor, Duration timeout)
-      : timer_(std::move(executor)), timeout_(timeout) {}
+  WriteDeadline(const asio::any_io_executor& executor, Duration timeout)
+      : timer_(executor), timeout_(timeout) {}
 
   template <typename Socket>
   void arm(Socket& socket) {

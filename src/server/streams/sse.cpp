@@ -267,7 +267,7 @@ void start_many_sse(Services& services, ConnectionGuard& connection, tcp::socket
                  log_stream_failure);
 }
 
-void log_stream_failure(std::exception_ptr error) {
+void log_stream_failure(const std::exception_ptr& error) {
   if (!error)
     return;
   try {

@@ -45,6 +45,6 @@ awaitable<void> start_many_websocket(Services& services, ConnectionGuard& connec
                                      std::vector<StreamedJob> jobs);
 
 // Completion of a stream coroutine: an escaped exception is logged, not rethrown.
-void log_stream_failure(std::exception_ptr error);
+void log_stream_failure(const std::exception_ptr& error);
 
 }  // namespace headway::server
