@@ -14,7 +14,7 @@ StreamMailbox::StreamMailbox(const asio::any_io_executor& stream_executor,
 StreamMailbox::StreamMailbox(const asio::any_io_executor& stream_executor,
                              std::int64_t last_sent_seq, Metrics& metrics,
                              std::shared_ptr<asio::steady_timer> shared_wake)
-    : StreamMailbox(std::move(stream_executor), last_sent_seq, metrics) {
+    : StreamMailbox(stream_executor, last_sent_seq, metrics) {
   shared_wake_ = std::move(shared_wake);
 }
 
