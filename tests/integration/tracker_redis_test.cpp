@@ -9,10 +9,10 @@
 #include <thread>
 
 #include "core/uuid.hpp"
+#include "headway/manual_clock.hpp"
 #include "headway/tracker.hpp"
 #include "redis/keys.hpp"
 #include "support/channel_listener.hpp"
-#include "support/manual_clock.hpp"
 #include "support/redis_server.hpp"
 
 namespace headway {
@@ -111,7 +111,7 @@ TEST_F(TrackerRedisTest, ATrackerDestroyedMidJobFlushesWhatItHas) {
 }
 
 TEST_F(TrackerRedisTest, TheReferenceEstimatorsEtaFollowsTheInjectedClock) {
-  auto clock = std::make_shared<test::ManualClock>();
+  auto clock = std::make_shared<ManualClock>();
   const double start = clock->now();
   TrackerOptions options;
   options.clock = clock;

@@ -11,6 +11,7 @@
 
 #include "core/progress_record.hpp"
 #include "core/uuid.hpp"
+#include "headway/manual_clock.hpp"
 #include "server/auth/credential_cache.hpp"
 #include "server/auth/login_limiter.hpp"
 #include "server/http/router.hpp"
@@ -21,7 +22,6 @@
 #include "server/streams/record_snapshots.hpp"
 #include "server/streams/rendered_update.hpp"
 #include "store/job_store.hpp"
-#include "support/manual_clock.hpp"
 #include "support/process.hpp"
 
 namespace headway::server {
@@ -562,7 +562,7 @@ TEST(LoginLimiterTest, AnAttemptThatCouldNotBeCheckedCountsAgainstNeither) {
 // --------------------------------------------------------- CredentialCache
 
 TEST(CredentialCacheTest, AnEntryLivesItsTtlOnTheInjectedClock) {
-  auto clock = std::make_shared<test::ManualClock>(1000);
+  auto clock = std::make_shared<ManualClock>(1000);
   CredentialCache cache(std::chrono::seconds(30), 100, clock);
   cache.put("token:a", {Caller{"alice", false}, {}});
   cache.put("session:b", {Caller{"bob", true}, "csrf-b"});
@@ -581,7 +581,7 @@ TEST(CredentialCacheTest, AnEntryLivesItsTtlOnTheInjectedClock) {
 }
 
 TEST(CredentialCacheTest, ARejectedCredentialIsRememberedAsRejected) {
-  auto clock = std::make_shared<test::ManualClock>();
+  auto clock = std::make_shared<ManualClock>();
   CredentialCache cache(std::chrono::seconds(30), 100, clock);
   cache.put("token:guess", {std::nullopt, {}});
   auto cached = cache.find("token:guess");
@@ -591,7 +591,7 @@ TEST(CredentialCacheTest, ARejectedCredentialIsRememberedAsRejected) {
 }
 
 TEST(CredentialCacheTest, EraseForgetsAtOnce) {
-  auto clock = std::make_shared<test::ManualClock>();
+  auto clock = std::make_shared<ManualClock>();
   CredentialCache cache(std::chrono::seconds(30), 100, clock);
   cache.put("session:s", {Caller{"alice", false}, "csrf"});
   cache.erase("session:s");
@@ -599,7 +599,7 @@ TEST(CredentialCacheTest, EraseForgetsAtOnce) {
 }
 
 TEST(CredentialCacheTest, AFullCacheDropsExpiredEntriesFirstAndElseStartsOver) {
-  auto clock = std::make_shared<test::ManualClock>();
+  auto clock = std::make_shared<ManualClock>();
   CredentialCache cache(std::chrono::seconds(10), 3, clock);
   cache.put("old", {Caller{"old", false}, {}});
   clock->advance(6);

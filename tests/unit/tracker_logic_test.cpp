@@ -5,9 +5,9 @@
 #include <algorithm>
 #include <boost/json.hpp>
 
+#include "headway/manual_clock.hpp"
 #include "headway/memory_sink.hpp"
 #include "headway/tracker.hpp"
-#include "support/manual_clock.hpp"
 
 namespace headway {
 namespace {
@@ -40,7 +40,7 @@ struct TrackerHarness {
                           : boost::json::parse(writes.back().json).as_object();
   }
 
-  std::shared_ptr<test::ManualClock> clock = std::make_shared<test::ManualClock>();
+  std::shared_ptr<ManualClock> clock = std::make_shared<ManualClock>();
   MemorySink sink;
   std::unique_ptr<Tracker> tracker;
 };
